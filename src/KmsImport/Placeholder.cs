@@ -1,0 +1,1 @@
+namespace KmsImport { internal static class Placeholder { } }
