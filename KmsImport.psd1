@@ -1,0 +1,33 @@
+@{
+    RootModule             = 'KmsImport.dll'
+    ModuleVersion          = '0.1.0'
+    GUID                   = '648ed55b-d33c-486c-9eec-3fc34051d8d7'
+    Author                 = 'KmsImport contributors'
+    CompanyName            = 'KmsImport contributors'
+    Copyright              = '(c) KmsImport contributors. Licensed under the Apache License 2.0.'
+    Description            = 'Bring your own key into AWS KMS as one typed, safe pipeline: create an EXTERNAL key, get import parameters, wrap key material in-process (RSAES_OAEP_SHA_*, RSA_AES_KEY_WRAP_SHA_*; no OpenSSL needed), import it and verify the key. Symmetric, HMAC, RSA and ECC material; escrow of generated material; no plaintext in output, streams or files.'
+    PowerShellVersion      = '5.1'
+    CompatiblePSEditions   = @('Desktop', 'Core')
+    DotNetFrameworkVersion = '4.7.2'
+    # Loaded before RootModule: sets up private loading of KmsImport.Core and third-party assemblies.
+    NestedModules          = @('KmsImport.Loader.dll')
+    FormatsToProcess       = @('KmsImport.Format.ps1xml')
+    CmdletsToExport        = @(
+        'New-KmsExternalKey'
+        'Get-KmsImportParameters'
+        'Protect-KeyMaterial'
+        'Import-KmsKeyMaterial'
+        'Test-KmsKeyState'
+    )
+    FunctionsToExport      = @()
+    VariablesToExport      = @()
+    AliasesToExport        = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags         = @('AWS', 'KMS', 'BYOK', 'KeyImport', 'Cryptography', 'Security', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            LicenseUri   = 'https://github.com/kmsimport/KmsImport/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/kmsimport/KmsImport'
+            ReleaseNotes = 'See CHANGELOG.md.'
+        }
+    }
+}

@@ -1,0 +1,87 @@
+namespace KmsImport.Core.Crypto
+{
+    /// <summary>
+    /// The stable <see cref="KmsImportException.ErrorId"/> values the crypto layer throws. Runbooks match on
+    /// these strings: never rename one, only add.
+    /// </summary>
+    public static class CryptoErrorIds
+    {
+        // ---- key spec -----------------------------------------------------------------------------------
+        /// <summary>The KeySpec value is not one whose material KMS imports (or not a defined value).</summary>
+        public const string KeySpecNotImportable = "KeySpecNotImportable";
+
+        // ---- raw (symmetric / HMAC) material ----------------------------------------------------------------
+        /// <summary>Raw material of the wrong length (SYMMETRIC_DEFAULT 32, HMAC_224/256/384/512 28/32/48/64).</summary>
+        public const string KeyMaterialWrongLength = "KeyMaterialWrongLength";
+        /// <summary>Raw material that is text (hex, base64, a passphrase) rather than random bytes.</summary>
+        public const string KeyMaterialLooksLikeText = "KeyMaterialLooksLikeText";
+
+        // ---- files --------------------------------------------------------------------------------------------
+        /// <summary>The path is empty or not a valid path.</summary>
+        public const string KeyMaterialPathInvalid = "KeyMaterialPathInvalid";
+        /// <summary>No file at the path.</summary>
+        public const string KeyMaterialFileNotFound = "KeyMaterialFileNotFound";
+        /// <summary>The path names a directory.</summary>
+        public const string KeyMaterialIsDirectory = "KeyMaterialIsDirectory";
+        /// <summary>The file has no content.</summary>
+        public const string KeyMaterialFileEmpty = "KeyMaterialFileEmpty";
+        /// <summary>The file is larger than 1 MiB: no key material is that large.</summary>
+        public const string KeyMaterialFileTooLarge = "KeyMaterialFileTooLarge";
+        /// <summary>The file exists but could not be read (permissions, I/O error).</summary>
+        public const string KeyMaterialUnreadable = "KeyMaterialUnreadable";
+
+        // ---- asymmetric material ------------------------------------------------------------------------------
+        /// <summary>Not PKCS#8, PKCS#1, SEC1 (DER or PEM) nor encrypted PKCS#8.</summary>
+        public const string KeyMaterialUnrecognizedFormat = "KeyMaterialUnrecognizedFormat";
+        /// <summary>A public key or certificate was given where the private key is needed.</summary>
+        public const string KeyMaterialIsPublicKey = "KeyMaterialIsPublicKey";
+        /// <summary>Encrypted PKCS#8 without a password.</summary>
+        public const string KeyMaterialPasswordRequired = "KeyMaterialPasswordRequired";
+        /// <summary>Encrypted PKCS#8 whose password is wrong.</summary>
+        public const string KeyMaterialWrongPassword = "KeyMaterialWrongPassword";
+        /// <summary>Encrypted PKCS#8 with an encryption scheme this module cannot decrypt (e.g. scrypt).</summary>
+        public const string KeyMaterialUnsupportedEncryption = "KeyMaterialUnsupportedEncryption";
+        /// <summary>Legacy OpenSSL-encrypted PEM (Proc-Type: 4,ENCRYPTED); convert to encrypted PKCS#8.</summary>
+        public const string KeyMaterialLegacyEncryptedPem = "KeyMaterialLegacyEncryptedPem";
+        /// <summary>A private key of another algorithm than the KeySpec (e.g. EC key for RSA_2048, Ed25519).</summary>
+        public const string KeyMaterialWrongKeyType = "KeyMaterialWrongKeyType";
+        /// <summary>RSA modulus size differs from the KeySpec.</summary>
+        public const string KeyMaterialWrongKeySize = "KeyMaterialWrongKeySize";
+        /// <summary>EC key on another curve than the KeySpec.</summary>
+        public const string KeyMaterialWrongCurve = "KeyMaterialWrongCurve";
+        /// <summary>EC key with explicit curve parameters instead of a named curve.</summary>
+        public const string KeyMaterialExplicitCurve = "KeyMaterialExplicitCurve";
+        /// <summary>RSA key with more than two primes.</summary>
+        public const string KeyMaterialMultiPrimeRsa = "KeyMaterialMultiPrimeRsa";
+        /// <summary>The private key's numbers do not fit together (corrupt key).</summary>
+        public const string KeyMaterialInconsistent = "KeyMaterialInconsistent";
+
+        // ---- wrapping -----------------------------------------------------------------------------------------
+        /// <summary>The wrapping public key is not a DER SubjectPublicKeyInfo.</summary>
+        public const string WrappingPublicKeyMalformed = "WrappingPublicKeyMalformed";
+        /// <summary>The wrapping public key is neither RSA nor SM2.</summary>
+        public const string WrappingPublicKeyNotRsa = "WrappingPublicKeyNotRsa";
+        /// <summary>An RSA wrapping public key whose size is not 2048, 3072 or 4096 bits.</summary>
+        public const string WrappingPublicKeyUnsupportedSize = "WrappingPublicKeyUnsupportedSize";
+        /// <summary>The wrapping public key is not of the WrappingKeySpec that was named.</summary>
+        public const string WrappingKeySpecMismatch = "WrappingKeySpecMismatch";
+        /// <summary>RSAES_PKCS1_V1_5: retired by AWS on 2023-10-10.</summary>
+        public const string WrappingAlgorithmRetired = "WrappingAlgorithmRetired";
+        /// <summary>The (KeySpec, WrappingAlgorithm, WrappingKeySpec) combination is not allowed.</summary>
+        public const string WrappingNotAllowed = "WrappingNotAllowed";
+        /// <summary>The material is too large for the algorithm and wrapping key size.</summary>
+        public const string WrappingCapacityExceeded = "WrappingCapacityExceeded";
+
+        // ---- secret files -------------------------------------------------------------------------------------
+        /// <summary>The escrow file already exists; it is never overwritten.</summary>
+        public const string SecretFileExists = "SecretFileExists";
+        /// <summary>The folder the escrow file should go in does not exist.</summary>
+        public const string SecretFileDirectoryNotFound = "SecretFileDirectoryNotFound";
+        /// <summary>The operating system refused to create the escrow file.</summary>
+        public const string SecretFileAccessDenied = "SecretFileAccessDenied";
+        /// <summary>Creating or writing the escrow file failed; nothing was left behind.</summary>
+        public const string SecretFileWriteFailed = "SecretFileWriteFailed";
+        /// <summary>No way to create an owner-only file on this platform.</summary>
+        public const string SecretFilePlatformUnsupported = "SecretFilePlatformUnsupported";
+    }
+}

@@ -1,0 +1,640 @@
+using System;
+using System.Collections.Generic;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.Sec;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Math.EC;
+using Org.BouncyCastle.Math.EC.Multiplier;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
+
+namespace KmsImport.Core.Crypto
+{
+    /// <summary>
+    /// Turns user-supplied bytes into <see cref="KeyMaterial"/>: the raw-material rules for symmetric/HMAC specs, and
+    /// for asymmetric specs the recognition of PKCS#8 / PKCS#1 / SEC1 / encrypted PKCS#8 (DER or PEM), validation
+    /// against the spec and normalisation to unencrypted PKCS#8 DER.
+    /// </summary>
+    internal static class KeyMaterialReader
+    {
+        private static readonly DerObjectIdentifier RsaPssOid = new DerObjectIdentifier("1.2.840.113549.1.1.10");
+        private static readonly DerObjectIdentifier Pbes2Oid = PkcsObjectIdentifiers.IdPbeS2;
+        private static readonly DerObjectIdentifier Pbkdf2Oid = PkcsObjectIdentifiers.IdPbkdf2;
+
+        public static KeyMaterial Read(KeySpec spec, byte[] data, char[]? password, MaterialSource source)
+        {
+            var rawLength = KeySpecRules.RawMaterialLength(spec);
+            return rawLength.HasValue ? ReadRaw(spec, rawLength.Value, data, source) : ReadAsymmetric(spec, data, password, source);
+        }
+
+        // =====================================================================================================
+        // Raw material (SYMMETRIC_DEFAULT, HMAC_*)
+        // =====================================================================================================
+        //
+        // The bytes are the key. Common mistakes are detected and refused rather than silently imported:
+        //  * wrong length: always refused (KeyMaterialWrongLength); the message says why it is probably wrong:
+        //    hex or base64 text whose decoded length is the right one (KeyMaterialLooksLikeText), a trailing
+        //    newline, a private key given for a symmetric spec.
+        //  * right length but every byte is printable ASCII text (a passphrase, or hex/base64 of a shorter key):
+        //    refused as KeyMaterialLooksLikeText. For random bytes that happens with probability (97/256)^n —
+        //    below 1e-11 for the shortest spec (28 bytes) — so a real random key is practically never refused.
+        private static KeyMaterial ReadRaw(KeySpec spec, int expected, byte[] data, MaterialSource source)
+        {
+            if (data.Length == expected)
+            {
+                if (IsAllText(data))
+                    throw Error(CryptoErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
+                        $"{source.Description} has the {expected} bytes {spec} needs, but every byte is a printable text character — "
+                        + "a passphrase, or hex/base64 text of a shorter key — not random key bytes. KMS wants raw random bytes: "
+                        + $"decode text to binary first, or generate material with a CSPRNG (e.g. 'openssl rand -out key.bin {expected}').");
+                return new KeyMaterial(spec, data, "Raw", null);
+            }
+
+            int? hexBytes = HexDecodedLength(data);
+            if (hexBytes == expected)
+                throw Error(CryptoErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
+                    $"{source.Description} is {data.Length} bytes of text that looks like hex: it decodes to the {expected} bytes {spec} needs. "
+                    + "KMS wants the raw bytes, not their hex text; decode it first, e.g. 'xxd -r -p key.hex > key.bin', and import key.bin.");
+            int? b64Bytes = Base64DecodedLength(data);
+            if (b64Bytes == expected)
+                throw Error(CryptoErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
+                    $"{source.Description} is {data.Length} bytes of text that looks like base64: it decodes to the {expected} bytes {spec} needs. "
+                    + "KMS wants the raw bytes, not their base64 text; decode it first, e.g. 'openssl base64 -d -A -in key.b64 -out key.bin' "
+                    + "or [IO.File]::WriteAllBytes('key.bin', [Convert]::FromBase64String((Get-Content key.b64 -Raw).Trim())), and import key.bin.");
+
+            string hint;
+            if (EndsWithNewline(data, expected))
+                hint = " The extra bytes are a trailing line break (CR/LF): the file was probably written by a text editor or 'echo'. "
+                       + "Write the key bytes without a newline (e.g. 'openssl rand -out key.bin 32', or 'printf' instead of 'echo').";
+            else if (Pem.LooksLikePem(data) || (data.Length > 64 && data[0] == 0x30))
+                hint = " It looks like a private key (PEM or DER): if it is one, choose the matching asymmetric key spec (RSA_*, ECC_*, SM2).";
+            else if (hexBytes.HasValue)
+                hint = $" It looks like hex text of {hexBytes} bytes; KMS wants raw bytes of exactly {expected}.";
+            else if (b64Bytes.HasValue && data.Length >= 8)
+                hint = $" It may be base64 text of {b64Bytes} bytes; KMS wants raw bytes of exactly {expected}.";
+            else
+                hint = string.Empty;
+            throw Error(CryptoErrorIds.KeyMaterialWrongLength, ErrorKind.InvalidData, source,
+                $"{source.Description} is {data.Length} bytes, but {spec} material must be exactly {expected} random bytes.{hint}");
+        }
+
+        private static bool IsAllText(byte[] data)
+        {
+            foreach (byte b in data)
+            {
+                if (!((b >= 0x20 && b <= 0x7E) || b == (byte)'\t' || b == (byte)'\r' || b == (byte)'\n')) return false;
+            }
+            return true;
+        }
+
+        private static bool EndsWithNewline(byte[] data, int expected)
+        {
+            int n = data.Length;
+            if (n == expected + 1 && data[n - 1] == (byte)'\n') return true;
+            if (n == expected + 2 && data[n - 2] == (byte)'\r' && data[n - 1] == (byte)'\n') return true;
+            return false;
+        }
+
+        private static bool IsWhitespace(byte b) => b == (byte)' ' || b == (byte)'\t' || b == (byte)'\r' || b == (byte)'\n';
+
+        /// <summary>Bytes the data would decode to if it is hex text (whitespace ignored), else null. Decodes nothing.</summary>
+        internal static int? HexDecodedLength(byte[] data)
+        {
+            int digits = 0;
+            foreach (byte b in data)
+            {
+                if (IsWhitespace(b)) continue;
+                bool hex = (b >= (byte)'0' && b <= (byte)'9') || (b >= (byte)'a' && b <= (byte)'f') || (b >= (byte)'A' && b <= (byte)'F');
+                if (!hex) return null;
+                digits++;
+            }
+            return digits > 0 && digits % 2 == 0 ? digits / 2 : (int?)null;
+        }
+
+        /// <summary>Bytes the data would decode to if it is base64 text (standard or URL alphabet), else null.</summary>
+        internal static int? Base64DecodedLength(byte[] data)
+        {
+            int chars = 0, pad = 0;
+            foreach (byte b in data)
+            {
+                if (IsWhitespace(b)) continue;
+                if (b == (byte)'=')
+                {
+                    pad++;
+                    continue;
+                }
+                bool ok = (b >= (byte)'A' && b <= (byte)'Z') || (b >= (byte)'a' && b <= (byte)'z') || (b >= (byte)'0' && b <= (byte)'9')
+                          || b == (byte)'+' || b == (byte)'/' || b == (byte)'-' || b == (byte)'_';
+                if (!ok || pad > 0) return null;
+                chars++;
+            }
+            if (chars == 0 || pad > 2) return null;
+            if (pad > 0 && (chars + pad) % 4 != 0) return null;
+            if (chars % 4 == 1) return null;
+            return chars * 6 / 8;
+        }
+
+        // =====================================================================================================
+        // Asymmetric material
+        // =====================================================================================================
+        private sealed class Normalized
+        {
+            public Normalized(byte[] pkcs8, byte[] spki)
+            {
+                Pkcs8 = pkcs8;
+                Spki = spki;
+            }
+
+            public byte[] Pkcs8 { get; }
+            public byte[] Spki { get; }
+        }
+
+        private static KeyMaterial ReadAsymmetric(KeySpec spec, byte[] data, char[]? password, MaterialSource source)
+        {
+            Normalized? result = null;
+            string format;
+            try
+            {
+                if (Pem.LooksLikePem(data))
+                    result = ReadPem(spec, data, password, source, out format);
+                else
+                    result = ReadDer(spec, data, password, source, "DER", null, out format);
+                return new KeyMaterial(spec, result.Pkcs8, format, result.Spki);
+            }
+            finally
+            {
+                if (result != null) Array.Clear(result.Pkcs8, 0, result.Pkcs8.Length);
+            }
+        }
+
+        private static readonly HashSet<string> PublicLabels = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "PUBLIC KEY", "RSA PUBLIC KEY", "EC PUBLIC KEY", "CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE",
+            "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST",
+        };
+
+        private static readonly HashSet<string> PrivateLabels = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "SM2 PRIVATE KEY", // OpenSSL 3 labels SEC1 SM2 keys so
+        };
+
+        private static Normalized ReadPem(KeySpec spec, byte[] data, char[]? password, MaterialSource source, out string format)
+        {
+            List<PemBlock> blocks;
+            try
+            {
+                blocks = Pem.ReadAll(data);
+            }
+            catch (FormatException e)
+            {
+                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                    $"{source.Description} looks like PEM text but cannot be decoded: {e.Message}. Export the key again.", e);
+            }
+            try
+            {
+                var privateBlocks = blocks.FindAll(b => PrivateLabels.Contains(b.Label));
+                PemBlock? ecParameters = blocks.Find(b => b.Label == "EC PARAMETERS" || b.Label == "SM2 PARAMETERS");
+                if (privateBlocks.Count == 0)
+                {
+                    var pub = blocks.Find(b => PublicLabels.Contains(b.Label));
+                    if (pub != null)
+                        throw Error(CryptoErrorIds.KeyMaterialIsPublicKey, ErrorKind.InvalidData, source,
+                            $"{source.Description} holds a PEM '{pub.Label}' block: that is public, but KMS imports the private key of {spec}. "
+                            + "Point to the private key file (PEM 'PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY' or 'ENCRYPTED PRIVATE KEY').");
+                    string labels = blocks.Count == 0 ? "no complete PEM block" : "PEM blocks " + string.Join(", ", blocks.ConvertAll(b => "'" + b.Label + "'"));
+                    string extra = blocks.Exists(b => b.Label == "OPENSSH PRIVATE KEY")
+                        ? " An OpenSSH key can be converted with 'ssh-keygen -p -m PKCS8 -f <copy of the key>'."
+                        : string.Empty;
+                    throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                        $"{source.Description} contains {labels} and no private key KMS can import. Supply a PKCS#8, PKCS#1 or SEC1 private key "
+                        + $"(DER or PEM) or encrypted PKCS#8.{extra}");
+                }
+                if (privateBlocks.Count > 1)
+                    throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                        $"{source.Description} contains {privateBlocks.Count} private keys; it is not clear which one to import. Put the one key in a file of its own.");
+
+                var block = privateBlocks[0];
+                if (block.LegacyEncrypted)
+                    throw Error(CryptoErrorIds.KeyMaterialLegacyEncryptedPem, ErrorKind.InvalidData, source,
+                        $"{source.Description} is a '{block.Label}' PEM encrypted the legacy OpenSSL way (Proc-Type/DEK-Info headers), which is not supported. "
+                        + "Convert it to encrypted PKCS#8 with 'openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out key.p8.pem' (asks the old password, then a new one).");
+
+                DerObjectIdentifier? pemCurve = null;
+                if (ecParameters != null)
+                {
+                    try { pemCurve = Asn1Object.FromByteArray(ecParameters.Der) as DerObjectIdentifier; } catch (Exception) { pemCurve = null; }
+                }
+                string expectedKind;
+                switch (block.Label)
+                {
+                    case "PRIVATE KEY": expectedKind = "PKCS#8"; break;
+                    case "ENCRYPTED PRIVATE KEY": expectedKind = "Encrypted PKCS#8"; break;
+                    case "RSA PRIVATE KEY": expectedKind = "PKCS#1"; break;
+                    default: expectedKind = "SEC1"; break;
+                }
+                var normalized = ReadDer(spec, block.Der, password, source, "PEM", pemCurve, out format);
+                if (!format.StartsWith(expectedKind + " ", StringComparison.Ordinal))
+                {
+                    Array.Clear(normalized.Pkcs8, 0, normalized.Pkcs8.Length);
+                    throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                        $"{source.Description} has a PEM '{block.Label}' label but its content is {format.Replace(" PEM", string.Empty)}. "
+                        + "The file was probably edited by hand; export the key again.");
+                }
+                return normalized;
+            }
+            finally
+            {
+                foreach (var b in blocks) b.Dispose();
+            }
+        }
+
+        private enum DerKind { Unknown, Pkcs8, EncryptedPkcs8, Pkcs1Private, Sec1, SubjectPublicKeyInfo, Certificate, Pkcs1Public }
+
+        private static DerKind Classify(Asn1Sequence seq)
+        {
+            // Elements may be typed wrappers (AlgorithmIdentifier ...) when the sequence was built in memory: look at
+            // their ASN.1 form.
+            int n = seq.Count;
+            var e = new Asn1Object[n];
+            for (int i = 0; i < n; i++) e[i] = seq[i].ToAsn1Object();
+            if (n >= 3 && e[0] is DerInteger && e[1] is Asn1Sequence && e[2] is Asn1OctetString) return DerKind.Pkcs8;
+            if (n == 2 && e[0] is Asn1Sequence && e[1] is Asn1OctetString) return DerKind.EncryptedPkcs8;
+            if (n == 2 && e[0] is Asn1Sequence && e[1] is DerBitString) return DerKind.SubjectPublicKeyInfo;
+            if (n == 3 && e[0] is Asn1Sequence && e[1] is Asn1Sequence && e[2] is DerBitString) return DerKind.Certificate;
+            if (n == 2 && e[0] is DerInteger && e[1] is DerInteger) return DerKind.Pkcs1Public;
+            if (n >= 9 && AllIntegers(e, 9)) return DerKind.Pkcs1Private;
+            if (n >= 2 && e[0] is DerInteger v && v.HasValue(1) && e[1] is Asn1OctetString) return DerKind.Sec1;
+            return DerKind.Unknown;
+        }
+
+        private static bool AllIntegers(Asn1Object[] e, int count)
+        {
+            for (int i = 0; i < count; i++) if (!(e[i] is DerInteger)) return false;
+            return true;
+        }
+
+        private static Normalized ReadDer(KeySpec spec, byte[] der, char[]? password, MaterialSource source, string encoding,
+            DerObjectIdentifier? pemCurve, out string format)
+        {
+            Asn1Sequence? seq = null;
+            Exception? parseError = null;
+            try
+            {
+                seq = Asn1Object.FromByteArray(der) as Asn1Sequence;
+            }
+            catch (Exception e)
+            {
+                parseError = e;
+            }
+            var kind = seq == null ? DerKind.Unknown : Classify(seq);
+            switch (kind)
+            {
+                case DerKind.Pkcs8:
+                    format = "PKCS#8 " + encoding;
+                    return FromPrivateKeyInfo(spec, seq!, source);
+                case DerKind.EncryptedPkcs8:
+                    format = "Encrypted PKCS#8 " + encoding;
+                    return FromEncrypted(spec, seq!, password, source);
+                case DerKind.Pkcs1Private:
+                    format = "PKCS#1 " + encoding;
+                    return FromRsa(spec, seq!, source);
+                case DerKind.Sec1:
+                    format = "SEC1 " + encoding;
+                    return FromEc(spec, null, seq!, pemCurve, source);
+                case DerKind.SubjectPublicKeyInfo:
+                case DerKind.Pkcs1Public:
+                case DerKind.Certificate:
+                    string what = kind == DerKind.Certificate ? "an X.509 certificate"
+                        : kind == DerKind.Pkcs1Public ? "a PKCS#1 RSA public key" : "a public key (SubjectPublicKeyInfo)";
+                    throw Error(CryptoErrorIds.KeyMaterialIsPublicKey, ErrorKind.InvalidData, source,
+                        $"{source.Description} is {what} ({encoding}), which holds only the public half. KMS imports the private key of {spec}: "
+                        + "point to the private key file.");
+                default:
+                    throw Unrecognized(spec, der, source, parseError);
+            }
+        }
+
+        private static KmsImportException Unrecognized(KeySpec spec, byte[] der, MaterialSource source, Exception? inner)
+        {
+            string hint;
+            if (der.Length <= 64)
+                hint = $" At {der.Length} bytes it is far too short for a private key: if it is a raw symmetric or HMAC key, use the SYMMETRIC_DEFAULT or HMAC_* key spec.";
+            else if (Base64DecodedLength(der).HasValue)
+                hint = " It looks like base64 text without the PEM '-----BEGIN PRIVATE KEY-----' / '-----END PRIVATE KEY-----' lines: add them, or decode it to DER.";
+            else
+                hint = string.Empty;
+            return Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                $"{source.Description} ({der.Length} bytes) is not a private key in a format this module reads for {spec}: PKCS#8, PKCS#1 or SEC1 "
+                + $"as DER or PEM, or encrypted PKCS#8.{hint} To convert another format: 'openssl pkcs8 -topk8 -nocrypt -in <key> -outform DER -out key.der'.",
+                inner);
+        }
+
+        private static Normalized FromEncrypted(KeySpec spec, Asn1Sequence seq, char[]? password, MaterialSource source)
+        {
+            EncryptedPrivateKeyInfo epki;
+            try
+            {
+                epki = EncryptedPrivateKeyInfo.GetInstance(seq);
+            }
+            catch (Exception e)
+            {
+                throw Unrecognized(spec, seq.GetEncoded(), source, e);
+            }
+            if (password == null)
+                throw Error(CryptoErrorIds.KeyMaterialPasswordRequired, ErrorKind.InvalidArgument, source,
+                    $"{source.Description} is an encrypted PKCS#8 private key and no password was given. Supply the password it was encrypted with.");
+
+            var alg = epki.EncryptionAlgorithm;
+            string scheme = alg.Algorithm.Id;
+            if (alg.Algorithm.Equals(Pbes2Oid))
+            {
+                try
+                {
+                    var pbes2 = PbeS2Parameters.GetInstance(alg.Parameters);
+                    var kdf = pbes2.KeyDerivationFunc.Algorithm;
+                    if (!kdf.Equals(Pbkdf2Oid))
+                        throw Error(CryptoErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
+                            $"{source.Description} is encrypted PKCS#8 using the key derivation function {kdf.Id} (scrypt is 1.3.6.1.4.1.11591.4.11), "
+                            + "which this module cannot decrypt. Re-encrypt it with PBKDF2: 'openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -in key.pem -out key.p8.pem'.");
+                    scheme = "PBES2/PBKDF2/" + pbes2.EncryptionScheme.Algorithm.Id;
+                }
+                catch (KmsImportException)
+                {
+                    throw;
+                }
+                catch (Exception e)
+                {
+                    throw Unrecognized(spec, seq.GetEncoded(), source, e);
+                }
+            }
+            else if (!alg.Algorithm.Id.StartsWith("1.2.840.113549.1.12.1.", StringComparison.Ordinal)
+                     && !alg.Algorithm.Id.StartsWith("1.2.840.113549.1.5.", StringComparison.Ordinal))
+            {
+                throw Error(CryptoErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
+                    $"{source.Description} is encrypted PKCS#8 with the scheme {alg.Algorithm.Id}, which this module cannot decrypt. "
+                    + "Re-encrypt it with 'openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key.p8.pem'.");
+            }
+
+            PrivateKeyInfo pki;
+            try
+            {
+                pki = PrivateKeyInfoFactory.CreatePrivateKeyInfo(password, epki);
+                // A wrong password that happens to produce valid padding yields garbage: parse it fully here.
+                var check = Asn1Sequence.GetInstance(pki.ToAsn1Object());
+                if (Classify(check) != DerKind.Pkcs8) throw new InvalidCipherTextException("decrypted data is not a PKCS#8 private key");
+            }
+            catch (SecurityUtilityException e)
+            {
+                throw Error(CryptoErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
+                    $"{source.Description} is encrypted PKCS#8 with {scheme}, which this module cannot decrypt ({e.Message}). "
+                    + "Re-encrypt it with 'openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key.p8.pem'.", e);
+            }
+            catch (Exception e)
+            {
+                throw Error(CryptoErrorIds.KeyMaterialWrongPassword, ErrorKind.InvalidArgument, source,
+                    $"{source.Description} is encrypted PKCS#8 ({scheme}) and could not be decrypted with the password given: the password is wrong "
+                    + "(or the file is damaged). Try again with the right password.", e);
+            }
+            return FromPrivateKeyInfo(spec, Asn1Sequence.GetInstance(pki.ToAsn1Object()), source);
+        }
+
+        private static Normalized FromPrivateKeyInfo(KeySpec spec, Asn1Sequence seq, MaterialSource source)
+        {
+            PrivateKeyInfo pki;
+            Asn1Object inner;
+            try
+            {
+                pki = PrivateKeyInfo.GetInstance(seq);
+                inner = pki.ParsePrivateKey();
+            }
+            catch (Exception e)
+            {
+                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                    $"{source.Description} looks like PKCS#8 but its structure is damaged ({e.Message}). Export the key again.", e);
+            }
+            var algOid = pki.PrivateKeyAlgorithm.Algorithm;
+            if (algOid.Equals(PkcsObjectIdentifiers.RsaEncryption))
+                return FromRsa(spec, AsSequence(inner, source, "RSAPrivateKey"), source);
+            if (algOid.Equals(X9ObjectIdentifiers.IdECPublicKey))
+                return FromEc(spec, pki.PrivateKeyAlgorithm.Parameters, AsSequence(inner, source, "ECPrivateKey"), null, source);
+            var sm2 = CurveInfo.ForSpec(KeySpec.SM2)!;
+            if (algOid.Equals(sm2.Oid))
+                return FromEc(spec, sm2.Oid, AsSequence(inner, source, "ECPrivateKey"), null, source);
+            if (algOid.Equals(RsaPssOid))
+                throw WrongType(spec, "an RSASSA-PSS-restricted RSA private key (OID 1.2.840.113549.1.1.10)", source,
+                    " KMS imports RSA keys with the plain rsaEncryption identifier; export the key without the PSS restriction "
+                    + "(e.g. generate it with 'openssl genpkey -algorithm RSA').");
+            throw WrongType(spec, $"a private key of the algorithm {DescribeAlgorithm(algOid)}", source, string.Empty);
+        }
+
+        private static string DescribeAlgorithm(DerObjectIdentifier oid)
+        {
+            switch (oid.Id)
+            {
+                case "1.3.101.112": return "Ed25519 (1.3.101.112)";
+                case "1.3.101.113": return "Ed448 (1.3.101.113)";
+                case "1.3.101.110": return "X25519 (1.3.101.110)";
+                case "1.3.101.111": return "X448 (1.3.101.111)";
+                case "1.2.840.10040.4.1": return "DSA (1.2.840.10040.4.1)";
+                case "1.2.840.113549.1.3.1": return "Diffie-Hellman (1.2.840.113549.1.3.1)";
+                case "2.16.840.1.101.3.4.3.17": return "ML-DSA-44 (2.16.840.1.101.3.4.3.17)";
+                case "2.16.840.1.101.3.4.3.18": return "ML-DSA-65 (2.16.840.1.101.3.4.3.18)";
+                case "2.16.840.1.101.3.4.3.19": return "ML-DSA-87 (2.16.840.1.101.3.4.3.19)";
+                default: return "OID " + oid.Id;
+            }
+        }
+
+        private static Asn1Sequence AsSequence(Asn1Object obj, MaterialSource source, string what)
+        {
+            if (obj is Asn1Sequence s) return s;
+            throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                $"{source.Description} is PKCS#8 but the {what} inside it is not a SEQUENCE. Export the key again.");
+        }
+
+        private static KmsImportException WrongType(KeySpec spec, string found, MaterialSource source, string extra)
+        {
+            string expected = KeySpecRules.IsRsa(spec) ? $"an RSA private key of {KeySpecRules.RsaModulusBits(spec)} bits"
+                : $"an EC private key on {CurveInfo.ForSpec(spec)!.DisplayName}";
+            return Error(CryptoErrorIds.KeyMaterialWrongKeyType, ErrorKind.InvalidData, source,
+                $"{source.Description} is {found}, but key spec {spec} needs {expected}.{extra} Check that the file and the key spec belong together.");
+        }
+
+        // ---- RSA ---------------------------------------------------------------------------------------------
+        private static Normalized FromRsa(KeySpec spec, Asn1Sequence seq, MaterialSource source)
+        {
+            if (seq.Count > 9 || (seq.Count > 0 && seq[0] is DerInteger ver && !ver.HasValue(0)))
+                throw Error(CryptoErrorIds.KeyMaterialMultiPrimeRsa, ErrorKind.InvalidData, source,
+                    $"{source.Description} is a multi-prime RSA key (RSAPrivateKey version 1 with otherPrimeInfos). KMS imports only two-prime RSA keys: "
+                    + "generate a standard key (e.g. 'openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:" + (KeySpecRules.RsaModulusBits(spec) ?? 2048) + "').");
+            RsaPrivateKeyStructure rsa;
+            try
+            {
+                rsa = RsaPrivateKeyStructure.GetInstance(seq);
+            }
+            catch (Exception e)
+            {
+                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                    $"{source.Description} looks like an RSA private key but its structure is damaged ({e.Message}). Export the key again.", e);
+            }
+            int bits = rsa.Modulus.BitLength;
+            if (!KeySpecRules.IsRsa(spec))
+                throw WrongType(spec, $"an RSA private key of {bits} bits", source,
+                    bits == 2048 || bits == 3072 || bits == 4096 ? $" For this key use key spec RSA_{bits}." : string.Empty);
+            int expectedBits = KeySpecRules.RsaModulusBits(spec)!.Value;
+            if (bits != expectedBits)
+                throw Error(CryptoErrorIds.KeyMaterialWrongKeySize, ErrorKind.InvalidData, source,
+                    $"{source.Description} is an RSA key of {bits} bits, but key spec {spec} needs exactly {expectedBits} bits. "
+                    + (bits == 2048 || bits == 3072 || bits == 4096 ? $"Use key spec RSA_{bits} for this key, or supply a {expectedBits}-bit key." : $"KMS imports RSA keys of 2048, 3072 or 4096 bits only."));
+            ValidateRsa(rsa, source);
+
+            var algId = new AlgorithmIdentifier(PkcsObjectIdentifiers.RsaEncryption, DerNull.Instance);
+            var canonical = new RsaPrivateKeyStructure(rsa.Modulus, rsa.PublicExponent, rsa.PrivateExponent, rsa.Prime1, rsa.Prime2,
+                rsa.Exponent1, rsa.Exponent2, rsa.Coefficient);
+            byte[] pkcs8 = new PrivateKeyInfo(algId, canonical).GetEncoded(Asn1Encodable.Der);
+            byte[] spki = new SubjectPublicKeyInfo(algId, new RsaPublicKeyStructure(rsa.Modulus, rsa.PublicExponent)).GetEncoded(Asn1Encodable.Der);
+            return new Normalized(pkcs8, spki);
+        }
+
+        private static void ValidateRsa(RsaPrivateKeyStructure k, MaterialSource source)
+        {
+            var one = BigInteger.One;
+            bool ok = k.PublicExponent.TestBit(0) && k.PublicExponent.CompareTo(one) > 0
+                      && k.Prime1.Multiply(k.Prime2).Equals(k.Modulus)
+                      && k.Exponent1.Equals(k.PrivateExponent.Mod(k.Prime1.Subtract(one)))
+                      && k.Exponent2.Equals(k.PrivateExponent.Mod(k.Prime2.Subtract(one)))
+                      && k.Coefficient.Multiply(k.Prime2).Mod(k.Prime1).Equals(one);
+            if (ok)
+            {
+                var m = BigInteger.Two;
+                ok = m.ModPow(k.PublicExponent, k.Modulus).ModPow(k.PrivateExponent, k.Modulus).Equals(m);
+            }
+            if (!ok)
+                throw Error(CryptoErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
+                    $"{source.Description} is an RSA private key whose numbers do not fit together (modulus, primes, exponents or CRT values disagree): "
+                    + "the key is corrupt. Export it again from its source.");
+        }
+
+        // ---- EC / SM2 ----------------------------------------------------------------------------------------
+        private static Normalized FromEc(KeySpec spec, Asn1Encodable? algorithmParameters, Asn1Sequence seq, DerObjectIdentifier? pemCurve, MaterialSource source)
+        {
+            ECPrivateKeyStructure ec;
+            Asn1Encodable? innerParameters;
+            try
+            {
+                ec = ECPrivateKeyStructure.GetInstance(seq);
+                innerParameters = ec.Parameters;
+            }
+            catch (Exception e)
+            {
+                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                    $"{source.Description} looks like an EC private key but its structure is damaged ({e.Message}). Export the key again.", e);
+            }
+
+            Asn1Encodable? parameters = algorithmParameters ?? innerParameters ?? pemCurve;
+            if (parameters == null || parameters is Asn1Null)
+                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                    $"{source.Description} is an EC private key that does not say which curve it is on. Export it with its named curve, "
+                    + "e.g. 'openssl pkcs8 -topk8 -nocrypt -in key.pem -out key.p8.pem'.");
+
+            DerObjectIdentifier curveOid;
+            if (parameters is DerObjectIdentifier oid)
+            {
+                curveOid = oid;
+            }
+            else
+            {
+                X9ECParameters? explicitParameters = null;
+                try { explicitParameters = X9ECParameters.GetInstance(parameters); } catch (Exception) { explicitParameters = null; }
+                var match = explicitParameters == null ? null : CurveInfo.MatchExplicit(explicitParameters);
+                string matchText = match != null ? $" (they describe {match.DisplayName})" : " (they match none of the curves KMS imports)";
+                throw Error(CryptoErrorIds.KeyMaterialExplicitCurve, ErrorKind.InvalidData, source,
+                    $"{source.Description} is an EC private key with explicit curve parameters{matchText} instead of a named curve. KMS imports "
+                    + "named-curve keys only. Convert it: 'openssl ec -in key.pem -param_enc named_curve -out named.pem' "
+                    + "(OpenSSL recognises the standard curves), then import named.pem.");
+            }
+
+            if (innerParameters is DerObjectIdentifier innerOid && !innerOid.Equals(curveOid))
+                throw Error(CryptoErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
+                    $"{source.Description} names two different curves ({CurveInfo.Describe(curveOid)} and {CurveInfo.Describe(innerOid)}): the key is corrupt. Export it again.");
+
+            var curve = CurveInfo.ForOid(curveOid);
+            if (!KeySpecRules.IsEcc(spec))
+                throw WrongType(spec, $"an EC private key on {CurveInfo.Describe(curveOid)}", source,
+                    curve != null ? $" For this key use key spec {curve.Spec}." : string.Empty);
+            if (curve == null || curve.Spec != spec)
+                throw Error(CryptoErrorIds.KeyMaterialWrongCurve, ErrorKind.InvalidData, source,
+                    $"{source.Description} is an EC key on {CurveInfo.Describe(curveOid)}, but key spec {spec} needs {CurveInfo.ForSpec(spec)!.DisplayName}. "
+                    + (curve != null ? $"Use key spec {curve.Spec} for this key, or supply a key on the right curve." : "KMS imports keys on P-256, P-384, P-521, secp256k1 and SM2 only."));
+
+            var x9 = curve.Parameters;
+            BigInteger d = ec.GetKey();
+            if (d.SignValue <= 0 || d.CompareTo(x9.N) >= 0)
+                throw Error(CryptoErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
+                    $"{source.Description} is an EC key whose private value is out of range for {curve.DisplayName}: the key is corrupt. Export it again.");
+            ECPoint q = new FixedPointCombMultiplier().Multiply(x9.G, d).Normalize();
+            var publicBits = ec.PublicKey;
+            if (publicBits != null)
+            {
+                bool matches;
+                try
+                {
+                    matches = x9.Curve.DecodePoint(publicBits.GetOctets()).Normalize().Equals(q);
+                }
+                catch (Exception)
+                {
+                    matches = false;
+                }
+                if (!matches)
+                    throw Error(CryptoErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
+                        $"{source.Description} is an EC key whose embedded public key does not belong to its private value: the key is corrupt. Export it again.");
+            }
+            return BuildEc(curve, d, q);
+        }
+
+        private static Normalized BuildEc(CurveInfo curve, BigInteger d, ECPoint q)
+        {
+            byte[] point = q.GetEncoded(false);
+            var algId = new AlgorithmIdentifier(X9ObjectIdentifiers.IdECPublicKey, curve.Oid);
+            var inner = new ECPrivateKeyStructure(curve.Parameters.N.BitLength, d, new DerBitString(point), null);
+            byte[] pkcs8 = new PrivateKeyInfo(algId, inner).GetEncoded(Asn1Encodable.Der);
+            byte[] spki = new SubjectPublicKeyInfo(algId, point).GetEncoded(Asn1Encodable.Der);
+            return new Normalized(pkcs8, spki);
+        }
+
+        // ---- used by the generator ---------------------------------------------------------------------------
+        internal static KeyMaterial FromGeneratedRsa(KeySpec spec, RsaPrivateKeyStructure rsa)
+        {
+            var normalized = FromRsa(spec, Asn1Sequence.GetInstance(rsa.ToAsn1Object()), MaterialSource.Bytes);
+            try
+            {
+                return new KeyMaterial(spec, normalized.Pkcs8, "Generated", normalized.Spki);
+            }
+            finally
+            {
+                Array.Clear(normalized.Pkcs8, 0, normalized.Pkcs8.Length);
+            }
+        }
+
+        internal static KeyMaterial FromGeneratedEc(KeySpec spec, BigInteger d)
+        {
+            var curve = CurveInfo.ForSpec(spec)!;
+            var q = new FixedPointCombMultiplier().Multiply(curve.Parameters.G, d).Normalize();
+            var normalized = BuildEc(curve, d, q);
+            try
+            {
+                return new KeyMaterial(spec, normalized.Pkcs8, "Generated", normalized.Spki);
+            }
+            finally
+            {
+                Array.Clear(normalized.Pkcs8, 0, normalized.Pkcs8.Length);
+            }
+        }
+
+        private static KmsImportException Error(string id, ErrorKind kind, MaterialSource source, string message, Exception? inner = null) =>
+            new KmsImportException(id, kind, message, inner) { TargetObject = source.Path };
+    }
+}

@@ -1,0 +1,48 @@
+namespace KmsImport.Core.Kms
+{
+    /// <summary>Stable ErrorIds for failures at or around the KMS service. Runbooks match on these.</summary>
+    public static class KmsErrorIds
+    {
+        public const string RegionNotSpecified = "RegionNotSpecified";
+        public const string EndpointUrlInvalid = "EndpointUrlInvalid";
+        public const string CredentialsNotFound = "CredentialsNotFound";
+        public const string CredentialsIncomplete = "CredentialsIncomplete";
+        public const string ProfileNotFound = "ProfileNotFound";
+        public const string StoredCredentialsUnreadable = "StoredCredentialsUnreadable";
+        public const string EndpointUnreachable = "KmsEndpointUnreachable";
+        public const string AuthenticationFailed = "KmsAuthenticationFailed";
+        public const string AccessDenied = "KmsAccessDenied";
+        public const string KeyNotFound = "KmsKeyNotFound";
+        public const string KeyIdInvalid = "KmsKeyIdInvalid";
+        public const string KeyInvalidState = "KmsKeyInvalidState";
+        public const string KeyDisabled = "KmsKeyDisabled";
+        public const string KeyNotExternal = "KmsKeyNotExternal";
+        public const string KeySpecNotImportable = "KmsKeySpecNotImportable";
+        public const string OperationNotSupported = "KmsOperationNotSupported";
+        public const string ImportTokenExpired = "ImportTokenExpired";
+        public const string ImportTokenInvalid = "ImportTokenInvalid";
+        public const string CiphertextInvalid = "KmsInvalidCiphertext";
+        public const string KeyMaterialIncorrect = "KmsIncorrectKeyMaterial";
+        public const string AliasExists = "KmsAliasExists";
+        public const string AliasInvalid = "KmsAliasInvalid";
+        public const string PolicyMalformed = "KmsPolicyMalformed";
+        public const string TagInvalid = "KmsTagInvalid";
+        public const string Throttled = "KmsThrottled";
+        public const string LimitExceeded = "KmsLimitExceeded";
+        public const string InternalError = "KmsInternalError";
+        public const string RequestInvalid = "KmsRequestInvalid";
+        public const string KmsError = "KmsError";
+
+        // Checks made locally, before any call.
+        public const string ImportParametersExpired = "ImportParametersExpired";
+        public const string ValidToInPast = "ValidToInPast";
+        public const string ValidToTooFar = "ValidToTooFar";
+        public const string ValidToNotAllowed = "ValidToNotAllowed";
+        public const string ValidToRequired = "ValidToRequired";
+        public const string KeyUsageNotAllowed = "KeyUsageNotAllowed";
+        public const string ImportParametersIncomplete = "ImportParametersIncomplete";
+        public const string KeyMaterialSpecMismatch = "KeyMaterialSpecMismatch";
+        public const string AliasNameInvalid = "AliasNameInvalid";
+        public const string EscrowPathRequired = "EscrowPathRequired";
+    }
+}

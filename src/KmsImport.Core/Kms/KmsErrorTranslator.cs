@@ -1,0 +1,131 @@
+using System;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using Amazon.Runtime;
+
+namespace KmsImport.Core.Kms
+{
+    /// <summary>
+    /// Turns what the SDK throws into <see cref="KmsImportException"/> with a stable ErrorId and a
+    /// message that says what to do next. KMS's own message is kept at the end: it never carries
+    /// key material (KMS does not echo it).
+    /// </summary>
+    internal static class KmsErrorTranslator
+    {
+        public static KmsImportException Translate(Exception exception, string operation, string? keyId, string region)
+        {
+            if (exception is KmsImportException mine) return mine;
+            if (exception is AggregateException agg && agg.InnerExceptions.Count == 1) exception = agg.InnerException!;
+
+            var target = (object?)keyId ?? operation;
+            if (exception is AmazonServiceException ase && !string.IsNullOrEmpty(ase.ErrorCode))
+            {
+                var (id, kind, advice, transient) = Classify(ase.ErrorCode, ase.StatusCode, operation, keyId, region);
+                var kmsSays = string.IsNullOrEmpty(ase.Message) ? "" : $" (KMS: {ase.ErrorCode}: {ase.Message})";
+                return new KmsImportException(id, kind, advice + kmsSays, exception) { IsTransient = transient, TargetObject = target };
+            }
+
+            if (IsNetworkFailure(exception))
+            {
+                return new KmsImportException(KmsErrorIds.EndpointUnreachable, ErrorKind.ConnectionError,
+                    $"{operation} could not reach KMS in {region} after retries ({exception.GetBaseException().Message}). Check the network path or -EndpointUrl, then run the same command again; nothing was changed by the failed call unless KMS later shows otherwise (run Test-KmsKeyState).",
+                    exception) { IsTransient = true, TargetObject = target };
+            }
+
+            return new KmsImportException(KmsErrorIds.KmsError, ErrorKind.NotSpecified,
+                $"{operation} failed: {exception.GetBaseException().Message}", exception) { TargetObject = target };
+        }
+
+        private static bool IsNetworkFailure(Exception e)
+        {
+            for (var x = e; x != null; x = x.InnerException)
+            {
+                if (x is HttpRequestException || x is WebException || x is SocketException || x is System.IO.IOException ||
+                    x is OperationCanceledException || x is TimeoutException)
+                    return true;
+                if (x is AmazonServiceException ase && string.IsNullOrEmpty(ase.ErrorCode) && ase.InnerException != null)
+                    continue;
+            }
+            return false;
+        }
+
+        private static (string id, ErrorKind kind, string advice, bool transient) Classify(
+            string code, HttpStatusCode status, string operation, string? keyId, string region)
+        {
+            var key = keyId ?? "the key";
+            switch (code)
+            {
+                case "NotFoundException":
+                    return (KmsErrorIds.KeyNotFound, ErrorKind.ObjectNotFound,
+                        $"KMS has no key '{key}' in {region}. Check the key id, ARN or alias and the Region (-Region).", false);
+                case "InvalidArnException":
+                    return (KmsErrorIds.KeyIdInvalid, ErrorKind.InvalidArgument,
+                        $"'{key}' is not a valid key id, key ARN, alias name or alias ARN.", false);
+                case "ExpiredImportTokenException":
+                    return (KmsErrorIds.ImportTokenExpired, ErrorKind.InvalidOperation,
+                        "The import token has expired (tokens are valid for 24 hours). Run Get-KmsImportParameters again and wrap the material again with Protect-KeyMaterial; then import.", false);
+                case "InvalidImportTokenException":
+                    return (KmsErrorIds.ImportTokenInvalid, ErrorKind.InvalidData,
+                        $"The import token does not belong to key '{key}' or to this parameter set. Run Get-KmsImportParameters for this key and wrap again, using the public key and token of the same output.", false);
+                case "InvalidCiphertextException":
+                    return (KmsErrorIds.CiphertextInvalid, ErrorKind.InvalidData,
+                        "KMS could not unwrap the material: the wrapping algorithm or public key does not match the import token. Wrap again with Protect-KeyMaterial from the same Get-KmsImportParameters output the token came from.", false);
+                case "IncorrectKeyMaterialException":
+                    return (KmsErrorIds.KeyMaterialIncorrect, ErrorKind.InvalidData,
+                        $"KMS refused the material for '{key}': it is not the material this key already holds (a key only ever takes back identical bytes) or it is not valid for the key spec. Re-import the escrowed original.", false);
+                case "KMSInvalidStateException":
+                    return (KmsErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
+                        $"Key '{key}' is in a state that does not allow {operation}. Run Test-KmsKeyState to see its state (for example PendingDeletion: cancel the deletion first).", false);
+                case "DisabledException":
+                    return (KmsErrorIds.KeyDisabled, ErrorKind.InvalidOperation,
+                        $"Key '{key}' is disabled. Enable it first (aws kms enable-key) and run the command again.", false);
+                case "UnsupportedOperationException":
+                    return (KmsErrorIds.OperationNotSupported, ErrorKind.InvalidOperation,
+                        $"KMS does not support {operation} for key '{key}' as asked (for example the key's origin is not EXTERNAL, it is in a custom key store, or a parameter does not apply to its key spec).", false);
+                case "AlreadyExistsException":
+                    return (KmsErrorIds.AliasExists, ErrorKind.ResourceExists,
+                        "That alias already exists in this account and Region. Choose another alias, or leave -Alias out.", false);
+                case "MalformedPolicyDocumentException":
+                    return (KmsErrorIds.PolicyMalformed, ErrorKind.InvalidArgument,
+                        "KMS refused the key policy. Fix the JSON policy document (it must allow the caller to administer the key).", false);
+                case "TagException":
+                    return (KmsErrorIds.TagInvalid, ErrorKind.InvalidArgument,
+                        "KMS refused the tags. Tag keys and values must be non-empty strings within KMS's limits.", false);
+                case "ThrottlingException":
+                    return (KmsErrorIds.Throttled, ErrorKind.LimitsExceeded,
+                        $"KMS throttled {operation} in {region} and the retries ran out. Wait a little and run the same command again, lower -ThrottleLimit, or raise -MaxErrorRetry.", true);
+                case "LimitExceededException":
+                    return (KmsErrorIds.LimitExceeded, ErrorKind.LimitsExceeded,
+                        $"A KMS quota was exceeded for {operation} in {region}. Wait, or ask AWS to raise the quota, then run the command again.", true);
+                case "KMSInternalException":
+                case "DependencyTimeoutException":
+                case "InternalFailure":
+                case "ServiceUnavailable":
+                    return (KmsErrorIds.InternalError, ErrorKind.ResourceUnavailable,
+                        $"KMS failed internally during {operation} and the retries ran out. Run the same command again later; check the key with Test-KmsKeyState first.", true);
+                case "AccessDeniedException":
+                    return (KmsErrorIds.AccessDenied, ErrorKind.PermissionDenied,
+                        $"The credentials used may not call kms:{operation} on '{key}'. Grant the permission in IAM and the key policy, or use other credentials.", false);
+                case "InvalidSignatureException":
+                case "UnrecognizedClientException":
+                case "IncompleteSignatureException":
+                case "ExpiredTokenException":
+                case "InvalidClientTokenId":
+                case "MissingAuthenticationToken":
+                    return (KmsErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
+                        "KMS did not accept the credentials (unknown access key, wrong secret, or expired session). Check -ProfileName / the keys in use, or refresh the session credentials.", false);
+                case "ValidationException":
+                case "InvalidKeyUsageException":
+                case "InvalidMarkerException":
+                case "InvalidAliasNameException":
+                    return (code == "InvalidAliasNameException" ? KmsErrorIds.AliasInvalid : KmsErrorIds.RequestInvalid, ErrorKind.InvalidArgument,
+                        $"KMS refused the {operation} request as invalid. Check the parameters named in KMS's message.", false);
+                default:
+                    var transient = (int)status >= 500;
+                    return (KmsErrorIds.KmsError, transient ? ErrorKind.ResourceUnavailable : ErrorKind.NotSpecified,
+                        $"{operation} failed in {region}.", transient);
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Amazon;
+using Amazon.KeyManagementService.Model;
+
+namespace KmsImport.Core.Kms
+{
+    /// <summary>
+    /// Listing: the keys and aliases of the service's Region, and the Regions the SDK knows. Used
+    /// by the argument completers; module types only, so the cmdlet assembly never sees the SDK.
+    /// </summary>
+    public sealed partial class KmsImportService
+    {
+        /// <summary>The key ids of the Region, in the order KMS lists them, at most <paramref name="limit"/>.</summary>
+        public IReadOnlyList<KmsKeyListEntry> ListKeys(int limit = 1000)
+        {
+            var result = new List<KmsKeyListEntry>();
+            string? marker = null;
+            do
+            {
+                var request = new ListKeysRequest { Limit = Math.Min(1000, Math.Max(1, limit - result.Count)), Marker = marker };
+                var page = Call("ListKeys", null, () => _client.ListKeysAsync(request));
+                foreach (var k in page.Keys ?? new List<KeyListEntry>())
+                    if (!string.IsNullOrEmpty(k.KeyId)) result.Add(new KmsKeyListEntry(k.KeyId, k.KeyArn ?? ""));
+                marker = page.Truncated == true ? page.NextMarker : null;
+            } while (!string.IsNullOrEmpty(marker) && result.Count < limit);
+            return result;
+        }
+
+        /// <summary>The aliases of the Region (alias/...), with the key each points to, at most <paramref name="limit"/>.</summary>
+        public IReadOnlyList<KmsAliasListEntry> ListAliases(int limit = 1000)
+        {
+            var result = new List<KmsAliasListEntry>();
+            string? marker = null;
+            do
+            {
+                var request = new ListAliasesRequest { Limit = Math.Min(100, Math.Max(1, limit - result.Count)), Marker = marker };
+                var page = Call("ListAliases", null, () => _client.ListAliasesAsync(request));
+                foreach (var a in page.Aliases ?? new List<AliasListEntry>())
+                    if (!string.IsNullOrEmpty(a.AliasName)) result.Add(new KmsAliasListEntry(a.AliasName, a.TargetKeyId));
+                marker = page.Truncated == true ? page.NextMarker : null;
+            } while (!string.IsNullOrEmpty(marker) && result.Count < limit);
+            return result;
+        }
+
+        /// <summary>Every Region the bundled AWS SDK knows (system name and display name), sorted by name.</summary>
+        public static IReadOnlyList<KmsRegionName> KnownRegions() =>
+            RegionEndpoint.EnumerableAllRegions
+                .Select(r => new KmsRegionName(r.SystemName, r.DisplayName))
+                .OrderBy(r => r.Name, StringComparer.Ordinal)
+                .ToList();
+    }
+}
+
+namespace KmsImport
+{
+    /// <summary>One key of a Region as ListKeys reports it.</summary>
+    public sealed class KmsKeyListEntry
+    {
+        public KmsKeyListEntry(string keyId, string arn)
+        {
+            KeyId = keyId;
+            Arn = arn;
+        }
+
+        public string KeyId { get; }
+        public string Arn { get; }
+    }
+
+    /// <summary>One alias of a Region; TargetKeyId is null for an alias that points to no key.</summary>
+    public sealed class KmsAliasListEntry
+    {
+        public KmsAliasListEntry(string aliasName, string? targetKeyId)
+        {
+            AliasName = aliasName;
+            TargetKeyId = targetKeyId;
+        }
+
+        public string AliasName { get; }
+        public string? TargetKeyId { get; }
+    }
+
+    /// <summary>An AWS Region: system name (eu-west-2) and display name (Europe (London)).</summary>
+    public sealed class KmsRegionName
+    {
+        public KmsRegionName(string name, string displayName)
+        {
+            Name = name;
+            DisplayName = displayName;
+        }
+
+        public string Name { get; }
+        public string DisplayName { get; }
+    }
+}

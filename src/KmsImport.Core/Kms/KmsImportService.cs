@@ -1,0 +1,228 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using KmsImport.Core.Crypto;
+using KmsImport.Core.Import;
+
+namespace KmsImport.Core.Kms
+{
+    /// <summary>
+    /// The KMS calls of the import flow, over the SDK client, in the module's own types. Every
+    /// input that can be checked locally is checked before the first call. Every SDK failure
+    /// leaves as a <see cref="KmsImportException"/>.
+    /// </summary>
+    public sealed partial class KmsImportService
+    {
+        private static readonly Regex AliasPattern = new Regex("^alias/[a-zA-Z0-9/_-]{1,250}$", RegexOptions.CultureInvariant);
+        private readonly IAmazonKeyManagementService _client;
+
+        public KmsImportService(ResolvedKmsClient resolved)
+            : this(resolved.Client, resolved.Region, resolved.EndpointUrl) { }
+
+        internal KmsImportService(IAmazonKeyManagementService client, string region, string? endpointUrl)
+        {
+            _client = client;
+            Region = region;
+            EndpointUrl = endpointUrl;
+        }
+
+        public string Region { get; }
+        public string? EndpointUrl { get; }
+
+        /// <summary>Checks the options locally; returns the normalised alias (alias/...) or null.</summary>
+        public static string? ValidateExternalKeyOptions(ExternalKeyOptions options)
+        {
+            var usage = options.KeyUsage ?? KeySpecRules.DefaultUsage(options.KeySpec);
+            if (!KeySpecRules.AllowedUsages(options.KeySpec).Contains(usage))
+                throw new KmsImportException(KmsErrorIds.KeyUsageNotAllowed, ErrorKind.InvalidArgument,
+                    $"KeyUsage {usage} is not allowed for {options.KeySpec}. Allowed: {string.Join(", ", KeySpecRules.AllowedUsages(options.KeySpec))}.")
+                { TargetObject = usage };
+            if (options.KeySpec == KeySpec.SM2)
+            {
+                // SM2 keys exist only in China Regions; KMS says so too, but earlier is kinder.
+            }
+            if (string.IsNullOrEmpty(options.Alias)) return null;
+            var alias = options.Alias!.StartsWith("alias/", StringComparison.Ordinal) ? options.Alias : "alias/" + options.Alias;
+            if (!AliasPattern.IsMatch(alias) || alias.StartsWith("alias/aws/", StringComparison.Ordinal))
+                throw new KmsImportException(KmsErrorIds.AliasNameInvalid, ErrorKind.InvalidArgument,
+                    $"'{options.Alias}' is not a valid alias name: use letters, digits, '/', '_' and '-' (at most 256 characters with 'alias/'), not beginning with 'alias/aws/'.")
+                { TargetObject = options.Alias };
+            return alias;
+        }
+
+        public KmsExternalKey CreateExternalKey(ExternalKeyOptions options)
+        {
+            var alias = ValidateExternalKeyOptions(options);
+            var usage = options.KeyUsage ?? KeySpecRules.DefaultUsage(options.KeySpec);
+            var request = new CreateKeyRequest
+            {
+                Origin = OriginType.EXTERNAL,
+                KeySpec = Amazon.KeyManagementService.KeySpec.FindValue(options.KeySpec.ToString()),
+                KeyUsage = KeyUsageType.FindValue(usage.ToString()),
+                Description = options.Description,
+                Policy = options.Policy,
+                MultiRegion = options.MultiRegion,
+            };
+            if (options.Tags != null && options.Tags.Count > 0)
+                request.Tags = options.Tags.Select(t => new Tag { TagKey = t.Key, TagValue = t.Value }).ToList();
+
+            var created = Call("CreateKey", null, () => _client.CreateKeyAsync(request));
+            var key = ToExternalKey(created.KeyMetadata);
+            if (alias != null)
+            {
+                Call("CreateAlias", key.KeyId, () => _client.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = key.KeyId }));
+                key.Alias = alias;
+            }
+            return key;
+        }
+
+        public KmsKeyDescription DescribeKey(string keyId)
+        {
+            var response = Call("DescribeKey", keyId, () => _client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }));
+            return ToDescription(response.KeyMetadata);
+        }
+
+        /// <summary>
+        /// Describes the key (to learn its spec and origin), picks the recommended wrapping where
+        /// the caller gave none, checks the combination locally, then asks for parameters.
+        /// </summary>
+        public KmsImportParameters GetParametersForImport(string keyId, WrappingAlgorithm? algorithm, WrappingKeySpec? wrappingKeySpec)
+        {
+            var key = DescribeKey(keyId);
+            if (!string.Equals(key.Origin, "EXTERNAL", StringComparison.Ordinal))
+                throw new KmsImportException(KmsErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
+                    $"Key '{key.KeyId}' has origin {key.Origin}; KMS imports material only into keys created with origin EXTERNAL. Create one with New-KmsExternalKey.")
+                { TargetObject = key.KeyId };
+            var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
+                $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.")
+            { TargetObject = key.KeyId };
+
+            var choice = ChooseWrapping(spec, algorithm, wrappingKeySpec);
+            WrappingMatrix.EnsureAllowed(spec, choice.Algorithm, choice.WrappingKeySpec);
+
+            var response = Call("GetParametersForImport", key.KeyId, () => _client.GetParametersForImportAsync(new GetParametersForImportRequest
+            {
+                KeyId = key.KeyId,
+                WrappingAlgorithm = AlgorithmSpec.FindValue(choice.Algorithm.ToString()),
+                WrappingKeySpec = Amazon.KeyManagementService.WrappingKeySpec.FindValue(choice.WrappingKeySpec.ToString()),
+            }));
+
+            return new KmsImportParameters
+            {
+                KeyId = key.KeyId,
+                KeySpec = spec,
+                WrappingAlgorithm = choice.Algorithm,
+                WrappingKeySpec = choice.WrappingKeySpec,
+                PublicKey = ReadAll(response.PublicKey),
+                ImportToken = ReadAll(response.ImportToken),
+                ParametersValidTo = ImportRules.ToUtc(response.ParametersValidTo ?? DateTime.UtcNow.AddHours(24)),
+                Region = Region,
+                EndpointUrl = EndpointUrl,
+            };
+        }
+
+        /// <summary>Fills what the caller left out from the recommendation for the spec.</summary>
+        public static WrappingChoice ChooseWrapping(KeySpec spec, WrappingAlgorithm? algorithm, WrappingKeySpec? wrappingKeySpec)
+        {
+            var recommended = WrappingMatrix.Recommend(spec);
+            if (algorithm == null && wrappingKeySpec == null) return recommended;
+            if (algorithm != null && wrappingKeySpec != null) return new WrappingChoice(algorithm.Value, wrappingKeySpec.Value);
+            if (algorithm != null)
+                return new WrappingChoice(algorithm.Value, algorithm == WrappingAlgorithm.SM2PKE ? KmsImport.WrappingKeySpec.SM2 : KmsImport.WrappingKeySpec.RSA_4096);
+            if (wrappingKeySpec == KmsImport.WrappingKeySpec.SM2) return new WrappingChoice(WrappingAlgorithm.SM2PKE, wrappingKeySpec.Value);
+            // A smaller RSA key may not carry what the recommended algorithm would: fall back to key wrap.
+            var candidate = new WrappingChoice(recommended.Algorithm, wrappingKeySpec!.Value);
+            return WrappingMatrix.IsAllowed(spec, candidate.Algorithm, candidate.WrappingKeySpec, out _)
+                ? candidate
+                : new WrappingChoice(WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256, wrappingKeySpec.Value);
+        }
+
+        /// <summary>Imports wrapped material; then describes the key to report its state.</summary>
+        public KmsImportResult ImportKeyMaterial(ProtectedKeyMaterial material, ExpirationModel model, DateTime? validToUtc)
+        {
+            ImportRules.EnsureParametersUsable(material.ParametersValidTo, material.KeyId);
+            var request = new ImportKeyMaterialRequest
+            {
+                KeyId = material.KeyId,
+                ImportToken = new MemoryStream(material.ImportToken, writable: false),
+                EncryptedKeyMaterial = new MemoryStream(material.EncryptedKeyMaterial, writable: false),
+                ExpirationModel = ExpirationModelType.FindValue(model.ToString()),
+            };
+            if (model == ExpirationModel.KEY_MATERIAL_EXPIRES) request.ValidTo = validToUtc;
+
+            var response = Call("ImportKeyMaterial", material.KeyId, () => _client.ImportKeyMaterialAsync(request));
+            var after = DescribeKey(material.KeyId);
+            return new KmsImportResult
+            {
+                KeyId = after.KeyId,
+                KeyMaterialId = string.IsNullOrEmpty(response.KeyMaterialId) ? after.CurrentKeyMaterialId : response.KeyMaterialId,
+                KeyState = after.KeyState,
+                ExpirationModel = model,
+                ValidTo = after.ValidTo ?? validToUtc,
+                Fingerprint = string.IsNullOrEmpty(material.Fingerprint) ? null : material.Fingerprint,
+                Region = Region,
+                EndpointUrl = EndpointUrl,
+            };
+        }
+
+        private T Call<T>(string operation, string? keyId, Func<Task<T>> call)
+        {
+            try
+            {
+                // The netstandard2.0 SDK is async-only; cmdlets are synchronous and run without a
+                // synchronization context, so blocking here cannot deadlock.
+                return call().ConfigureAwait(false).GetAwaiter().GetResult();
+            }
+            catch (Exception ex)
+            {
+                throw KmsErrorTranslator.Translate(ex, operation, keyId, Region);
+            }
+        }
+
+        private static byte[] ReadAll(MemoryStream? stream) => stream == null ? Array.Empty<byte>() : stream.ToArray();
+
+        private KmsExternalKey ToExternalKey(KeyMetadata m)
+        {
+            var d = ToDescription(m);
+            return new KmsExternalKey
+            {
+                KeyId = d.KeyId,
+                Arn = d.Arn,
+                KeySpec = d.ImportableKeySpec ?? KeySpec.SYMMETRIC_DEFAULT,
+                KeyUsage = Enum.TryParse<KeyUsage>(d.KeyUsage, out var u) ? u : KeyUsage.ENCRYPT_DECRYPT,
+                KeyState = d.KeyState,
+                MultiRegion = d.MultiRegion,
+                MultiRegionKeyType = d.MultiRegionKeyType,
+                Description = d.Description,
+                CreationDate = d.CreationDate,
+                Region = Region,
+                EndpointUrl = EndpointUrl,
+            };
+        }
+
+        private KmsKeyDescription ToDescription(KeyMetadata m) => new KmsKeyDescription
+        {
+            KeyId = m.KeyId ?? "",
+            Arn = m.Arn ?? "",
+            KeyState = m.KeyState?.Value ?? "",
+            Origin = m.Origin?.Value ?? "",
+            KeySpec = m.KeySpec?.Value ?? "",
+            KeyUsage = m.KeyUsage?.Value ?? "",
+            ExpirationModel = m.ExpirationModel?.Value,
+            ValidTo = m.ValidTo.HasValue ? ImportRules.ToUtc(m.ValidTo.Value) : (DateTime?)null,
+            CurrentKeyMaterialId = m.CurrentKeyMaterialId,
+            MultiRegion = m.MultiRegion ?? false,
+            MultiRegionKeyType = m.MultiRegionConfiguration?.MultiRegionKeyType?.Value,
+            Description = string.IsNullOrEmpty(m.Description) ? null : m.Description,
+            CreationDate = m.CreationDate.HasValue ? ImportRules.ToUtc(m.CreationDate.Value) : default,
+            DeletionDate = m.DeletionDate.HasValue ? ImportRules.ToUtc(m.DeletionDate.Value) : (DateTime?)null,
+            Region = Region,
+            EndpointUrl = EndpointUrl,
+        };
+    }
+}

@@ -1,0 +1,28 @@
+using System;
+
+namespace KmsImport
+{
+    /// <summary>
+    /// Key material wrapped for one import token. Safe to keep or move: only the holder of the
+    /// wrapping private key (KMS) can unwrap it. Carries no plaintext. Output of Protect-KeyMaterial.
+    /// </summary>
+    public sealed class ProtectedKeyMaterial
+    {
+        public string KeyId { get; set; } = "";
+        public KeySpec KeySpec { get; set; }
+        public WrappingAlgorithm WrappingAlgorithm { get; set; }
+        public WrappingKeySpec WrappingKeySpec { get; set; }
+        public byte[] EncryptedKeyMaterial { get; set; } = Array.Empty<byte>();
+        public byte[] ImportToken { get; set; } = Array.Empty<byte>();
+        public DateTime ParametersValidTo { get; set; }
+        /// <summary>Non-secret identifier of the plaintext material (see <see cref="FingerprintAlgorithm"/>).</summary>
+        public string Fingerprint { get; set; } = "";
+        public string FingerprintAlgorithm { get; set; } = "";
+        /// <summary>Where a copy of generated material was escrowed, when the module wrote one.</summary>
+        public string? EscrowPath { get; set; }
+        public string Region { get; set; } = "";
+        public string? EndpointUrl { get; set; }
+
+        public override string ToString() => $"{KeyId} {KeySpec} {Fingerprint}";
+    }
+}

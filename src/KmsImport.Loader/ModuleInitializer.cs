@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Reflection;
+
+namespace KmsImport.Loader
+{
+    /// <summary>
+    /// Loads the module's third-party assemblies (AWS SDK, BouncyCastle, and KmsImport.Core which
+    /// uses them) from the dependencies/ folder so they cannot clash with AWS Tools for PowerShell
+    /// or AWSPowerShell in the same session. On PowerShell 7 they go into a module-private
+    /// AssemblyLoadContext (created by reflection: this assembly targets netstandard2.0); on
+    /// Windows PowerShell 5.1 they are loaded with Assembly.LoadFrom from a resolve handler.
+    /// Pattern from PowerShell/PSResourceGet's ModuleInitAndCleanup.cs.
+    /// </summary>
+    public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+    {
+        private static readonly object Gate = new object();
+        private static readonly string ModuleFolder = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? ".";
+        private static readonly string DependencyFolder = Path.Combine(ModuleFolder, "dependencies");
+        private const string CoreAssemblyName = "KmsImport.Core";
+        private static PrivateLoadContext? s_context;
+        private static Dictionary<string, string>? s_privateAssemblies;
+
+        public void OnImport()
+        {
+            lock (Gate)
+            {
+                if (s_privateAssemblies == null)
+                {
+                    s_privateAssemblies = Directory.Exists(DependencyFolder)
+                        ? Directory.EnumerateFiles(DependencyFolder, "*.dll")
+                            .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => f, StringComparer.OrdinalIgnoreCase)
+                        : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                    s_context = PrivateLoadContext.TryCreate("KmsImport.Private", s_privateAssemblies);
+                }
+                // The context is made once per process, but the handler is hooked on every import:
+                // OnRemove unhooks it, and Import-Module after Remove-Module (or Import-Module -Force)
+                // must hook it again, or KmsImport.dll can no longer find KmsImport.Core.
+                AppDomain.CurrentDomain.AssemblyResolve -= OnAssemblyResolve;
+                AppDomain.CurrentDomain.AssemblyResolve += OnAssemblyResolve;
+            }
+        }
+
+        public void OnRemove(PSModuleInfo psModuleInfo)
+        {
+            AppDomain.CurrentDomain.AssemblyResolve -= OnAssemblyResolve;
+        }
+
+        private static Assembly? OnAssemblyResolve(object? sender, ResolveEventArgs args)
+        {
+            var name = new AssemblyName(args.Name).Name;
+            if (name == null || s_privateAssemblies == null || !s_privateAssemblies.TryGetValue(name, out var path)) return null;
+            // KmsImport.Core is always ours to give. Other names only to our own assemblies: a copy of
+            // AWSSDK.Core that AWS Tools failed to find is not ours to hand out. (On .NET Framework
+            // the requester may be unknown.)
+            if (!string.Equals(name, CoreAssemblyName, StringComparison.OrdinalIgnoreCase) &&
+                args.RequestingAssembly != null && !IsOurs(args.RequestingAssembly)) return null;
+            return s_context != null ? s_context.Load(name) : Assembly.LoadFrom(path);
+        }
+
+        /// <summary>
+        /// An assembly is ours when it was loaded from the module folder or dependencies/. Never by
+        /// name: AWS Tools ships an AWSSDK.KeyManagementService.dll too, and handing it our
+        /// AWSSDK.Core 4.0.0.0 when it asks for 3.3.0.0 breaks it ("Could not load type ...
+        /// from assembly 'AWSSDK.Core, Version=4.0.0.0'"). Never throws: a resolve handler that
+        /// throws breaks loads that are none of our business (dynamic assemblies have no
+        /// Location; on .NET Framework asking for it throws).
+        /// </summary>
+        private static bool IsOurs(Assembly requester)
+        {
+            if (requester == typeof(ModuleInitializer).Assembly) return true;
+            if (requester.IsDynamic) return false;
+            try
+            {
+                var folder = Path.GetDirectoryName(requester.Location);
+                return !string.IsNullOrEmpty(folder) &&
+                    (string.Equals(folder, ModuleFolder, StringComparison.OrdinalIgnoreCase) ||
+                     string.Equals(folder, DependencyFolder, StringComparison.OrdinalIgnoreCase));
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A module-private AssemblyLoadContext driven by reflection. Every private assembly is loaded
+    /// into it up front, so references between them bind inside the context before the default
+    /// context (where another copy of AWSSDK.Core may already sit) is ever asked.
+    /// </summary>
+    internal sealed class PrivateLoadContext
+    {
+        private readonly object _context;
+        private readonly MethodInfo _loadFromPath;
+        private readonly Dictionary<string, string> _paths;
+        private readonly Dictionary<string, Assembly> _loaded = new Dictionary<string, Assembly>(StringComparer.OrdinalIgnoreCase);
+
+        private PrivateLoadContext(object context, MethodInfo loadFromPath, Dictionary<string, string> paths)
+        {
+            _context = context;
+            _loadFromPath = loadFromPath;
+            _paths = paths;
+        }
+
+        public static PrivateLoadContext? TryCreate(string name, Dictionary<string, string> paths)
+        {
+            var alcType = typeof(object).Assembly.GetType("System.Runtime.Loader.AssemblyLoadContext");
+            if (alcType == null) return null; // .NET Framework
+            var ctor = alcType.GetConstructor(new[] { typeof(string), typeof(bool) });
+            var load = alcType.GetMethod("LoadFromAssemblyPath", new[] { typeof(string) });
+            if (ctor == null || load == null) return null;
+            var context = new PrivateLoadContext(ctor.Invoke(new object[] { name, false }), load, paths);
+            context.Preload();
+            return context;
+        }
+
+        /// <summary>Loads every private assembly the default context does not already provide.</summary>
+        private void Preload()
+        {
+            var platform = new HashSet<string>(
+                (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "").Split(Path.PathSeparator).Select(Path.GetFileNameWithoutExtension),
+                StringComparer.OrdinalIgnoreCase);
+            foreach (var entry in _paths)
+            {
+                if (platform.Contains(entry.Key)) continue; // e.g. System.Text.Json: the runtime's newer copy serves
+                _loaded[entry.Key] = (Assembly)_loadFromPath.Invoke(_context, new object[] { entry.Value })!;
+            }
+        }
+
+        public Assembly? Load(string name)
+        {
+            lock (_loaded)
+            {
+                if (_loaded.TryGetValue(name, out var assembly)) return assembly;
+                if (!_paths.TryGetValue(name, out var path)) return null;
+                assembly = (Assembly)_loadFromPath.Invoke(_context, new object[] { path })!;
+                _loaded[name] = assembly;
+                return assembly;
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using KmsImport.Core.Kms;
+using KmsImport.Infrastructure;
+
+namespace KmsImport.Cmdlets
+{
+    /// <summary>Creates a KMS key without key material (Origin EXTERNAL), ready for an import.</summary>
+    [Cmdlet(VerbsCommon.New, "KmsExternalKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(KmsExternalKey))]
+    public sealed class NewKmsExternalKeyCommand : KmsCmdletBase
+    {
+        [Parameter(Position = 0)]
+        public KeySpec KeySpec { get; set; } = KeySpec.SYMMETRIC_DEFAULT;
+
+        /// <summary>Defaults to the spec's usual usage (ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC or SIGN_VERIFY).</summary>
+        [Parameter]
+        public KeyUsage? KeyUsage { get; set; }
+
+        [Parameter]
+        [ValidateLength(0, 8192)]
+        public string? Description { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Alias { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public Hashtable? Tag { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Policy { get; set; }
+
+        [Parameter]
+        public SwitchParameter MultiRegion { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var options = new ExternalKeyOptions
+            {
+                KeySpec = KeySpec,
+                KeyUsage = KeyUsage,
+                Description = Description,
+                Alias = Alias,
+                Tags = ToTags(Tag),
+                Policy = Policy,
+                MultiRegion = MultiRegion.IsPresent,
+            };
+            try
+            {
+                // Local checks first, so -WhatIf and bad input never reach AWS.
+                KmsImportService.ValidateExternalKeyOptions(options);
+                var service = GetService();
+                var what = $"Create {(MultiRegion ? "multi-Region " : "")}EXTERNAL {KeySpec} key ({options.KeyUsage ?? Core.Crypto.KeySpecRules.DefaultUsage(KeySpec)}){(Alias == null ? "" : " with alias " + Alias)}";
+                if (!ShouldProcess($"KMS in {service.Region}", what)) return;
+                WriteObject(service.CreateExternalKey(options));
+            }
+            catch (KmsImportException ex)
+            {
+                WriteRecordError(ex, ex.TargetObject ?? KeySpec);
+            }
+        }
+
+        private Dictionary<string, string>? ToTags(Hashtable? table)
+        {
+            if (table == null) return null;
+            var tags = new Dictionary<string, string>();
+            foreach (DictionaryEntry entry in table)
+            {
+                var key = LanguagePrimitives.ConvertTo<string>(entry.Key);
+                if (string.IsNullOrEmpty(key) || entry.Value == null)
+                    ThrowError(new KmsImportException(KmsErrorIds.TagInvalid, ErrorKind.InvalidArgument,
+                        "Every -Tag entry needs a non-empty key and a value, e.g. -Tag @{ Owner = 'ops' }.") { TargetObject = "Tag" });
+                tags[key] = LanguagePrimitives.ConvertTo<string>(entry.Value);
+            }
+            return tags;
+        }
+    }
+}

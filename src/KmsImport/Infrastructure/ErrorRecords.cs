@@ -1,0 +1,39 @@
+using System;
+using System.Management.Automation;
+
+namespace KmsImport.Infrastructure
+{
+    /// <summary>Turns the core's exceptions into ErrorRecords: stable ErrorId, category, target.</summary>
+    internal static class ErrorRecords
+    {
+        public static ErrorRecord From(KmsImportException ex, object? target = null)
+        {
+            var record = new ErrorRecord(ex, ex.ErrorId, Map(ex.Kind), target ?? ex.TargetObject);
+            if (ex.IsTransient)
+                record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = "This failure is transient: run the same command again." };
+            return record;
+        }
+
+        public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null) =>
+            new ErrorRecord(new KmsImportException(errorId, ErrorKind.NotSpecified, message, inner), errorId, category, target);
+
+        public static ErrorCategory Map(ErrorKind kind) => kind switch
+        {
+            ErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+            ErrorKind.InvalidData => ErrorCategory.InvalidData,
+            ErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+            ErrorKind.InvalidResult => ErrorCategory.InvalidResult,
+            ErrorKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
+            ErrorKind.ResourceExists => ErrorCategory.ResourceExists,
+            ErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+            ErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+            ErrorKind.SecurityError => ErrorCategory.SecurityError,
+            ErrorKind.AuthenticationError => ErrorCategory.AuthenticationError,
+            ErrorKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
+            ErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
+            ErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+            ErrorKind.NotImplemented => ErrorCategory.NotImplemented,
+            _ => ErrorCategory.NotSpecified,
+        };
+    }
+}

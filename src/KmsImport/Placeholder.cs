@@ -1,1 +1,0 @@
-namespace KmsImport { internal static class Placeholder { } }

@@ -1,0 +1,113 @@
+using Xunit;
+using KmsImport.Core.Crypto;
+using KmsImport.Core.Tests.Crypto.TestSupport;
+
+namespace KmsImport.Core.Tests.Crypto;
+
+/// <summary>FromFile's file errors, each with its ErrorId and category.</summary>
+public class KeyFileErrorTests
+{
+    private static KmsImportException Refused(string path) =>
+        Assert.Throws<KmsImportException>(() => KeyMaterial.FromFile(KeySpec.SYMMETRIC_DEFAULT, path));
+
+    [Fact]
+    public void Missing_file()
+    {
+        using var dir = new TempDir();
+        var e = Refused(dir.File("nope.bin"));
+        Assert.Equal(CryptoErrorIds.KeyMaterialFileNotFound, e.ErrorId);
+        Assert.Equal(ErrorKind.ObjectNotFound, e.Kind);
+        Assert.Equal(dir.File("nope.bin"), e.TargetObject);
+    }
+
+    [Fact]
+    public void Directory_instead_of_file()
+    {
+        using var dir = new TempDir();
+        var e = Refused(dir.Path);
+        Assert.Equal(CryptoErrorIds.KeyMaterialIsDirectory, e.ErrorId);
+        Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
+    }
+
+    [Fact]
+    public void Empty_file()
+    {
+        using var dir = new TempDir();
+        var e = Refused(dir.Write("empty.bin", []));
+        Assert.Equal(CryptoErrorIds.KeyMaterialFileEmpty, e.ErrorId);
+        Assert.Equal(ErrorKind.InvalidData, e.Kind);
+    }
+
+    [Fact]
+    public void File_over_one_MiB()
+    {
+        using var dir = new TempDir();
+        var e = Refused(dir.Write("big.bin", new byte[KeyMaterial.MaxFileSize + 1]));
+        Assert.Equal(CryptoErrorIds.KeyMaterialFileTooLarge, e.ErrorId);
+        Assert.Equal(ErrorKind.InvalidData, e.Kind);
+        Assert.Contains((KeyMaterial.MaxFileSize + 1).ToString(), e.Message);
+    }
+
+    [Fact]
+    public void Exactly_one_MiB_is_read_and_judged_on_content()
+    {
+        using var dir = new TempDir();
+        var e = Refused(dir.Write("mib.bin", new byte[KeyMaterial.MaxFileSize]));
+        Assert.Equal(CryptoErrorIds.KeyMaterialWrongLength, e.ErrorId);
+    }
+
+    [Fact]
+    public void Endless_device_is_stopped_at_the_size_limit()
+    {
+        var e = Refused("/dev/zero");
+        Assert.Equal(CryptoErrorIds.KeyMaterialFileTooLarge, e.ErrorId);
+    }
+
+    [Fact]
+    public void Read_error_is_unreadable()
+    {
+        // /proc/self/mem opens but reading offset 0 fails with EIO.
+        var e = Refused("/proc/self/mem");
+        Assert.Equal(CryptoErrorIds.KeyMaterialUnreadable, e.ErrorId);
+        Assert.Equal(ErrorKind.ResourceUnavailable, e.Kind);
+    }
+
+    [Fact]
+    public void Access_denied_maps_to_permission_denied()
+    {
+        // Tests run as root here, where chmod 000 does not stop reads: the mapping is tested directly.
+        var e = KeyFileReader.MapIoException(new UnauthorizedAccessException("Access to the path is denied."), "/x/key.bin");
+        Assert.Equal(CryptoErrorIds.KeyMaterialUnreadable, e.ErrorId);
+        Assert.Equal(ErrorKind.PermissionDenied, e.Kind);
+        Assert.Equal("/x/key.bin", e.TargetObject);
+        Assert.Equal(CryptoErrorIds.KeyMaterialFileNotFound, KeyFileReader.MapIoException(new FileNotFoundException(), "/x").ErrorId);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("bad\0name")]
+    public void Invalid_paths(string path)
+    {
+        var e = Refused(path);
+        Assert.Equal(CryptoErrorIds.KeyMaterialPathInvalid, e.ErrorId);
+    }
+
+    [Fact]
+    public void Null_arguments_are_programming_errors()
+    {
+        Assert.Throws<ArgumentNullException>(() => KeyMaterial.FromFile(KeySpec.SYMMETRIC_DEFAULT, null!));
+        Assert.Throws<ArgumentNullException>(() => KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, null!));
+    }
+
+    [Fact]
+    public void Raw_key_file_loads()
+    {
+        using var dir = new TempDir();
+        var key = new byte[32];
+        key[0] = 0xFF;
+        key[31] = 0x01;
+        using var material = KeyMaterial.FromFile(KeySpec.SYMMETRIC_DEFAULT, dir.Write("key.bin", key));
+        Assert.Equal(key, material.ExportForImport());
+    }
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LocalKms.Control;
+using LocalKms.Service;
+using Microsoft.AspNetCore.Http;
+
+namespace LocalKms.Http;
+
+/// <summary>The test control API under <c>/_localkms/</c> (off the KMS path; loopback only like the rest).</summary>
+internal sealed class ControlEndpoint(KmsService service, SettableClock clock, RequestLog log, FaultInjector faults)
+{
+    public const string Prefix = "/_localkms/";
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = false,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        string path = http.Request.Path.Value!.TrimEnd('/');
+        string method = http.Request.Method;
+        try
+        {
+            switch (path, method)
+            {
+                case ("/_localkms/health", "GET"):
+                    await WriteAsync(http, 200, new JsonObject { ["status"] = "ok", ["wrappingKeysReady"] = ReadyJson() });
+                    return;
+
+                case ("/_localkms/requests", "GET"):
+                    await WriteRawAsync(http, 200, JsonSerializer.Serialize(log.Snapshot(), JsonOptions));
+                    return;
+                case ("/_localkms/requests", "DELETE"):
+                    log.Clear();
+                    http.Response.StatusCode = 204;
+                    return;
+
+                case ("/_localkms/clock", "GET"):
+                    await WriteAsync(http, 200, ClockJson());
+                    return;
+                case ("/_localkms/clock", "POST"):
+                    {
+                        JsonObject body = await ReadObjectAsync(http);
+                        if (body["advanceSeconds"] is JsonValue adv && adv.GetValueKind() == JsonValueKind.Number && body.Count == 1)
+                        {
+                            clock.Advance(adv.GetValue<double>());
+                        }
+                        else if (body["now"] is JsonValue nowValue && nowValue.TryGetValue(out string? iso) && body.Count == 1
+                            && DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset now))
+                        {
+                            clock.Set(now);
+                        }
+                        else
+                        {
+                            throw new ControlException("Send {\"advanceSeconds\": N} or {\"now\": \"ISO 8601\"}.");
+                        }
+
+                        await WriteAsync(http, 200, ClockJson());
+                        return;
+                    }
+
+                case ("/_localkms/clock", "DELETE"):
+                    clock.Reset();
+                    await WriteAsync(http, 200, ClockJson());
+                    return;
+
+                case ("/_localkms/faults", "GET"):
+                    await WriteRawAsync(http, 200, JsonSerializer.Serialize(faults.Snapshot(), JsonOptions));
+                    return;
+                case ("/_localkms/faults", "POST"):
+                    {
+                        JsonNode? body = await ReadNodeAsync(http);
+                        List<FaultRule> rules;
+                        if (body is JsonObject o && o.Count == 1 && o["preset"] is JsonValue preset && preset.TryGetValue(out string? name))
+                        {
+                            rules = name == "aws-default-quotas"
+                                ? FaultInjector.AwsDefaultQuotas()
+                                : throw new ControlException($"Unknown preset '{name}'. Known: aws-default-quotas.");
+                        }
+                        else if (body is JsonArray)
+                        {
+                            try
+                            {
+                                rules = body.Deserialize<List<FaultRule>>(JsonOptions) ?? [];
+                            }
+                            catch (JsonException e)
+                            {
+                                throw new ControlException("Fault rules are not valid: " + e.Message);
+                            }
+                        }
+                        else
+                        {
+                            throw new ControlException("Send a JSON array of fault rules or {\"preset\": \"aws-default-quotas\"}.");
+                        }
+
+                        try
+                        {
+                            faults.Set(rules);
+                        }
+                        catch (ArgumentException e)
+                        {
+                            throw new ControlException(e.Message);
+                        }
+
+                        await WriteRawAsync(http, 200, JsonSerializer.Serialize(faults.Snapshot(), JsonOptions));
+                        return;
+                    }
+
+                case ("/_localkms/faults", "DELETE"):
+                    faults.Clear();
+                    http.Response.StatusCode = 204;
+                    return;
+
+                case ("/_localkms/reset", "POST"):
+                    service.Reset();
+                    log.Clear();
+                    faults.Clear();
+                    clock.Reset();
+                    http.Response.StatusCode = 204;
+                    return;
+
+                default:
+                    await WriteAsync(http, 404, new JsonObject { ["error"] = $"No control endpoint {method} {path}." });
+                    return;
+            }
+        }
+        catch (ControlException e)
+        {
+            await WriteAsync(http, 400, new JsonObject { ["error"] = e.Message });
+        }
+    }
+
+    private JsonObject ReadyJson()
+    {
+        var o = new JsonObject();
+        foreach ((string spec, int n) in service.Pool.Ready)
+        {
+            o[spec] = n;
+        }
+
+        return o;
+    }
+
+    private JsonObject ClockJson() => new()
+    {
+        ["now"] = clock.Now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        ["offsetSeconds"] = clock.OffsetSeconds,
+    };
+
+    private static async Task<JsonNode?> ReadNodeAsync(HttpContext http)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            throw new ControlException("The body is not valid JSON.");
+        }
+    }
+
+    private static async Task<JsonObject> ReadObjectAsync(HttpContext http) =>
+        await ReadNodeAsync(http) as JsonObject ?? throw new ControlException("The body must be a JSON object.");
+
+    private static Task WriteAsync(HttpContext http, int status, JsonNode body) => WriteRawAsync(http, status, body.ToJsonString());
+
+    private static async Task WriteRawAsync(HttpContext http, int status, string json)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(json);
+    }
+
+    private sealed class ControlException(string message) : Exception(message);
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using LocalKms.Control;
+using LocalKms.Protocol;
+using LocalKms.Service;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace LocalKms.Http;
+
+/// <summary>The KMS JSON 1.1 protocol: <c>POST /</c> with <c>X-Amz-Target: TrentService.Operation</c>.</summary>
+internal sealed class KmsEndpoint(
+    LocalKmsOptions options, KmsService service, SettableClock clock, RequestLog log, FaultInjector faults, ILogger logger)
+{
+    private const string ContentType = "application/x-amz-json-1.1";
+    private const int MaxBody = 1 << 20;
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var sw = Stopwatch.StartNew();
+        string requestId = Guid.NewGuid().ToString();
+        http.Response.Headers["x-amzn-RequestId"] = requestId;
+
+        string? target = http.Request.Headers["X-Amz-Target"].FirstOrDefault();
+        string? operation = target is not null && target.StartsWith("TrentService.", StringComparison.Ordinal) ? target["TrentService.".Length..] : null;
+        SigV4Authorization? auth = SigV4Authorization.TryParse(http.Request.Headers.Authorization.FirstOrDefault());
+        string region = auth is not null && KmsNames.IsValidRegion(auth.Region) ? auth.Region : options.DefaultRegion;
+        var entry = new RequestLogEntry
+        {
+            Time = clock.Now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            Operation = operation ?? target,
+            Region = region,
+            AccessKeyId = auth?.AccessKeyId,
+            RequestId = requestId,
+        };
+
+        try
+        {
+            byte[] body = await ReadBodyAsync(http.Request);
+            if (options.VerifySignatures)
+            {
+                SigV4.Verify(http.Request, body, auth, options.Credentials);
+            }
+
+            if (operation is null)
+            {
+                throw new KmsException("UnknownOperationException", "The X-Amz-Target header must name a TrentService operation.");
+            }
+
+            FaultDecision fault = faults.Evaluate(operation, region);
+            if (fault.LatencyMs > 0)
+            {
+                await Task.Delay(fault.LatencyMs, http.RequestAborted);
+            }
+
+            switch (fault.Outcome)
+            {
+                case FaultOutcome.Drop:
+                    entry.Status = 0;
+                    entry.ErrorType = "ConnectionDropped";
+                    http.Abort();
+                    return;
+                case FaultOutcome.InternalError:
+                    throw KmsException.Internal("The request was rejected because an internal exception occurred (LocalKms fault injection). The request can be retried.");
+                case FaultOutcome.Throttle:
+                    throw KmsException.Throttling("Rate exceeded");
+            }
+
+            KmsRequest request = KmsRequest.Parse(body);
+            var ctx = new OperationContext(region, auth?.AccessKeyId, clock.Now);
+            try
+            {
+                JsonObject response = service.Invoke(operation, request, ctx);
+                entry.Status = 200;
+                await WriteAsync(http, 200, response);
+            }
+            finally
+            {
+                entry.KeyId = ctx.KeyIdForLog ?? request.Body["KeyId"]?.GetValueKind() switch
+                {
+                    System.Text.Json.JsonValueKind.String => request.Body["KeyId"]!.GetValue<string>(),
+                    _ => null,
+                };
+            }
+        }
+        catch (KmsException e)
+        {
+            entry.Status = e.Status;
+            entry.ErrorType = e.Type;
+            await WriteErrorAsync(http, e.Status, e.Type, e.Message);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            entry.Status = 0;
+            entry.ErrorType = "ClientClosedRequest";
+        }
+        catch (Exception e)
+        {
+            // Exception type and message only: crypto exceptions never carry key bytes.
+            logger.LogError("Internal error in {Operation}: {Type}: {Message}", operation, e.GetType().Name, e.Message);
+            entry.Status = 500;
+            entry.ErrorType = "KMSInternalException";
+            await WriteErrorAsync(http, 500, "KMSInternalException", "LocalKms internal error: " + e.GetType().Name);
+        }
+        finally
+        {
+            entry.DurationMs = sw.ElapsedMilliseconds;
+            log.Add(entry);
+            logger.LogInformation("{Operation} {Region} -> {Status} {Error}", entry.Operation, entry.Region, entry.Status, entry.ErrorType);
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    {
+        using var ms = new MemoryStream();
+        byte[] buffer = new byte[16384];
+        int n;
+        while ((n = await request.Body.ReadAsync(buffer, request.HttpContext.RequestAborted)) > 0)
+        {
+            ms.Write(buffer, 0, n);
+            if (ms.Length > MaxBody)
+            {
+                throw KmsException.Validation("The request body is too large.");
+            }
+        }
+
+        return ms.ToArray();
+    }
+
+    private static async Task WriteAsync(HttpContext http, int status, JsonObject body)
+    {
+        if (http.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        http.Response.StatusCode = status;
+        http.Response.ContentType = ContentType;
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(body.ToJsonString());
+        http.Response.ContentLength = bytes.Length;
+        await http.Response.Body.WriteAsync(bytes);
+    }
+
+    private static Task WriteErrorAsync(HttpContext http, int status, string type, string message) =>
+        WriteAsync(http, status, new JsonObject { ["__type"] = type, ["message"] = message });
+}

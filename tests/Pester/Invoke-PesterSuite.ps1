@@ -1,0 +1,38 @@
+# Runs the Pester suite against the built module, with one local KMS endpoint for the whole run.
+# Called by build.ps1 -Task Test in a child process; writes {Passed, Failed, Skipped} as JSON.
+param(
+    [Parameter(Mandatory)] [string] $PesterPath,
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $LocalKmsPath,
+    [Parameter(Mandatory)] [string] $ResultPath,
+    [string] $Filter = '*'
+)
+$ErrorActionPreference = 'Stop'
+Import-Module $PesterPath -Force
+Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+
+# Tests never reach AWS: fixed fake credentials, no instance-metadata probing.
+$env:AWS_ACCESS_KEY_ID = 'AKIDLOCALTEST'
+$env:AWS_SECRET_ACCESS_KEY = 'local-test-secret'
+Remove-Item Env:AWS_SESSION_TOKEN, Env:AWS_PROFILE, Env:AWS_REGION, Env:AWS_DEFAULT_REGION -ErrorAction SilentlyContinue
+$env:AWS_EC2_METADATA_DISABLED = 'true'
+$env:KMSIMPORT_TEST_MODULE = $ModulePath
+$env:KMSIMPORT_TEST_LOCALKMS = $LocalKmsPath
+
+$server = Start-LocalKms -LocalKmsPath $LocalKmsPath
+$env:KMSIMPORT_TEST_ENDPOINT = $server.Url
+try {
+    $config = New-PesterConfiguration
+    $config.Run.Path = @(Get-ChildItem $PSScriptRoot -Filter "$Filter.Tests.ps1" | ForEach-Object FullName)
+    $config.Run.PassThru = $true
+    $config.Output.Verbosity = 'Detailed'
+    $config.Output.RenderMode = 'Plaintext'
+    $result = Invoke-Pester -Configuration $config
+    [pscustomobject]@{
+        Passed  = $result.PassedCount
+        Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+        Skipped = $result.SkippedCount + $result.NotRunCount
+    } | ConvertTo-Json | Set-Content $ResultPath
+} finally {
+    Stop-LocalKms -Server $server
+}
