@@ -18,6 +18,11 @@
         'Protect-KeyMaterial'
         'Import-KmsKeyMaterial'
         'Test-KmsKeyState'
+        'Restore-KmsKeyMaterial'
+        'Get-KmsKeyMaterialExpiry'
+        'Remove-KmsImportedKeyMaterial'
+        'Get-KmsKeyRotation'
+        'Invoke-KmsKeyRotation'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
@@ -27,7 +32,7 @@
             Tags         = @('AWS', 'KMS', 'BYOK', 'KeyImport', 'Cryptography', 'Security', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://github.com/kmsimport/KmsImport/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/kmsimport/KmsImport'
-            ReleaseNotes = 'See CHANGELOG.md.'
+            ReleaseNotes = 'Release notes: https://github.com/kmsimport/KmsImport/blob/main/CHANGELOG.md'
         }
     }
 }

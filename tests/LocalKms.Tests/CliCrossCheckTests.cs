@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using LocalKms.Tests.Infrastructure;
 using Xunit;
@@ -10,8 +11,7 @@ namespace LocalKms.Tests;
 /// Independent clients: the aws CLI (botocore signs and parses) and OpenSSL (wraps, generates and verifies).
 /// Missing tools fail these tests; they never skip.
 /// </summary>
-[Collection("external")]
-public sealed class CliCrossCheckTests(CliHost host) : IDisposable
+public sealed class CliCrossCheckTests(CliHost host) : IClassFixture<CliHost>, IDisposable
 {
     private readonly string _dir = Tools.TempDir();
 
@@ -74,7 +74,10 @@ public sealed class CliCrossCheckTests(CliHost host) : IDisposable
         Assert.Equal((string?)imported["KeyMaterialId"], (string?)described["KeyMetadata"]!["CurrentKeyMaterialId"]);
 
         // The classic mistake: pkeyutl's OAEP defaults to SHA-1 -> InvalidCiphertextException.
-        await GetParametersToFilesAsync(keyId, "RSAES_OAEP_SHA_256", "RSA_2048");
+        var kms = host.Client();
+        GetParametersForImportResponse again = await Kms.ParamsAsync(kms, keyId, "RSAES_OAEP_SHA_256", "RSA_2048");
+        await File.WriteAllBytesAsync(F("PublicKey.bin"), again.PublicKey.ToArray());
+        await File.WriteAllBytesAsync(F("ImportToken.bin"), again.ImportToken.ToArray());
         await OpenSsl("pkeyutl", "-encrypt", "-in", "m.bin", "-out", "enc-sha1.bin", "-inkey", "PublicKey.bin", "-keyform", "DER", "-pubin", "-pkeyopt", "rsa_padding_mode:oaep");
         Tools.Result wrong = await Aws(host.Url, "kms", "import-key-material", "--key-id", keyId, "--encrypted-key-material", "fileb://enc-sha1.bin",
             "--import-token", "fileb://ImportToken.bin", "--expiration-model", "KEY_MATERIAL_DOES_NOT_EXPIRE");
@@ -82,7 +85,6 @@ public sealed class CliCrossCheckTests(CliHost host) : IDisposable
         Assert.Contains("InvalidCiphertextException", wrong.StdErr);
 
         // The SDK agrees with the CLI about the key, and the material works.
-        var kms = host.Client();
         byte[] ct = (await kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([3, 1, 4]) })).CiphertextBlob.ToArray();
         Assert.Equal([3, 1, 4], (await kms.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(ct) })).Plaintext.ToArray());
     }
@@ -109,39 +111,45 @@ public sealed class CliCrossCheckTests(CliHost host) : IDisposable
             "--import-token", "fileb://ImportToken.bin", "--expiration-model", "KEY_MATERIAL_DOES_NOT_EXPIRE");
 
         // KMS holds the intended key: its public key has OpenSSL's modulus and it signs for OpenSSL.
-        JsonNode pub = await AwsOk("kms", "get-public-key", "--key-id", keyId);
+        var kms = host.Client();
+        GetPublicKeyResponse pub = await kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = keyId });
         using var fromKms = RSA.Create();
-        fromKms.ImportSubjectPublicKeyInfo(Convert.FromBase64String((string)pub["PublicKey"]!), out _);
+        fromKms.ImportSubjectPublicKeyInfo(pub.PublicKey.ToArray(), out _);
         using var fromOpenSsl = RSA.Create();
         fromOpenSsl.ImportFromPem(await File.ReadAllTextAsync(F("pub.pem")));
         Assert.Equal(fromOpenSsl.ExportParameters(false).Modulus, fromKms.ExportParameters(false).Modulus);
 
-        await File.WriteAllBytesAsync(F("msg.bin"), RandomNumberGenerator.GetBytes(200));
-        JsonNode sig = await AwsOk("kms", "sign", "--key-id", keyId, "--message", "fileb://msg.bin", "--message-type", "RAW", "--signing-algorithm", "RSASSA_PSS_SHA_256");
-        await File.WriteAllBytesAsync(F("sig.bin"), Convert.FromBase64String((string)sig["Signature"]!));
+        byte[] message = RandomNumberGenerator.GetBytes(200);
+        await File.WriteAllBytesAsync(F("msg.bin"), message);
+        SignResponse sig = await kms.SignAsync(new SignRequest { KeyId = keyId, Message = new MemoryStream(message), MessageType = MessageType.RAW, SigningAlgorithm = SigningAlgorithmSpec.RSASSA_PSS_SHA_256 });
+        await File.WriteAllBytesAsync(F("sig.bin"), sig.Signature.ToArray());
         await OpenSsl("dgst", "-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32", "-verify", "pub.pem", "-signature", "sig.bin", "msg.bin");
     }
 
     [Fact]
     public async Task EcKeyFromOpenSsl_ImportedWithOaepSha1_SignsForOpenSsl()
     {
-        JsonNode created = await AwsOk("kms", "create-key", "--origin", "EXTERNAL", "--key-spec", "ECC_SECG_P256K1", "--key-usage", "SIGN_VERIFY");
-        string keyId = (string)created["KeyMetadata"]!["KeyId"]!;
-        await GetParametersToFilesAsync(keyId, "RSAES_OAEP_SHA_1", "RSA_2048");
+        var kms = host.Client();
+        string keyId = (await Kms.CreateExternalAsync(kms, "ECC_SECG_P256K1")).KeyId;
+        GetParametersForImportResponse p = await Kms.ParamsAsync(kms, keyId, "RSAES_OAEP_SHA_1", "RSA_2048");
+        await File.WriteAllBytesAsync(F("PublicKey.bin"), p.PublicKey.ToArray());
+        await File.WriteAllBytesAsync(F("ImportToken.bin"), p.ImportToken.ToArray());
         await OpenSsl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-out", "ec.pem");
         await OpenSsl("pkcs8", "-topk8", "-nocrypt", "-in", "ec.pem", "-outform", "DER", "-out", "ec.der");
         await OpenSsl("pkey", "-in", "ec.pem", "-pubout", "-out", "ec-pub.pem");
         await OpenSsl("pkeyutl", "-encrypt", "-in", "ec.der", "-out", "enc.bin", "-inkey", "PublicKey.bin", "-keyform", "DER", "-pubin",
             "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha1", "-pkeyopt", "rsa_mgf1_md:sha1");
+        DateTime validTo = DateTime.UtcNow.AddDays(10);
         await AwsOk("kms", "import-key-material", "--key-id", keyId, "--encrypted-key-material", "fileb://enc.bin",
-            "--import-token", "fileb://ImportToken.bin", "--expiration-model", "KEY_MATERIAL_EXPIRES", "--valid-to", DateTime.UtcNow.AddDays(10).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
-        JsonNode described = await AwsOk("kms", "describe-key", "--key-id", keyId);
-        Assert.Equal("KEY_MATERIAL_EXPIRES", (string?)described["KeyMetadata"]!["ExpirationModel"]);
-        Assert.NotNull(described["KeyMetadata"]!["ValidTo"]);
+            "--import-token", "fileb://ImportToken.bin", "--expiration-model", "KEY_MATERIAL_EXPIRES", "--valid-to", validTo.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+        KeyMetadata md = await Kms.DescribeAsync(kms, keyId);
+        Assert.Equal(ExpirationModelType.KEY_MATERIAL_EXPIRES, md.ExpirationModel);
+        Assert.InRange(md.ValidTo!.Value, validTo.AddSeconds(-2), validTo.AddSeconds(2));
 
-        await File.WriteAllBytesAsync(F("msg.bin"), RandomNumberGenerator.GetBytes(64));
-        JsonNode sig = await AwsOk("kms", "sign", "--key-id", keyId, "--message", "fileb://msg.bin", "--signing-algorithm", "ECDSA_SHA_256");
-        await File.WriteAllBytesAsync(F("sig.bin"), Convert.FromBase64String((string)sig["Signature"]!));
+        byte[] message = RandomNumberGenerator.GetBytes(64);
+        await File.WriteAllBytesAsync(F("msg.bin"), message);
+        SignResponse sig = await kms.SignAsync(new SignRequest { KeyId = keyId, Message = new MemoryStream(message), SigningAlgorithm = SigningAlgorithmSpec.ECDSA_SHA_256 });
+        await File.WriteAllBytesAsync(F("sig.bin"), sig.Signature.ToArray());
         await OpenSsl("dgst", "-sha256", "-verify", "ec-pub.pem", "-signature", "sig.bin", "msg.bin");
     }
 

@@ -7,8 +7,7 @@ using Xunit;
 namespace LocalKms.Tests;
 
 /// <summary>Encrypt/Decrypt, GenerateMac/VerifyMac, GetPublicKey and Sign/Verify, checked with .NET locally.</summary>
-[Collection("core")]
-public sealed class CryptoOperationTests(CoreHost host)
+public sealed class CryptoOperationTests(LocalKmsHost host) : IClassFixture<LocalKmsHost>
 {
     private readonly IAmazonKeyManagementService _kms = host.Client();
 

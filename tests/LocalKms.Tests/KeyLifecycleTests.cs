@@ -6,8 +6,7 @@ using Xunit;
 namespace LocalKms.Tests;
 
 /// <summary>CreateKey, DescribeKey, ListKeys, aliases, enable/disable, deletion and Regions, through the AWS SDK.</summary>
-[Collection("core")]
-public sealed class KeyLifecycleTests(CoreHost host)
+public sealed class KeyLifecycleTests(LocalKmsHost host) : IClassFixture<LocalKmsHost>
 {
     private readonly IAmazonKeyManagementService _kms = host.Client();
 

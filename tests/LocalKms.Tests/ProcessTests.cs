@@ -9,7 +9,6 @@ using Xunit;
 namespace LocalKms.Tests;
 
 /// <summary>LocalKms as a separate process: readiness line, shutdown, state file.</summary>
-[Collection("external")]
 public sealed class ProcessTests
 {
     private static AmazonKeyManagementServiceClient Client(string url, string region = "eu-west-2") =>

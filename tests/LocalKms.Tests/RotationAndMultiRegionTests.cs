@@ -7,8 +7,7 @@ using Xunit;
 namespace LocalKms.Tests;
 
 /// <summary>On-demand rotation of imported material and multi-Region keys.</summary>
-[Collection("core")]
-public sealed class RotationAndMultiRegionTests(CoreHost host)
+public sealed class RotationAndMultiRegionTests(LocalKmsHost host) : IClassFixture<LocalKmsHost>
 {
     private readonly IAmazonKeyManagementService _kms = host.Client();
 
@@ -213,5 +212,14 @@ public sealed class RotationAndMultiRegionTests(CoreHost host)
         ReplicateKeyResponse ok = await _kms.ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = mrk, ReplicaRegion = "us-east-1" });
         Assert.Equal(KeyState.Enabled, (await Kms.DescribeAsync(host.Client("us-east-1"), mrk)).KeyState); // AWS_KMS material is shared
         Assert.Equal(KeyState.Creating, ok.ReplicaKeyMetadata.KeyState);
+
+        // A primary with replicas waits for them: PendingReplicaDeletion, no deletion date yet.
+        ScheduleKeyDeletionResponse s = await _kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = mrk, PendingWindowInDays = 10 });
+        Assert.Equal(KeyState.PendingReplicaDeletion, s.KeyState);
+        Assert.Null(s.DeletionDate);
+        KeyMetadata md = await Kms.DescribeAsync(_kms, mrk);
+        Assert.Equal(10, md.PendingDeletionWindowInDays);
+        Assert.Null(md.DeletionDate);
+        await Kms.FailsWith("KMSInvalidStateException", () => _kms.ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = mrk, ReplicaRegion = "us-west-1" }));
     }
 }

@@ -4,8 +4,7 @@ using Xunit;
 
 namespace LocalKms.Tests;
 
-[Collection("core")]
-public sealed class SmokeTests(CoreHost host)
+public sealed class SmokeTests(LocalKmsHost host) : IClassFixture<LocalKmsHost>
 {
     [Fact]
     public async Task CreateKey_UsesRegionOfCredentialScope()

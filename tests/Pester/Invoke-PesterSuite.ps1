@@ -8,6 +8,8 @@ param(
     [string] $Filter = '*'
 )
 $ErrorActionPreference = 'Stop'
+$ModulePath = (Resolve-Path $ModulePath).Path
+$LocalKmsPath = (Resolve-Path $LocalKmsPath).Path
 Import-Module $PesterPath -Force
 Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
 

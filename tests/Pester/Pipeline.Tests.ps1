@@ -303,11 +303,19 @@ Describe 'Secret hygiene' {
     }
 
     It 'leaves no files behind in the temp folder' {
-        $before = @(Get-ChildItem ([IO.Path]::GetTempPath()) -File -ErrorAction SilentlyContinue | ForEach-Object FullName)
+        # A fresh process with a temp folder of its own, so other processes' files do not count.
+        $tmp = New-Item -ItemType Directory (Join-Path $Work ('tmp-' + [guid]::NewGuid().ToString('n')))
         $material = New-MaterialFile
-        $null = New-KmsExternalKey @Common | Get-KmsImportParameters | Protect-KeyMaterial -Path $material.Path | Import-KmsKeyMaterial
-        $after = @(Get-ChildItem ([IO.Path]::GetTempPath()) -File -ErrorAction SilentlyContinue | ForEach-Object FullName)
-        @($after | Where-Object { $_ -notin $before }) | Should -BeNullOrEmpty
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$env:KMSIMPORT_TEST_MODULE'
+`$r = New-KmsExternalKey -Region eu-west-2 -EndpointUrl '$Url' | Get-KmsImportParameters | Protect-KeyMaterial -Path '$($material.Path)' | Import-KmsKeyMaterial
+if (`$r.KeyState -ne 'Enabled') { throw 'not enabled' }
+[IO.Path]::GetTempPath()
+"@
+        $out = Invoke-FreshPwsh -Script $script -Environment @{ TMPDIR = $tmp.FullName; DOTNET_EnableDiagnostics = '0' }
+        ($out | Select-Object -Last 1).TrimEnd('/') | Should -Be $tmp.FullName.TrimEnd('/')
+        @(Get-ChildItem -Force -Recurse $tmp.FullName) | Should -BeNullOrEmpty
     }
 }
 
@@ -323,7 +331,7 @@ Describe 'Generated material and escrow' {
         $result = $key | Get-KmsImportParameters | Protect-KeyMaterial -Generate -EscrowPath $escrow | Import-KmsKeyMaterial
         $result.KeyState | Should -Be 'Enabled'
         (Get-Item $escrow).Length | Should -Be 32
-        if (-not $IsWindows) { (Get-Item $escrow).UnixFileMode | Should -Be 'UserRead, UserWrite' }
+        if (-not $IsWindows) { (Get-Item $escrow).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
         # The escrowed copy is the same material: KMS accepts it again.
         ($key | Get-KmsImportParameters | Protect-KeyMaterial -Path $escrow | Import-KmsKeyMaterial).Fingerprint | Should -Be $result.Fingerprint
     }

@@ -61,7 +61,8 @@ function Invoke-LocalKmsControl {
 
 function Get-LocalKmsRequest {
     param([Parameter(Mandatory)] [string] $Url)
-    @(Invoke-LocalKmsControl -Url $Url -Path 'requests')
+    # Invoke-RestMethod hands a JSON array on as one object; enumerate it.
+    Invoke-LocalKmsControl -Url $Url -Path 'requests' | ForEach-Object { $_ }
 }
 
 function Clear-LocalKmsRequest {

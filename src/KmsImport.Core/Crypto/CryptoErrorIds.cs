@@ -72,6 +72,20 @@ namespace KmsImport.Core.Crypto
         /// <summary>The material is too large for the algorithm and wrapping key size.</summary>
         public const string WrappingCapacityExceeded = "WrappingCapacityExceeded";
 
+        // ---- proofs (MaterialProof) ----------------------------------------------------------------------------
+        /// <summary>A public key given to a proof (KMS GetPublicKey output, or the SPKI of local material) is not a valid DER
+        /// SubjectPublicKeyInfo: not DER, truncated, trailing bytes, PEM text, a point not on its curve, an invalid RSA modulus.</summary>
+        public const string PublicKeyMalformed = "PublicKeyMalformed";
+        /// <summary>A public key of an algorithm or curve the proofs do not handle (neither RSA nor EC on a KMS curve).</summary>
+        public const string PublicKeyUnsupported = "PublicKeyUnsupported";
+        /// <summary>The proof step does not fit the key spec or key type (a MAC for non-HMAC material, a signing algorithm for
+        /// a symmetric key or of another key type, OAEP with an EC key).</summary>
+        public const string ProofNotApplicable = "ProofNotApplicable";
+        /// <summary>The name is not a KMS SigningAlgorithmSpec this module verifies.</summary>
+        public const string SigningAlgorithmUnsupported = "SigningAlgorithmUnsupported";
+        /// <summary>The challenge is longer than RSAES_OAEP_SHA_256 under the key carries (k - 66 bytes).</summary>
+        public const string ProofPlaintextTooLong = "ProofPlaintextTooLong";
+
         // ---- secret files -------------------------------------------------------------------------------------
         /// <summary>The escrow file already exists; it is never overwritten.</summary>
         public const string SecretFileExists = "SecretFileExists";

@@ -127,7 +127,7 @@ namespace KmsImport.Core.Crypto
 
         private static IDigest Digest(bool sha256) => sha256 ? new Sha256Digest() : (IDigest)new Sha1Digest();
 
-        private static byte[] RsaOaepEncrypt(RsaKeyParameters publicKey, byte[] data, bool sha256)
+        internal static byte[] RsaOaepEncrypt(RsaKeyParameters publicKey, byte[] data, bool sha256)
         {
             var oaep = new OaepEncoding(new RsaEngine(), Digest(sha256), Digest(sha256), null);
             oaep.Init(true, new ParametersWithRandom(publicKey, new SecureRandom()));

@@ -6,7 +6,7 @@ namespace KmsImport.Core.Kms
     /// <summary>Judges a described key against what the operator expects after an import.</summary>
     public static class KeyStateCheck
     {
-        public static KmsKeyStateReport Evaluate(KmsKeyDescription key, string expectedState)
+        public static KmsKeyStateReport Evaluate(KmsKeyDescription key, string expectedState, Import.ProofResult? proof = null)
         {
             var reasons = new List<string>();
             if (!string.Equals(key.KeyState, expectedState, StringComparison.Ordinal))
@@ -18,6 +18,8 @@ namespace KmsImport.Core.Kms
             }
             if (key.ValidTo.HasValue && key.ValidTo.Value <= Import.ImportRules.UtcNow())
                 reasons.Add($"The material's ValidTo {key.ValidTo.Value:u} has passed.");
+            if (proof != null && !proof.Proved)
+                reasons.Add($"Material not proved ({proof.Method}): {proof.Detail}");
 
             return new KmsKeyStateReport
             {
@@ -31,6 +33,9 @@ namespace KmsImport.Core.Kms
                 ExpirationModel = key.ExpirationModel,
                 ValidTo = key.ValidTo,
                 CurrentKeyMaterialId = key.CurrentKeyMaterialId,
+                ProofMethod = proof?.Method,
+                MaterialProved = proof?.Proved,
+                ProofDetail = proof?.Detail,
                 Passed = reasons.Count == 0,
                 Reasons = reasons.ToArray(),
                 Region = key.Region,

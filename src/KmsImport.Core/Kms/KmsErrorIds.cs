@@ -44,5 +44,14 @@ namespace KmsImport.Core.Kms
         public const string KeyMaterialSpecMismatch = "KeyMaterialSpecMismatch";
         public const string AliasNameInvalid = "AliasNameInvalid";
         public const string EscrowPathRequired = "EscrowPathRequired";
+        public const string ImportOptionsInvalid = "ImportOptionsInvalid";
+        public const string ReplicaRegionInvalid = "ReplicaRegionInvalid";
+        public const string ReplicaNotReady = "ReplicaNotReady";
+        public const string ProofFailed = "KeyMaterialProofFailed";
+        public const string ProofNotPossible = "KeyMaterialProofNotPossible";
+        public const string BundleInvalid = "ImportBundleInvalid";
+        public const string BundleExists = "ImportBundleExists";
+        public const string BundleNotFound = "ImportBundleNotFound";
+        public const string BundleIOError = "ImportBundleIOError";
     }
 }

@@ -143,17 +143,21 @@ namespace KmsImport.Core.Kms
         }
 
         /// <summary>Imports wrapped material; then describes the key to report its state.</summary>
-        public KmsImportResult ImportKeyMaterial(ProtectedKeyMaterial material, ExpirationModel model, DateTime? validToUtc)
+        public KmsImportResult ImportKeyMaterial(ProtectedKeyMaterial material, ImportOptions options)
         {
             ImportRules.EnsureParametersUsable(material.ParametersValidTo, material.KeyId);
+            options.Validate(material.KeySpec, material.KeyId);
             var request = new ImportKeyMaterialRequest
             {
                 KeyId = material.KeyId,
                 ImportToken = new MemoryStream(material.ImportToken, writable: false),
                 EncryptedKeyMaterial = new MemoryStream(material.EncryptedKeyMaterial, writable: false),
-                ExpirationModel = ExpirationModelType.FindValue(model.ToString()),
+                ExpirationModel = ExpirationModelType.FindValue(options.ExpirationModel.ToString()),
             };
-            if (model == ExpirationModel.KEY_MATERIAL_EXPIRES) request.ValidTo = validToUtc;
+            if (options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES) request.ValidTo = options.ValidToUtc;
+            if (options.ImportType != null) request.ImportType = ImportType.FindValue(options.ImportType);
+            if (options.KeyMaterialId != null) request.KeyMaterialId = options.KeyMaterialId;
+            if (options.KeyMaterialDescription != null) request.KeyMaterialDescription = options.KeyMaterialDescription;
 
             var response = Call("ImportKeyMaterial", material.KeyId, () => _client.ImportKeyMaterialAsync(request));
             var after = DescribeKey(material.KeyId);
@@ -162,15 +166,15 @@ namespace KmsImport.Core.Kms
                 KeyId = after.KeyId,
                 KeyMaterialId = string.IsNullOrEmpty(response.KeyMaterialId) ? after.CurrentKeyMaterialId : response.KeyMaterialId,
                 KeyState = after.KeyState,
-                ExpirationModel = model,
-                ValidTo = after.ValidTo ?? validToUtc,
+                ExpirationModel = options.ExpirationModel,
+                ValidTo = options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES ? options.ValidToUtc : null,
                 Fingerprint = string.IsNullOrEmpty(material.Fingerprint) ? null : material.Fingerprint,
                 Region = Region,
                 EndpointUrl = EndpointUrl,
             };
         }
 
-        private T Call<T>(string operation, string? keyId, Func<Task<T>> call)
+        internal T Call<T>(string operation, string? keyId, Func<Task<T>> call)
         {
             try
             {
@@ -186,7 +190,7 @@ namespace KmsImport.Core.Kms
 
         private static byte[] ReadAll(MemoryStream? stream) => stream == null ? Array.Empty<byte>() : stream.ToArray();
 
-        private KmsExternalKey ToExternalKey(KeyMetadata m)
+        internal KmsExternalKey ToExternalKey(KeyMetadata m)
         {
             var d = ToDescription(m);
             return new KmsExternalKey

@@ -17,6 +17,11 @@ namespace KmsImport
         public string? ExpirationModel { get; set; }
         public DateTime? ValidTo { get; set; }
         public string? CurrentKeyMaterialId { get; set; }
+        /// <summary>How the material was proved (with -KeyMaterial/-Path), e.g. GenerateMac; null when no proof was asked for.</summary>
+        public string? ProofMethod { get; set; }
+        /// <summary>True when the proof succeeded; null when no proof was asked for.</summary>
+        public bool? MaterialProved { get; set; }
+        public string? ProofDetail { get; set; }
         public bool Passed { get; set; }
         /// <summary>Why the check did not pass; empty when it passed.</summary>
         public IReadOnlyList<string> Reasons { get; set; } = Array.Empty<string>();

@@ -1,18 +1,26 @@
 using System.Management.Automation;
+using KmsImport.Core.Import;
 using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
 {
-    /// <summary>Downloads a wrapping public key and import token (valid 24 hours) for a key.</summary>
-    [Cmdlet(VerbsCommon.Get, "KmsImportParameters")]
+    /// <summary>
+    /// Downloads a wrapping public key and import token (valid 24 hours) for a key, or, with
+    /// -Path, reads a set written earlier (offline key ceremonies: no credentials, no network).
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "KmsImportParameters", DefaultParameterSetName = OnlineSet)]
     [OutputType(typeof(KmsImportParameters))]
     public sealed class GetKmsImportParametersCommand : KmsCmdletBase
     {
+        private const string OnlineSet = "Online";
+        private const string FromPathSet = "FromPath";
+
         /// <summary>Key id, key ARN, alias name or alias ARN.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
+        [Parameter(ParameterSetName = FromPathSet)]
         [ValidateNotNullOrEmpty]
         [Alias("KeyArn", "Arn")]
-        public string KeyId { get; set; } = "";
+        public string? KeyId { get; set; }
 
         /// <summary>Defaults to the recommended algorithm for the key's spec.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -22,18 +30,55 @@ namespace KmsImport.Cmdlets
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public WrappingKeySpec? WrappingKeySpec { get; set; }
 
+        /// <summary>Also write the parameters to &lt;OutDirectory&gt;/&lt;KeyId&gt;/ (PublicKey.bin, ImportToken.bin, ImportParameters.json).</summary>
+        [Parameter(ParameterSetName = OnlineSet)]
+        [ValidateNotNullOrEmpty]
+        public string? OutDirectory { get; set; }
+
+        /// <summary>
+        /// Read parameters from files instead of KMS: a folder written by -OutDirectory, its
+        /// ImportParameters.json, the JSON `aws kms get-parameters-for-import` prints, or a folder
+        /// with PublicKey.bin and ImportToken.bin (then give -KeyId, -KeySpec and -WrappingAlgorithm).
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = FromPathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        /// <summary>With -Path: the key spec, where the files do not record it.</summary>
+        [Parameter(ParameterSetName = FromPathSet)]
+        public KeySpec? KeySpec { get; set; }
+
         protected override void ProcessRecord()
         {
             try
             {
+                if (ParameterSetName == FromPathSet)
+                {
+                    var resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+                    WriteObject(ImportBundle.ReadParameters(resolved, new BundleOverrides
+                    {
+                        KeyId = KeyId,
+                        KeySpec = KeySpec,
+                        WrappingAlgorithm = WrappingAlgorithm,
+                        WrappingKeySpec = WrappingKeySpec,
+                        Region = Region,
+                    }));
+                    return;
+                }
+
                 var service = GetService();
-                var parameters = service.GetParametersForImport(KeyId, WrappingAlgorithm, WrappingKeySpec);
+                var parameters = service.GetParametersForImport(KeyId!, WrappingAlgorithm, WrappingKeySpec);
                 WriteVerbose($"Import parameters for {parameters.KeyId}: {parameters.WrappingAlgorithm} with {parameters.WrappingKeySpec}, valid to {parameters.ParametersValidTo:u}.");
+                if (OutDirectory != null)
+                {
+                    var folder = ImportBundle.WriteParameters(SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutDirectory), parameters);
+                    WriteVerbose($"Wrote the parameters to {folder}.");
+                }
                 WriteObject(parameters);
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? KeyId);
+                WriteRecordError(ex, ex.TargetObject ?? (object?)KeyId ?? Path);
             }
         }
     }

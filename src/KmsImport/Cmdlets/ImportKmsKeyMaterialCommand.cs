@@ -1,39 +1,53 @@
 using System;
 using System.Management.Automation;
 using KmsImport.Core.Import;
+using KmsImport.Core.Kms;
 using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
 {
     /// <summary>Uploads wrapped key material into its KMS key (ImportKeyMaterial).</summary>
-    [Cmdlet(VerbsData.Import, "KmsKeyMaterial", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsData.Import, "KmsKeyMaterial", DefaultParameterSetName = PipelineSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(KmsImportResult))]
     public sealed class ImportKmsKeyMaterialCommand : KmsCmdletBase
     {
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        private const string PipelineSet = "Pipeline";
+        private const string FromPathSet = "FromPath";
+
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
+        [Parameter(ParameterSetName = FromPathSet)]
         [ValidateNotNullOrEmpty]
         public string KeyId { get; set; } = "";
 
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
         [ValidateNotNullOrEmpty]
         [StrictBytes]
         public byte[] EncryptedKeyMaterial { get; set; } = Array.Empty<byte>();
 
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
         [ValidateNotNullOrEmpty]
         [StrictBytes]
         public byte[] ImportToken { get; set; } = Array.Empty<byte>();
 
         /// <summary>When the token expires; checked locally so a stale token never reaches KMS.</summary>
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
         public DateTime ParametersValidTo { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
         public KeySpec? KeySpec { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
         [AllowNull, AllowEmptyString]
         public string? Fingerprint { get; set; }
+
+        /// <summary>
+        /// Import wrapped material from files: a folder written by Protect-KeyMaterial -OutDirectory
+        /// (or its ProtectedKeyMaterial.json), or a folder with EncryptedKeyMaterial.bin and
+        /// ImportToken.bin from the aws CLI procedure (then give -KeyId).
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = FromPathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
 
         /// <summary>Defaults to KEY_MATERIAL_DOES_NOT_EXPIRE, or KEY_MATERIAL_EXPIRES when -ValidTo is given.</summary>
         [Parameter]
@@ -42,6 +56,24 @@ namespace KmsImport.Cmdlets
         /// <summary>When KMS deletes the material: in the future and at most 365 days ahead.</summary>
         [Parameter]
         public DateTime? ValidTo { get; set; }
+
+        /// <summary>
+        /// Symmetric keys only: NEW_KEY_MATERIAL imports material for an on-demand rotation
+        /// (Invoke-KmsKeyRotation makes it current); EXISTING_KEY_MATERIAL re-imports material the
+        /// key had (the default).
+        /// </summary>
+        [Parameter]
+        [ValidateSet("NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL")]
+        public string? ImportType { get; set; }
+
+        /// <summary>Symmetric keys only: the material being re-imported (64 hex), as Get-KmsKeyRotation shows it.</summary>
+        [Parameter]
+        public string? KeyMaterialId { get; set; }
+
+        /// <summary>Symmetric keys only: a description stored with the material.</summary>
+        [Parameter]
+        [ValidateLength(1, 256)]
+        public string? KeyMaterialDescription { get; set; }
 
         private ExpirationModel _model;
         private DateTime? _validToUtc;
@@ -62,26 +94,43 @@ namespace KmsImport.Cmdlets
         {
             try
             {
-                ImportRules.EnsureParametersUsable(ParametersValidTo, KeyId);
-                var material = new ProtectedKeyMaterial
+                var material = ParameterSetName == FromPathSet
+                    ? ImportBundle.ReadProtected(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
+                        new BundleOverrides { KeyId = string.IsNullOrEmpty(KeyId) ? null : KeyId })
+                    : new ProtectedKeyMaterial
+                    {
+                        KeyId = KeyId,
+                        KeySpec = KeySpec ?? default,
+                        EncryptedKeyMaterial = EncryptedKeyMaterial,
+                        ImportToken = ImportToken,
+                        ParametersValidTo = ParametersValidTo,
+                        Fingerprint = Fingerprint ?? "",
+                    };
+                var keyId = material.KeyId;
+                var keySpec = ParameterSetName == FromPathSet ? material.KeySpec : KeySpec;
+                ImportRules.EnsureParametersUsable(material.ParametersValidTo, keyId);
+                var options = new ImportOptions
                 {
-                    KeyId = KeyId,
-                    KeySpec = KeySpec ?? default,
-                    EncryptedKeyMaterial = EncryptedKeyMaterial,
-                    ImportToken = ImportToken,
-                    ParametersValidTo = ParametersValidTo,
-                    Fingerprint = Fingerprint ?? "",
+                    ExpirationModel = _model,
+                    ValidToUtc = _validToUtc,
+                    ImportType = ImportType,
+                    KeyMaterialId = string.IsNullOrEmpty(KeyMaterialId) ? null : KeyMaterialId,
+                    KeyMaterialDescription = KeyMaterialDescription,
                 };
-                var service = GetService();
+                options.Validate(keySpec, keyId);
+                // Files carry the Region and endpoint they were made for; explicit parameters still win.
+                if (ParameterSetName == FromPathSet && !MyInvocation.BoundParameters.ContainsKey(nameof(EndpointUrl)) && material.EndpointUrl != null)
+                    EndpointUrl = material.EndpointUrl;
+                var service = GetService(MyInvocation.BoundParameters.ContainsKey(nameof(Region)) || string.IsNullOrEmpty(material.Region) ? null : material.Region);
                 var expiry = _model == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_validToUtc:u}" : "not expiring";
-                if (!ShouldProcess($"{KeyId} in {service.Region}", $"Import key material ({expiry})")) return;
-                var result = service.ImportKeyMaterial(material, _model, _validToUtc);
+                if (!ShouldProcess($"{keyId} in {service.Region}", $"Import key material ({expiry})")) return;
+                var result = service.ImportKeyMaterial(material, options);
                 WriteVerbose($"Imported material into {result.KeyId}; key state {result.KeyState}.");
                 WriteObject(result);
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? KeyId);
+                WriteRecordError(ex, ex.TargetObject ?? (string.IsNullOrEmpty(KeyId) ? Path : KeyId));
             }
         }
     }

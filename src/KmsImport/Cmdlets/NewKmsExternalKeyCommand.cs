@@ -1,3 +1,4 @@
+using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
@@ -37,6 +38,20 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public SwitchParameter MultiRegion { get; set; }
 
+        /// <summary>
+        /// Regions to replicate a multi-Region key into (implies -MultiRegion). The primary is
+        /// emitted first, then each replica, so the rest of the pipeline imports the same material
+        /// into every Region, each with its own import parameters.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? ReplicaRegion { get; set; }
+
+        /// <summary>How long to wait for each replica to leave the Creating state.</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int ReplicaTimeoutSeconds { get; set; } = 300;
+
         protected override void ProcessRecord()
         {
             var options = new ExternalKeyOptions
@@ -47,16 +62,35 @@ namespace KmsImport.Cmdlets
                 Alias = Alias,
                 Tags = ToTags(Tag),
                 Policy = Policy,
-                MultiRegion = MultiRegion.IsPresent,
+                MultiRegion = MultiRegion.IsPresent || ReplicaRegion != null,
             };
             try
             {
                 // Local checks first, so -WhatIf and bad input never reach AWS.
                 KmsImportService.ValidateExternalKeyOptions(options);
                 var service = GetService();
-                var what = $"Create {(MultiRegion ? "multi-Region " : "")}EXTERNAL {KeySpec} key ({options.KeyUsage ?? Core.Crypto.KeySpecRules.DefaultUsage(KeySpec)}){(Alias == null ? "" : " with alias " + Alias)}";
+                if (ReplicaRegion != null) KmsImportService.ValidateReplicaRegions(service.Region, ReplicaRegion);
+                var what = $"Create {(options.MultiRegion ? "multi-Region " : "")}EXTERNAL {KeySpec} key ({options.KeyUsage ?? Core.Crypto.KeySpecRules.DefaultUsage(KeySpec)}){(Alias == null ? "" : " with alias " + Alias)}"
+                    + (ReplicaRegion == null ? "" : $" and replicas in {string.Join(", ", ReplicaRegion)}");
                 if (!ShouldProcess($"KMS in {service.Region}", what)) return;
-                WriteObject(service.CreateExternalKey(options));
+                var primary = service.CreateExternalKey(options);
+                WriteObject(primary);
+                foreach (var region in ReplicaRegion ?? new string[0])
+                {
+                    // One replica's failure does not hide the others: each is its own record.
+                    try
+                    {
+                        WriteVerbose($"Replicating {primary.KeyId} into {region}.");
+                        var replica = service.ReplicateKey(primary, region);
+                        var described = GetService(region).WaitWhileCreating(replica.KeyId, TimeSpan.FromSeconds(ReplicaTimeoutSeconds));
+                        replica.KeyState = described.KeyState;
+                        WriteObject(replica);
+                    }
+                    catch (KmsImportException ex)
+                    {
+                        WriteRecordError(ex, ex.TargetObject ?? region);
+                    }
+                }
             }
             catch (KmsImportException ex)
             {

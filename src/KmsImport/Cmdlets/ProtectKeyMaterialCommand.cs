@@ -86,6 +86,14 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = GenerateSet)]
         public SwitchParameter NoEscrow { get; set; }
 
+        /// <summary>
+        /// Also write the wrapped material to &lt;OutDirectory&gt;/&lt;KeyId&gt;/ (EncryptedKeyMaterial.bin,
+        /// ImportToken.bin, ProtectedKeyMaterial.json), for Import-KmsKeyMaterial -Path on another machine.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? OutDirectory { get; set; }
+
         /// <summary>Password of an encrypted PKCS#8 PEM file.</summary>
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = BytesSet)]
@@ -129,6 +137,11 @@ namespace KmsImport.Cmdlets
                     EndpointUrl = string.IsNullOrEmpty(EndpointUrl) ? null : EndpointUrl,
                 };
                 var protectedMaterial = KeyMaterialProtector.Protect(parameters, material, escrowPath);
+                if (OutDirectory != null)
+                {
+                    var folder = ImportBundle.WriteProtected(SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutDirectory), protectedMaterial);
+                    WriteVerbose($"Wrote the wrapped material to {folder}.");
+                }
                 WriteVerbose($"Wrapped {material.KeySpec} material ({material.SourceFormat}, {material.FingerprintAlgorithm} {material.Fingerprint}) for {KeyId} with {WrappingAlgorithm}/{WrappingKeySpec}.");
                 WriteObject(protectedMaterial);
             }
@@ -143,13 +156,10 @@ namespace KmsImport.Cmdlets
             escrowPath = null;
             switch (ParameterSetName)
             {
-                case BytesSet:
-                    return WithPassword(password => Core.Crypto.KeyMaterial.FromBytes(KeySpec, KeyMaterial!, password));
                 case GenerateSet:
                     return GenerateWithEscrow(out escrowPath);
                 default:
-                    var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-                    return WithPassword(password => Core.Crypto.KeyMaterial.FromFile(KeySpec, path, password));
+                    return MaterialSource.Load(this, KeySpec, Path, KeyMaterial, Password);
             }
         }
 
@@ -187,13 +197,6 @@ namespace KmsImport.Cmdlets
             }
             escrowPath = target;
             return material;
-        }
-
-        private KeyMaterial WithPassword(Func<char[]?, KeyMaterial> load)
-        {
-            var password = Password == null ? null : SecureStrings.ToCharArray(Password);
-            try { return load(password); }
-            finally { if (password != null) Array.Clear(password, 0, password.Length); }
         }
 
         private static string SafeFileName(string keyId)

@@ -56,11 +56,11 @@ namespace KmsImport.Infrastructure
         public int MaxErrorRetry { get; set; } = 4;
 
         /// <summary>The service for the current record's Region and endpoint, created once per combination.</summary>
-        protected KmsImportService GetService()
+        protected KmsImportService GetService(string? regionOverride = null)
         {
             var settings = new KmsConnectionSettings
             {
-                Region = Region,
+                Region = regionOverride ?? Region,
                 EndpointUrl = EndpointUrl,
                 AccessKey = AccessKey,
                 SecretKey = SecretKey,

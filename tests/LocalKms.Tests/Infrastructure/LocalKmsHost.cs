@@ -24,7 +24,7 @@ public class LocalKmsHost : IAsyncLifetime
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
 
     /// <summary>One pool of pre-generated RSA wrapping key pairs for every in-process server of the test run.</summary>
-    internal static readonly Crypto.WrappingKeyPool SharedPool = new(3);
+    internal static readonly Crypto.WrappingKeyPool SharedPool = new(2);
 
     protected virtual LocalKmsOptions CreateOptions() => new() { SharedWrappingKeyPool = SharedPool };
 
@@ -102,26 +102,5 @@ public class LocalKmsHost : IAsyncLifetime
     }
 }
 
-/// <summary>Server shared by the key-lifecycle, crypto and rotation tests.</summary>
-public sealed class CoreHost : LocalKmsHost;
-
-/// <summary>Server shared by the import tests (they move its clock).</summary>
-public sealed class ImportHost : LocalKmsHost;
-
-/// <summary>Server for the control-API tests (faults, log, reset).</summary>
-public sealed class ControlHost : LocalKmsHost;
-
-/// <summary>Server for the CLI/OpenSSL cross-checks.</summary>
+/// <summary>The server for the aws CLI / OpenSSL cross-checks.</summary>
 public sealed class CliHost : LocalKmsHost;
-
-[CollectionDefinition("core")]
-public sealed class CoreCollection : ICollectionFixture<CoreHost>;
-
-[CollectionDefinition("import")]
-public sealed class ImportCollection : ICollectionFixture<ImportHost>;
-
-[CollectionDefinition("control")]
-public sealed class ControlCollection : ICollectionFixture<ControlHost>;
-
-[CollectionDefinition("external")]
-public sealed class ExternalCollection : ICollectionFixture<CliHost>;

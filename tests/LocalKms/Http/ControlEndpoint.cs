@@ -80,11 +80,14 @@ internal sealed class ControlEndpoint(KmsService service, SettableClock clock, R
                                 ? FaultInjector.AwsDefaultQuotas()
                                 : throw new ControlException($"Unknown preset '{name}'. Known: aws-default-quotas.");
                         }
-                        else if (body is JsonArray)
+                        else if (body is JsonArray or JsonObject)
                         {
                             try
                             {
-                                rules = body.Deserialize<List<FaultRule>>(JsonOptions) ?? [];
+                                // A single rule object is taken as a one-rule list (PowerShell unrolls one-element arrays).
+                                rules = body is JsonArray
+                                    ? body.Deserialize<List<FaultRule>>(JsonOptions) ?? []
+                                    : [body.Deserialize<FaultRule>(JsonOptions)!];
                             }
                             catch (JsonException e)
                             {
@@ -93,7 +96,7 @@ internal sealed class ControlEndpoint(KmsService service, SettableClock clock, R
                         }
                         else
                         {
-                            throw new ControlException("Send a JSON array of fault rules or {\"preset\": \"aws-default-quotas\"}.");
+                            throw new ControlException("Send a JSON array of fault rules, one rule object, or {\"preset\": \"aws-default-quotas\"}.");
                         }
 
                         try

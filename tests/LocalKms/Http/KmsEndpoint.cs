@@ -48,6 +48,8 @@ internal sealed class KmsEndpoint(
                 throw new KmsException("UnknownOperationException", "The X-Amz-Target header must name a TrentService operation.");
             }
 
+            KmsRequest request = KmsRequest.Parse(body);
+            entry.KeyId = request.Body["KeyId"] is JsonValue keyIdValue && keyIdValue.TryGetValue(out string? named) ? named : null;
             FaultDecision fault = faults.Evaluate(operation, region);
             if (fault.LatencyMs > 0)
             {
@@ -67,7 +69,6 @@ internal sealed class KmsEndpoint(
                     throw KmsException.Throttling("Rate exceeded");
             }
 
-            KmsRequest request = KmsRequest.Parse(body);
             var ctx = new OperationContext(region, auth?.AccessKeyId, clock.Now);
             try
             {
@@ -77,11 +78,7 @@ internal sealed class KmsEndpoint(
             }
             finally
             {
-                entry.KeyId = ctx.KeyIdForLog ?? request.Body["KeyId"]?.GetValueKind() switch
-                {
-                    System.Text.Json.JsonValueKind.String => request.Body["KeyId"]!.GetValue<string>(),
-                    _ => null,
-                };
+                entry.KeyId = ctx.KeyIdForLog ?? entry.KeyId;
             }
         }
         catch (KmsException e)

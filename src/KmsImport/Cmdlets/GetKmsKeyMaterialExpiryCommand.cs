@@ -1,0 +1,74 @@
+using System;
+using System.Management.Automation;
+using KmsImport.Core.Kms;
+using KmsImport.Infrastructure;
+
+namespace KmsImport.Cmdlets
+{
+    /// <summary>
+    /// Reports how the imported material of EXTERNAL keys stands against expiry: every EXTERNAL key
+    /// of the Region, or the keys given. Status Warning marks material within -WarningDays of
+    /// ValidTo; Expired marks keys without material (PendingImport), to be restored from escrow.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "KmsKeyMaterialExpiry")]
+    [OutputType(typeof(KmsKeyExpiryReport))]
+    public sealed class GetKmsKeyMaterialExpiryCommand : KmsCmdletBase
+    {
+        /// <summary>Keys to report on; when none are given, every EXTERNAL key of the Region.</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [Alias("KeyArn", "Arn")]
+        public string[]? KeyId { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 365)]
+        public double WarningDays { get; set; } = 30;
+
+        private bool _sawInput;
+
+        protected override void ProcessRecord()
+        {
+            if (KeyId == null) return;
+            _sawInput = true;
+            foreach (var id in KeyId) Report(GetService(), id);
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_sawInput) return;
+            try
+            {
+                var service = GetService();
+                var keys = service.ListKeys(int.MaxValue);
+                var i = 0;
+                foreach (var entry in keys)
+                {
+                    WriteProgress(new ProgressRecord(1, "Get-KmsKeyMaterialExpiry", $"Describing keys in {service.Region}")
+                    { PercentComplete = keys.Count == 0 ? 100 : 100 * i++ / keys.Count });
+                    Report(service, entry.KeyId, externalOnly: true);
+                }
+            }
+            catch (KmsImportException ex)
+            {
+                ThrowError(ex);
+            }
+        }
+
+        private void Report(KmsImportService service, string keyId, bool externalOnly = false)
+        {
+            try
+            {
+                var key = service.DescribeKey(keyId);
+                if (externalOnly && (key.Origin != "EXTERNAL" || key.KeyState == "PendingDeletion")) return;
+                var report = ExpiryCheck.Evaluate(key, WarningDays);
+                if (report.Status == "Warning")
+                    WriteWarning($"Material of {report.KeyId} expires {report.ValidTo:u} ({report.DaysRemaining:0.#} days). Re-import the escrowed material: Restore-KmsKeyMaterial -KeyId {report.KeyId} -Path <escrow file> -ValidTo <new date>");
+                WriteObject(report);
+            }
+            catch (KmsImportException ex)
+            {
+                WriteRecordError(ex, ex.TargetObject ?? keyId);
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Management.Automation;
+using KmsImport.Infrastructure;
+
+namespace KmsImport.Cmdlets
+{
+    /// <summary>
+    /// Deletes imported key material (DeleteImportedKeyMaterial). The key becomes unusable
+    /// (PendingImport) until the same material is imported again from its escrowed copy.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "KmsImportedKeyMaterial", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(KmsKeyDescription))]
+    public sealed class RemoveKmsImportedKeyMaterialCommand : KmsCmdletBase
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [Alias("KeyArn", "Arn")]
+        public string KeyId { get; set; } = "";
+
+        /// <summary>One material of a key with rotations (symmetric keys); by default the current one.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidatePattern("^[0-9a-f]{64}$")]
+        public string? KeyMaterialId { get; set; }
+
+        /// <summary>Return the key as KMS describes it afterwards.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                var service = GetService();
+                var what = KeyMaterialId == null ? "Delete the imported key material (the key becomes unusable until it is re-imported)"
+                    : $"Delete imported key material {KeyMaterialId}";
+                if (!ShouldProcess($"{KeyId} in {service.Region}", what)) return;
+                service.DeleteImportedKeyMaterial(KeyId, KeyMaterialId);
+                if (PassThru) WriteObject(service.DescribeKey(KeyId));
+            }
+            catch (KmsImportException ex)
+            {
+                WriteRecordError(ex, ex.TargetObject ?? KeyId);
+            }
+        }
+    }
+}

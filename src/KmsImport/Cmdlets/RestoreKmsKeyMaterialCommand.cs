@@ -1,0 +1,93 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using KmsImport.Core.Import;
+using KmsImport.Core.Kms;
+using KmsImport.Infrastructure;
+
+namespace KmsImport.Cmdlets
+{
+    /// <summary>
+    /// Re-imports escrowed material into its key in one step: fresh import parameters, wrap,
+    /// import. Restores material that expired or was deleted, and changes ValidTo or the
+    /// expiration model of material a key holds (KMS accepts only identical bytes again).
+    /// </summary>
+    [Cmdlet(VerbsData.Restore, "KmsKeyMaterial", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(KmsImportResult))]
+    public sealed class RestoreKmsKeyMaterialCommand : KmsCmdletBase
+    {
+        private const string PathSet = "Path";
+        private const string BytesSet = "KeyMaterial";
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [Alias("KeyArn", "Arn")]
+        public string KeyId { get; set; } = "";
+
+        /// <summary>The escrowed material file.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+        [ValidateNotNullOrEmpty]
+        [Alias("EscrowPath")]
+        public string? Path { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = BytesSet)]
+        [ValidateNotNullOrEmpty]
+        [StrictBytes]
+        public byte[]? KeyMaterial { get; set; }
+
+        [Parameter]
+        public SecureString? Password { get; set; }
+
+        [Parameter]
+        public ExpirationModel? ExpirationModel { get; set; }
+
+        [Parameter]
+        public DateTime? ValidTo { get; set; }
+
+        [Parameter]
+        public WrappingAlgorithm? WrappingAlgorithm { get; set; }
+
+        [Parameter]
+        public WrappingKeySpec? WrappingKeySpec { get; set; }
+
+        private ExpirationModel _model;
+        private DateTime? _validToUtc;
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                (_model, _validToUtc) = ImportRules.ResolveExpiration(ExpirationModel, ValidTo);
+            }
+            catch (KmsImportException ex)
+            {
+                ThrowError(ex);
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                var service = GetService();
+                var key = service.DescribeKey(KeyId);
+                var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
+                    $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.") { TargetObject = key.KeyId };
+                // Read and check the material before asking KMS for anything that has a quota.
+                using var material = MaterialSource.Load(this, spec, Path, KeyMaterial, Password);
+                var expiry = _model == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_validToUtc:u}" : "not expiring";
+                if (!ShouldProcess($"{key.KeyId} in {service.Region}", $"Re-import {spec} material {material.Fingerprint} ({expiry})")) return;
+
+                var parameters = service.GetParametersForImport(key.KeyId, WrappingAlgorithm, WrappingKeySpec);
+                var wrapped = KeyMaterialProtector.Protect(parameters, material);
+                var result = service.ImportKeyMaterial(wrapped, new ImportOptions { ExpirationModel = _model, ValidToUtc = _validToUtc });
+                WriteVerbose($"Re-imported material {result.Fingerprint} into {result.KeyId}; key state {result.KeyState}.");
+                WriteObject(result);
+            }
+            catch (KmsImportException ex)
+            {
+                WriteRecordError(ex, ex.TargetObject ?? KeyId);
+            }
+        }
+    }
+}

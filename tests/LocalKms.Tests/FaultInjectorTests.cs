@@ -1,0 +1,44 @@
+using LocalKms.Control;
+using Xunit;
+
+namespace LocalKms.Tests;
+
+/// <summary>Exact fault-rule arithmetic, without HTTP timing in the way.</summary>
+public sealed class FaultInjectorTests
+{
+    [Fact]
+    public void AwsDefaultQuotas_ReplicateKeyCountsTwoAgainstCreateKey_PerRegion()
+    {
+        var f = new FaultInjector();
+        f.Set(FaultInjector.AwsDefaultQuotas());
+        Assert.Equal(FaultOutcome.None, f.Evaluate("CreateKey", "eu-west-2").Outcome);      // 1
+        Assert.Equal(FaultOutcome.None, f.Evaluate("ReplicateKey", "eu-west-2").Outcome);   // 3
+        Assert.Equal(FaultOutcome.None, f.Evaluate("ReplicateKey", "eu-west-2").Outcome);   // 5
+        Assert.Equal(FaultOutcome.Throttle, f.Evaluate("CreateKey", "eu-west-2").Outcome);  // 6 > 5
+        Assert.Equal(FaultOutcome.None, f.Evaluate("CreateKey", "us-east-1").Outcome);      // another Region
+        Assert.Equal(FaultOutcome.None, f.Evaluate("GetParametersForImport", "eu-west-2").Outcome);
+        Assert.Equal(FaultOutcome.Throttle, f.Evaluate("GetParametersForImport", "eu-west-2").Outcome);
+        Assert.Equal(FaultOutcome.None, f.Evaluate("DescribeKey", "eu-west-2").Outcome);
+    }
+
+    [Fact]
+    public void Count_LimitsHowOftenARuleApplies_AndLatenciesAdd()
+    {
+        var f = new FaultInjector();
+        f.Set([new FaultRule { Operation = "*", ThrottleRate = 1, Count = 2 }, new FaultRule { Operation = "Sign", LatencyMs = 5 }, new FaultRule { Operation = "*", LatencyMs = 7 }]);
+        Assert.Equal(new FaultDecision(12, FaultOutcome.Throttle), f.Evaluate("Sign", "r"));
+        Assert.Equal(new FaultDecision(7, FaultOutcome.Throttle), f.Evaluate("Verify", "r"));
+        Assert.Equal(new FaultDecision(12, FaultOutcome.None), f.Evaluate("Sign", "r"));
+        Assert.Equal(2, f.Snapshot()[0].Applied);
+    }
+
+    [Fact]
+    public void InvalidRules_AreRefused()
+    {
+        var f = new FaultInjector();
+        Assert.Throws<ArgumentException>(() => f.Set([new FaultRule { ThrottleRate = 1.5 }]));
+        Assert.Throws<ArgumentException>(() => f.Set([new FaultRule { QuotaPerSecond = 0 }]));
+        Assert.Throws<ArgumentException>(() => f.Set([new FaultRule { Operation = "" }]));
+        Assert.Equal(FaultOutcome.None, f.Evaluate("Sign", "r").Outcome);
+    }
+}

@@ -1,0 +1,165 @@
+# Tab completion: -KeyId from the Region's aliases and keys, -Region from the SDK's Region list,
+# enum and ValidateSet parameters by PowerShell's own completion. Driven through TabExpansion2, as a
+# user's Tab key drives it, except where the completer class itself is the subject (failures must
+# give nothing, never an exception: TabExpansion2 would hide one).
+BeforeAll {
+    Import-Module $env:KMSIMPORT_TEST_MODULE -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:Url = $env:KMSIMPORT_TEST_ENDPOINT
+    # Regions no other test file uses, so what completion lists is what this file made.
+    $script:RegionA = 'ap-southeast-2'
+    $script:RegionB = 'ca-central-1'
+    $script:Tag = [guid]::NewGuid().ToString('n').Substring(0, 8)
+    $script:KeyA = New-KmsExternalKey -Region $script:RegionA -EndpointUrl $script:Url -Alias "alias/completion-$($script:Tag)"
+    $script:KeyB = New-KmsExternalKey -Region $script:RegionB -EndpointUrl $script:Url -Alias "alias/completion-$($script:Tag)-b"
+
+    # Each test completes with its own access key: the completer caches per connection, and the
+    # endpoint's request log tells which calls came from which test.
+    function script:New-AccessKey { 'AKIDCOMP' + [guid]::NewGuid().ToString('n').Substring(0, 12).ToUpperInvariant() }
+
+    function script:Get-Completion([string] $InputScript) {
+        $result = TabExpansion2 -inputScript $InputScript -cursorColumn $InputScript.Length
+        @($result.CompletionMatches)
+    }
+
+    function script:Get-ListCall([string] $AccessKey) {
+        # Assigned first: Get-LocalKmsRequest writes the whole log as one array object to the pipeline.
+        $log = Get-LocalKmsRequest -Url $script:Url
+        @($log | Where-Object { $_.accessKeyId -eq $AccessKey -and $_.operation -in 'ListKeys', 'ListAliases' })
+    }
+}
+
+Describe 'The completers are attached' {
+    It '-KeyId of <Command> has the KeyIdCompleter' -ForEach @(
+        @{ Command = 'Get-KmsImportParameters' }, @{ Command = 'Import-KmsKeyMaterial' }, @{ Command = 'Test-KmsKeyState' }
+    ) {
+        $attribute = (Get-Command $Command).Parameters['KeyId'].Attributes | Where-Object { $_ -is [ArgumentCompleter] }
+        $attribute.Type.FullName | Should -Be 'KmsImport.Completion.KeyIdCompleter'
+    }
+
+    It '-Region of <Command> has the RegionCompleter' -ForEach @(
+        @{ Command = 'New-KmsExternalKey' }, @{ Command = 'Get-KmsImportParameters' }, @{ Command = 'Import-KmsKeyMaterial' }, @{ Command = 'Test-KmsKeyState' }
+    ) {
+        $attribute = (Get-Command $Command).Parameters['Region'].Attributes | Where-Object { $_ -is [ArgumentCompleter] }
+        $attribute.Type.FullName | Should -Be 'KmsImport.Completion.RegionCompleter'
+    }
+}
+
+Describe '-KeyId completion' {
+    It 'offers the alias and the key id of the Region on <Command>' -ForEach @(
+        @{ Command = 'Get-KmsImportParameters' }, @{ Command = 'Import-KmsKeyMaterial' }, @{ Command = 'Test-KmsKeyState' }
+    ) {
+        $ak = New-AccessKey
+        $line = "$Command -Region $RegionA -EndpointUrl $Url -AccessKey $ak -SecretKey test-secret -KeyId"
+
+        $byAlias = Get-Completion "$line alias/completion-$Tag"
+        $byAlias.CompletionText | Should -Be @("alias/completion-$Tag")
+        $byAlias[0].ResultType | Should -Be 'ParameterValue'
+        $byAlias[0].ToolTip | Should -BeLike "*$($KeyA.KeyId)*"
+
+        $byId = Get-Completion "$line $($KeyA.KeyId.Substring(0, 8))"
+        $byId.CompletionText | Should -Contain $KeyA.KeyId
+        $byId.CompletionText | Should -Not -Contain "alias/completion-$Tag"
+    }
+
+    It 'finds an alias by its name without "alias/"' {
+        $ak = New-AccessKey
+        $found = Get-Completion "Test-KmsKeyState -Region $RegionA -EndpointUrl $Url -AccessKey $ak -SecretKey s -KeyId completion-$Tag"
+        $found.CompletionText | Should -Be @("alias/completion-$Tag")
+    }
+
+    It 'keeps the quote the word was started with' {
+        $ak = New-AccessKey
+        $found = Get-Completion "Test-KmsKeyState -Region $RegionA -EndpointUrl $Url -AccessKey $ak -SecretKey s -KeyId 'alias/completion-$Tag"
+        $found.CompletionText | Should -Be @("'alias/completion-$Tag'")
+    }
+
+    It 'lists only the Region the command line names' {
+        $ak = New-AccessKey
+        $inB = Get-Completion "Test-KmsKeyState -Region $RegionB -EndpointUrl $Url -AccessKey $ak -SecretKey s -KeyId alias/completion-$Tag"
+        $inB.CompletionText | Should -Be @("alias/completion-$Tag-b")
+        $allInB = Get-Completion "Test-KmsKeyState -Region $RegionB -EndpointUrl $Url -AccessKey $ak -SecretKey s -KeyId "
+        $allInB.CompletionText | Should -Contain $KeyB.KeyId
+        $allInB.CompletionText | Should -Not -Contain $KeyA.KeyId
+    }
+
+    It 'reads -Region and -EndpointUrl from variables on the command line' {
+        $ak = New-AccessKey
+        $global:CompletionTestRegion = $RegionA
+        $global:CompletionTestUrl = $Url
+        try {
+            $found = Get-Completion "Test-KmsKeyState -Region `$CompletionTestRegion -EndpointUrl `$CompletionTestUrl -AccessKey $ak -SecretKey s -KeyId alias/completion-$Tag"
+        } finally {
+            Remove-Variable -Scope Global -Name CompletionTestRegion, CompletionTestUrl
+        }
+        $found.CompletionText | Should -Be @("alias/completion-$Tag")
+    }
+
+    It 'calls KMS with the credentials of the command line, once for repeated Tabs' {
+        $ak = New-AccessKey
+        $line = "Test-KmsKeyState -Region $RegionA -EndpointUrl $Url -AccessKey $ak -SecretKey s -KeyId alias/completion-$Tag"
+        (Get-Completion $line).CompletionText | Should -Be @("alias/completion-$Tag")
+        (Get-Completion $line).CompletionText | Should -Be @("alias/completion-$Tag")
+        (Get-Completion "$line-nothing-matches").Count | Should -Be 0
+        $calls = Get-ListCall $ak
+        @($calls | Where-Object operation -eq 'ListKeys').Count | Should -Be 1
+        @($calls | Where-Object operation -eq 'ListAliases').Count | Should -Be 1
+        $calls.region | Select-Object -Unique | Should -Be $RegionA
+    }
+}
+
+Describe 'KeyIdCompleter when KMS cannot answer' {
+    BeforeAll {
+        $script:Completer = [KmsImport.Completion.KeyIdCompleter]::new()
+        # A loopback port with nothing listening: connection refused at once.
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        $script:DeadUrl = "http://127.0.0.1:$($listener.LocalEndpoint.Port)"
+        $listener.Stop()
+    }
+
+    It 'completes nothing and throws nothing when <Case>' -ForEach @(
+        @{ Case = 'the endpoint does not answer' }
+        @{ Case = 'the endpoint URL is not a URL' }
+        @{ Case = 'the named profile does not exist' }
+    ) {
+        $bound = switch ($Case) {
+            'the endpoint does not answer' { @{ Region = 'eu-west-2'; EndpointUrl = $DeadUrl } }
+            'the endpoint URL is not a URL' { @{ Region = 'eu-west-2'; EndpointUrl = 'not a url' } }
+            'the named profile does not exist' {
+                @{ Region = 'eu-west-2'; EndpointUrl = $Url; ProfileName = "no-such-profile-$Tag"; ProfileLocation = (Join-Path $TestDrive 'credentials') }
+            }
+        }
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $results = @($Completer.CompleteArgument('Test-KmsKeyState', 'KeyId', '', $null, $bound))
+        $sw.Stop()
+        $results.Count | Should -Be 0
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 10
+    }
+}
+
+Describe '-Region completion' {
+    It 'offers the SDK''s Region names on <Command>' -ForEach @(
+        @{ Command = 'New-KmsExternalKey' }, @{ Command = 'Get-KmsImportParameters' }, @{ Command = 'Test-KmsKeyState' }
+    ) {
+        $found = Get-Completion "$Command -Region eu-west-"
+        $found.CompletionText | Should -Be @('eu-west-1', 'eu-west-2', 'eu-west-3')
+        ($found | Where-Object CompletionText -eq 'eu-west-2').ToolTip | Should -Be 'Europe (London)'
+    }
+
+    It 'knows Regions beyond the commercial partition' {
+        (Get-Completion 'New-KmsExternalKey -Region cn-north').CompletionText | Should -Contain 'cn-north-1'
+        (Get-Completion 'New-KmsExternalKey -Region us-gov-w').CompletionText | Should -Contain 'us-gov-west-1'
+    }
+}
+
+Describe 'Enum and ValidateSet parameters complete by PowerShell''s own completion' {
+    It '<Line>' -ForEach @(
+        @{ Line = 'New-KmsExternalKey -KeySpec HMAC_'; Expected = @('HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512') }
+        @{ Line = 'Get-KmsImportParameters -WrappingAlgorithm RSA_AES'; Expected = @('RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256') }
+        @{ Line = 'Get-KmsImportParameters -WrappingKeySpec RSA_'; Expected = @('RSA_2048', 'RSA_3072', 'RSA_4096') }
+        @{ Line = 'Test-KmsKeyState -ExpectedState Pending'; Expected = @('PendingDeletion', 'PendingImport', 'PendingReplicaDeletion') }
+    ) {
+        @((Get-Completion $Line).CompletionText | Sort-Object) | Should -Be $Expected
+    }
+}
