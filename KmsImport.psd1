@@ -23,6 +23,7 @@
         'Remove-KmsImportedKeyMaterial'
         'Get-KmsKeyRotation'
         'Invoke-KmsKeyRotation'
+        'Invoke-KmsKeyImport'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -91,6 +91,11 @@ namespace KmsImport.Loader
     /// A module-private AssemblyLoadContext driven by reflection. Every private assembly is loaded
     /// into it up front, so references between them bind inside the context before the default
     /// context (where another copy of AWSSDK.Core may already sit) is ever asked.
+    /// The preloading is what makes a plain (not subclassed) context enough: it answers a reference
+    /// from what it already holds, and only then falls back to the default context. Checked by
+    /// tests/Pester/Isolation.Tests.ps1; with AWSSDK.Core left out of the preload, an AWSSDK.Core
+    /// 4.0.0.0 of another build loaded first wins, and New-KmsExternalKey fails with "Virtual static
+    /// method 'CreateDefaultClientConfig' is not implemented".
     /// </summary>
     internal sealed class PrivateLoadContext
     {

@@ -206,7 +206,7 @@ public sealed class ControlApiTests(LocalKmsHost host) : IClassFixture<LocalKmsH
                 return e.ErrorCode;
             }
         }));
-        Assert.True(results.Count(r => r == "ok") >= 2 && results.Count(r => r == "ThrottlingException") >= 2, string.Join(",", results));
+        Assert.True(results.Count(r => r == "ok") >= 2 && results.Count(r => r == "ThrottlingException") >= 1, string.Join(",", results));
         await Task.Delay(1100);
         await _kms.CreateKeyAsync(new CreateKeyRequest { Origin = OriginType.EXTERNAL });
         await host.Client("us-west-1").CreateKeyAsync(new CreateKeyRequest()); // quotas are per Region
@@ -265,7 +265,7 @@ public sealed class ControlApiTests(LocalKmsHost host) : IClassFixture<LocalKmsH
                 return e.ErrorCode;
             }
         }));
-        Assert.True(outcomes.Count(o => o == "ThrottlingException") >= 2, string.Join(",", outcomes));
+        Assert.True(outcomes.Count(o => o == "ThrottlingException") >= 1 && outcomes.Contains("ok"), string.Join(",", outcomes));
         Assert.All(outcomes, o => Assert.True(o is "ok" or "ThrottlingException", o));
         using (HttpResponseMessage bad = await host.PostJsonAsync("/_localkms/faults", new { preset = "nope" }))
         {

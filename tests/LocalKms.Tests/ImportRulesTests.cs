@@ -18,15 +18,16 @@ public sealed class ImportRulesTests(LocalKmsHost host) : IClassFixture<LocalKms
     {
         KeyMetadata sym = await Kms.CreateExternalAsync(_kms);
         byte[] material = RandomNumberGenerator.GetBytes(32);
-        string id1 = (await Kms.ImportAsync(_kms, sym.KeyId, material)).KeyMaterialId;
-        string id2 = (await Kms.ImportAsync(_kms, sym.KeyId, material, configure: r =>
+        GetParametersForImportResponse p = await Kms.ParamsAsync(_kms, sym.KeyId);
+        string id1 = (await Kms.ImportWithAsync(_kms, sym.KeyId, p, material)).KeyMaterialId;
+        string id2 = (await Kms.ImportWithAsync(_kms, sym.KeyId, p, material, configure: r =>
         {
             r.ExpirationModel = ExpirationModelType.KEY_MATERIAL_EXPIRES;
             r.ValidTo = DateTime.UtcNow.AddDays(30);
         })).KeyMaterialId;
         Assert.Equal(id1, id2);
         Assert.Equal(ExpirationModelType.KEY_MATERIAL_EXPIRES, (await Kms.DescribeAsync(_kms, sym.KeyId)).ExpirationModel);
-        await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportAsync(_kms, sym.KeyId, RandomNumberGenerator.GetBytes(32)));
+        await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportWithAsync(_kms, sym.KeyId, p, RandomNumberGenerator.GetBytes(32)));
 
         // The same bytes in another key give another KeyMaterialId (it hashes key id and material).
         KeyMetadata other = await Kms.CreateExternalAsync(_kms);
@@ -34,23 +35,26 @@ public sealed class ImportRulesTests(LocalKmsHost host) : IClassFixture<LocalKms
 
         KeyMetadata hmac = await Kms.CreateExternalAsync(_kms, "HMAC_256");
         byte[] hmacKey = RandomNumberGenerator.GetBytes(32);
-        await Kms.ImportAsync(_kms, hmac.KeyId, hmacKey);
-        await Kms.ImportAsync(_kms, hmac.KeyId, hmacKey);
-        await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportAsync(_kms, hmac.KeyId, RandomNumberGenerator.GetBytes(32)));
+        GetParametersForImportResponse hp = await Kms.ParamsAsync(_kms, hmac.KeyId);
+        await Kms.ImportWithAsync(_kms, hmac.KeyId, hp, hmacKey);
+        await Kms.ImportWithAsync(_kms, hmac.KeyId, hp, hmacKey);
+        await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportWithAsync(_kms, hmac.KeyId, hp, RandomNumberGenerator.GetBytes(32)));
 
         KeyMetadata ec = await Kms.CreateExternalAsync(_kms, "ECC_NIST_P256");
         byte[] ecKey = Kms.Ec("ECC_NIST_P256");
-        await Kms.ImportAsync(_kms, ec.KeyId, ecKey);
+        GetParametersForImportResponse ep = await Kms.ParamsAsync(_kms, ec.KeyId);
+        await Kms.ImportWithAsync(_kms, ec.KeyId, ep, ecKey);
         await Kms.ImportAsync(_kms, ec.KeyId, ecKey, "RSA_AES_KEY_WRAP_SHA_256");
-        await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportAsync(_kms, ec.KeyId, Kms.Ec("ECC_NIST_P256")));
+        await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportWithAsync(_kms, ec.KeyId, ep, Kms.Ec("ECC_NIST_P256")));
     }
 
     [Fact]
     public async Task Material_IsValidatedAgainstTheKeySpec()
     {
         KeyMetadata sym = await Kms.CreateExternalAsync(_kms);
-        await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportAsync(_kms, sym.KeyId, RandomNumberGenerator.GetBytes(31)));
-        await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportAsync(_kms, sym.KeyId, RandomNumberGenerator.GetBytes(33)));
+        GetParametersForImportResponse p = await Kms.ParamsAsync(_kms, sym.KeyId);
+        await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportWithAsync(_kms, sym.KeyId, p, RandomNumberGenerator.GetBytes(31)));
+        await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportWithAsync(_kms, sym.KeyId, p, RandomNumberGenerator.GetBytes(33)));
         KeyMetadata hmac = await Kms.CreateExternalAsync(_kms, "HMAC_384");
         await Kms.FailsWith("IncorrectKeyMaterialException", () => Kms.ImportAsync(_kms, hmac.KeyId, RandomNumberGenerator.GetBytes(32)));
         KeyMetadata p384 = await Kms.CreateExternalAsync(_kms, "ECC_NIST_P384");
@@ -72,11 +76,12 @@ public sealed class ImportRulesTests(LocalKmsHost host) : IClassFixture<LocalKms
     {
         KeyMetadata md = await Kms.CreateExternalAsync(_kms);
         byte[] m = RandomNumberGenerator.GetBytes(32);
-        await Kms.FailsWith("ValidationException", () => Kms.ImportAsync(_kms, md.KeyId, m, configure: r => r.ExpirationModel = null)); // default EXPIRES, no ValidTo
-        await Kms.FailsWith("ValidationException", () => Kms.ImportAsync(_kms, md.KeyId, m, configure: r => { r.ExpirationModel = ExpirationModelType.KEY_MATERIAL_EXPIRES; r.ValidTo = DateTime.UtcNow.AddMinutes(-1); }));
-        await Kms.FailsWith("ValidationException", () => Kms.ImportAsync(_kms, md.KeyId, m, configure: r => { r.ExpirationModel = ExpirationModelType.KEY_MATERIAL_EXPIRES; r.ValidTo = DateTime.UtcNow.AddDays(366); }));
-        await Kms.FailsWith("ValidationException", () => Kms.ImportAsync(_kms, md.KeyId, m, configure: r => r.ValidTo = DateTime.UtcNow.AddDays(1)));
-        await Kms.ImportAsync(_kms, md.KeyId, m, configure: r => { r.ExpirationModel = null; r.ValidTo = DateTime.UtcNow.AddDays(365).AddMinutes(-1); });
+        GetParametersForImportResponse p = await Kms.ParamsAsync(_kms, md.KeyId);
+        await Kms.FailsWith("ValidationException", () => Kms.ImportWithAsync(_kms, md.KeyId, p, m, configure: r => r.ExpirationModel = null)); // default EXPIRES, no ValidTo
+        await Kms.FailsWith("ValidationException", () => Kms.ImportWithAsync(_kms, md.KeyId, p, m, configure: r => { r.ExpirationModel = ExpirationModelType.KEY_MATERIAL_EXPIRES; r.ValidTo = DateTime.UtcNow.AddMinutes(-1); }));
+        await Kms.FailsWith("ValidationException", () => Kms.ImportWithAsync(_kms, md.KeyId, p, m, configure: r => { r.ExpirationModel = ExpirationModelType.KEY_MATERIAL_EXPIRES; r.ValidTo = DateTime.UtcNow.AddDays(366); }));
+        await Kms.FailsWith("ValidationException", () => Kms.ImportWithAsync(_kms, md.KeyId, p, m, configure: r => r.ValidTo = DateTime.UtcNow.AddDays(1)));
+        await Kms.ImportWithAsync(_kms, md.KeyId, p, m, configure: r => { r.ExpirationModel = null; r.ValidTo = DateTime.UtcNow.AddDays(365).AddMinutes(-1); });
         Assert.Equal(ExpirationModelType.KEY_MATERIAL_EXPIRES, (await Kms.DescribeAsync(_kms, md.KeyId)).ExpirationModel);
     }
 
@@ -107,8 +112,9 @@ public sealed class ImportRulesTests(LocalKmsHost host) : IClassFixture<LocalKms
     {
         KeyMetadata hmac = await Kms.CreateExternalAsync(_kms, "HMAC_256");
         byte[] k = RandomNumberGenerator.GetBytes(32);
-        await Kms.FailsWith("UnsupportedOperationException", () => Kms.ImportAsync(_kms, hmac.KeyId, k, configure: r => r.ImportType = ImportType.NEW_KEY_MATERIAL));
-        await Kms.FailsWith("UnsupportedOperationException", () => Kms.ImportAsync(_kms, hmac.KeyId, k, configure: r => r.KeyMaterialDescription = "x"));
+        GetParametersForImportResponse p = await Kms.ParamsAsync(_kms, hmac.KeyId);
+        await Kms.FailsWith("UnsupportedOperationException", () => Kms.ImportWithAsync(_kms, hmac.KeyId, p, k, configure: r => r.ImportType = ImportType.NEW_KEY_MATERIAL));
+        await Kms.FailsWith("UnsupportedOperationException", () => Kms.ImportWithAsync(_kms, hmac.KeyId, p, k, configure: r => r.KeyMaterialDescription = "x"));
         KeyMetadata ec = await Kms.CreateExternalAsync(_kms, "ECC_NIST_P256");
         await Kms.FailsWith("UnsupportedOperationException", () => Kms.ImportAsync(_kms, ec.KeyId, Kms.Ec("ECC_NIST_P256"), configure: r => r.KeyMaterialId = new string('a', 64)));
     }

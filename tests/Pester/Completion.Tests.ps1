@@ -2,6 +2,18 @@
 # enum and ValidateSet parameters by PowerShell's own completion. Driven through TabExpansion2, as a
 # user's Tab key drives it, except where the completer class itself is the subject (failures must
 # give nothing, never an exception: TabExpansion2 would hide one).
+BeforeDiscovery {
+    # Every cmdlet the module exports, now and later: -KeyId names a KMS key everywhere except on
+    # Protect-KeyMaterial (which takes its key from the import parameters it is piped).
+    Import-Module $env:KMSIMPORT_TEST_MODULE -Force
+    $commands = @(Get-Command -Module KmsImport -CommandType Cmdlet)
+    $KeyIdCommands = @($commands | Where-Object { $_.Parameters.ContainsKey('KeyId') -and $_.Name -ne 'Protect-KeyMaterial' } |
+        ForEach-Object { @{ Command = $_.Name } })
+    $RegionParameters = @(foreach ($c in $commands) {
+        foreach ($p in 'Region', 'ReplicaRegion') { if ($c.Parameters.ContainsKey($p)) { @{ Command = $c.Name; Parameter = $p } } }
+    })
+}
+
 BeforeAll {
     Import-Module $env:KMSIMPORT_TEST_MODULE -Force
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -30,17 +42,13 @@ BeforeAll {
 }
 
 Describe 'The completers are attached' {
-    It '-KeyId of <Command> has the KeyIdCompleter' -ForEach @(
-        @{ Command = 'Get-KmsImportParameters' }, @{ Command = 'Import-KmsKeyMaterial' }, @{ Command = 'Test-KmsKeyState' }
-    ) {
+    It '-KeyId of <Command> has the KeyIdCompleter' -ForEach $KeyIdCommands {
         $attribute = (Get-Command $Command).Parameters['KeyId'].Attributes | Where-Object { $_ -is [ArgumentCompleter] }
         $attribute.Type.FullName | Should -Be 'KmsImport.Completion.KeyIdCompleter'
     }
 
-    It '-Region of <Command> has the RegionCompleter' -ForEach @(
-        @{ Command = 'New-KmsExternalKey' }, @{ Command = 'Get-KmsImportParameters' }, @{ Command = 'Import-KmsKeyMaterial' }, @{ Command = 'Test-KmsKeyState' }
-    ) {
-        $attribute = (Get-Command $Command).Parameters['Region'].Attributes | Where-Object { $_ -is [ArgumentCompleter] }
+    It '-<Parameter> of <Command> has the RegionCompleter' -ForEach $RegionParameters {
+        $attribute = (Get-Command $Command).Parameters[$Parameter].Attributes | Where-Object { $_ -is [ArgumentCompleter] }
         $attribute.Type.FullName | Should -Be 'KmsImport.Completion.RegionCompleter'
     }
 }

@@ -85,14 +85,18 @@ function Invoke-FreshPwsh {
         [hashtable] $Environment = @{}
     )
     $pwsh = Get-PwshCommand
+    # $null means "unset": PowerShell would turn a $null string argument into "", which is not the same.
+    function Set-Var([string] $Name, $Value) {
+        if ($null -eq $Value) { Remove-Item "Env:$Name" -ErrorAction SilentlyContinue } else { Set-Item "Env:$Name" -Value $Value }
+    }
     $saved = @{}
-    foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
+    foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); Set-Var $k $Environment[$k] }
     try {
         $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script))
         $output = & $pwsh.Executable @($pwsh.Arguments) -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1
         $code = $LASTEXITCODE
     } finally {
-        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+        foreach ($k in $saved.Keys) { Set-Var $k $saved[$k] }
     }
     if ($code -ne 0) { throw "fresh pwsh exited with $code`n$($output -join "`n")" }
     $output

@@ -205,7 +205,7 @@ namespace KmsImport.Core.Crypto
                         throw Error(CryptoErrorIds.KeyMaterialIsPublicKey, ErrorKind.InvalidData, source,
                             $"{source.Description} holds a PEM '{pub.Label}' block: that is public, but KMS imports the private key of {spec}. "
                             + "Point to the private key file (PEM 'PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY' or 'ENCRYPTED PRIVATE KEY').");
-                    string labels = blocks.Count == 0 ? "no complete PEM block" : "PEM blocks " + string.Join(", ", blocks.ConvertAll(b => "'" + b.Label + "'"));
+                    string labels = blocks.Count == 0 ? "no complete PEM block" : "PEM blocks " + string.Join(", ", blocks.ConvertAll(b => Pem.QuoteLabel(b.Label)));
                     string extra = blocks.Exists(b => b.Label == "OPENSSH PRIVATE KEY")
                         ? " An OpenSSH key can be converted with 'ssh-keygen -p -m PKCS8 -f <copy of the key>'."
                         : string.Empty;
@@ -350,6 +350,7 @@ namespace KmsImport.Core.Crypto
 
             var alg = epki.EncryptionAlgorithm;
             string scheme = alg.Algorithm.Id;
+            BigInteger? iterations = null;
             if (alg.Algorithm.Equals(Pbes2Oid))
             {
                 try
@@ -361,6 +362,7 @@ namespace KmsImport.Core.Crypto
                             $"{source.Description} is encrypted PKCS#8 using the key derivation function {kdf.Id} (scrypt is 1.3.6.1.4.1.11591.4.11), "
                             + "which this module cannot decrypt. Re-encrypt it with PBKDF2: 'openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -in key.pem -out key.p8.pem'.");
                     scheme = "PBES2/PBKDF2/" + pbes2.EncryptionScheme.Algorithm.Id;
+                    iterations = Pbkdf2Params.GetInstance(pbes2.KeyDerivationFunc.Parameters).IterationCount;
                 }
                 catch (KmsImportException)
                 {
@@ -378,6 +380,19 @@ namespace KmsImport.Core.Crypto
                     $"{source.Description} is encrypted PKCS#8 with the scheme {alg.Algorithm.Id}, which this module cannot decrypt. "
                     + "Re-encrypt it with 'openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key.p8.pem'.");
             }
+            else
+            {
+                // PKCS#5 PBES1 (PBEParameter) and PKCS#12 (pkcs-12PbeParams) both are SEQUENCE { salt, iterationCount }.
+                try
+                {
+                    iterations = DerInteger.GetInstance(Asn1Sequence.GetInstance(alg.Parameters)[1]).Value;
+                }
+                catch (Exception e)
+                {
+                    throw Unrecognized(spec, seq.GetEncoded(), source, e);
+                }
+            }
+            CheckIterations(iterations!, scheme, source);
 
             PrivateKeyInfo pki;
             try
@@ -400,6 +415,27 @@ namespace KmsImport.Core.Crypto
                     + "(or the file is damaged). Try again with the right password.", e);
             }
             return FromPrivateKeyInfo(spec, Asn1Sequence.GetInstance(pki.ToAsn1Object()), source);
+        }
+
+        /// <summary>
+        /// Most PBKDF2/PBE iterations accepted: 5,000,000 (a few seconds of BouncyCastle PBKDF2-HMAC-SHA256 per million; OpenSSL writes 2048,
+        /// OWASP suggests 600,000 for PBKDF2-HMAC-SHA256 and 1,300,000 for SHA-1). BouncyCastle 2.7 refuses more with an
+        /// ArgumentException, which used to surface as KeyMaterialWrongPassword; checking here gives the right id and message and
+        /// keeps the bound independent of the BouncyCastle version.
+        /// </summary>
+        internal const int MaxPbeIterations = 5000000;
+
+        private static void CheckIterations(BigInteger iterations, string scheme, MaterialSource source)
+        {
+            if (iterations.SignValue <= 0)
+                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                    $"{source.Description} is encrypted PKCS#8 ({scheme}) whose iteration count is {(iterations.SignValue == 0 ? "zero" : "negative")}: "
+                    + "the file is damaged. Export the key again.");
+            if (iterations.CompareTo(BigInteger.ValueOf(MaxPbeIterations)) > 0)
+                throw Error(CryptoErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
+                    $"{source.Description} is encrypted PKCS#8 ({scheme}) with {(iterations.BitLength > 40 ? "an absurd number of" : iterations.ToString())} "
+                    + $"key-derivation iterations; this module accepts at most {MaxPbeIterations:N0} (OpenSSL uses 2,048). If the file is genuine, re-encrypt it: "
+                    + "'openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key.p8.pem'.");
         }
 
         private static Normalized FromPrivateKeyInfo(KeySpec spec, Asn1Sequence seq, MaterialSource source)
@@ -547,9 +583,10 @@ namespace KmsImport.Core.Crypto
             }
             else
             {
-                X9ECParameters? explicitParameters = null;
-                try { explicitParameters = X9ECParameters.GetInstance(parameters); } catch (Exception) { explicitParameters = null; }
-                var match = explicitParameters == null ? null : CurveInfo.MatchExplicit(explicitParameters);
+                // Damaged parameters (a base point off the curve, a bad point encoding) throw while being compared: they
+                // match no curve.
+                CurveInfo? match;
+                try { match = CurveInfo.MatchExplicit(X9ECParameters.GetInstance(parameters)); } catch (Exception) { match = null; }
                 string matchText = match != null ? $" (they describe {match.DisplayName})" : " (they match none of the curves KMS imports)";
                 throw Error(CryptoErrorIds.KeyMaterialExplicitCurve, ErrorKind.InvalidData, source,
                     $"{source.Description} is an EC private key with explicit curve parameters{matchText} instead of a named curve. KMS imports "

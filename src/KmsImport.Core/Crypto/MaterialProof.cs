@@ -463,7 +463,8 @@ namespace KmsImport.Core.Crypto
             RsaPublicKeyStructure rsa;
             try
             {
-                rsa = RsaPublicKeyStructure.GetInstance(info.ParsePublicKey());
+                // GetInstance(null) is null: an empty BIT STRING holds no key.
+                rsa = RsaPublicKeyStructure.GetInstance(info.ParsePublicKey()) ?? throw new ArgumentException("the BIT STRING holds no RSAPublicKey");
             }
             catch (Exception e)
             {

@@ -35,6 +35,26 @@ namespace KmsImport.Core.Crypto
 
         public static bool LooksLikePem(byte[] data) => IndexOf(data, BeginMarker, 0) >= 0;
 
+        /// <summary>PEM labels of RFC 7468 and OpenSSL, the only ones messages repeat verbatim.</summary>
+        private static readonly HashSet<string> KnownLabels = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "SM2 PRIVATE KEY", "DSA PRIVATE KEY",
+            "ANY PRIVATE KEY", "OPENSSH PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY", "EC PUBLIC KEY", "SSH2 PUBLIC KEY",
+            "EC PARAMETERS", "SM2 PARAMETERS", "DSA PARAMETERS", "DH PARAMETERS", "X9.42 DH PARAMETERS", "PARAMETERS",
+            "CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE", "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST",
+            "ATTRIBUTE CERTIFICATE", "X509 CRL", "PKCS7", "CMS", "PGP PRIVATE KEY BLOCK", "PGP PUBLIC KEY BLOCK",
+        };
+
+        /// <summary>
+        /// How a message names a label: a known label quoted (<c>'PRIVATE KEY'</c>), anything else only by its length. A
+        /// damaged file can carry key text in its BEGIN line (a lost line break), and messages never repeat key material.
+        /// </summary>
+        public static string QuoteLabel(string label) =>
+            KnownLabels.Contains(label) ? "'" + label + "'" : $"one with an unrecognized label ({label.Length} characters)";
+
+        private static string Block(string label) =>
+            KnownLabels.Contains(label) ? $"the PEM block '{label}'" : $"a PEM block with an unrecognized label ({label.Length} characters)";
+
         /// <summary>All blocks in order. Throws <see cref="FormatException"/> for a block without END or with bad base64.</summary>
         public static List<PemBlock> ReadAll(byte[] data)
         {
@@ -53,7 +73,10 @@ namespace KmsImport.Core.Crypto
                     int bodyStart = labelEnd + Dashes.Length;
                     byte[] endMarker = Encoding.ASCII.GetBytes("-----END " + label + "-----");
                     int end = IndexOf(data, endMarker, bodyStart);
-                    if (end < 0) throw new FormatException($"the PEM block '{label}' has no matching '-----END {label}-----' line (truncated file?)");
+                    if (end < 0)
+                        throw new FormatException(KnownLabels.Contains(label)
+                            ? $"the PEM block '{label}' has no matching '-----END {label}-----' line (truncated file?)"
+                            : $"{Block(label)} has no matching END line (truncated or damaged file?)");
                     blocks.Add(DecodeBody(label, data, bodyStart, end));
                     pos = end + endMarker.Length;
                 }
@@ -102,7 +125,7 @@ namespace KmsImport.Core.Crypto
                             if (b == (byte)' ' || b == (byte)'\t' || b == (byte)'\r') continue;
                             bool ok = (b >= (byte)'A' && b <= (byte)'Z') || (b >= (byte)'a' && b <= (byte)'z')
                                       || (b >= (byte)'0' && b <= (byte)'9') || b == (byte)'+' || b == (byte)'/' || b == (byte)'=';
-                            if (!ok) throw new FormatException($"the PEM block '{label}' contains a character that is not base64");
+                            if (!ok) throw new FormatException($"{Block(label)} contains a character that is not base64");
                             chars[count++] = (char)b;
                             inHeaders = false;
                         }
@@ -116,7 +139,7 @@ namespace KmsImport.Core.Crypto
                 }
                 catch (FormatException)
                 {
-                    throw new FormatException($"the base64 body of the PEM block '{label}' is malformed (truncated or edited?)");
+                    throw new FormatException($"the base64 body of {Block(label)} is malformed (truncated or edited?)");
                 }
                 return new PemBlock(label, legacyEncrypted, der);
             }

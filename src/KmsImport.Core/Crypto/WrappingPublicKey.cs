@@ -61,7 +61,9 @@ namespace KmsImport.Core.Crypto
                 RsaPublicKeyStructure rsa;
                 try
                 {
-                    rsa = RsaPublicKeyStructure.GetInstance(spki.ParsePublicKey());
+                    // GetInstance(null) is null: an empty BIT STRING holds no key.
+                    rsa = RsaPublicKeyStructure.GetInstance(spki.ParsePublicKey())
+                          ?? throw new ArgumentException("the BIT STRING holds no RSAPublicKey");
                 }
                 catch (Exception e)
                 {
@@ -81,7 +83,18 @@ namespace KmsImport.Core.Crypto
                             $"The wrapping public key is a {bits}-bit RSA key; AWS KMS wrapping keys are 2048, 3072 or 4096 bits. "
                             + "Use the PublicKey of a GetParametersForImport response, unchanged.");
                 }
-                return new Parsed(spec, new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent), null, $"a {bits}-bit RSA key ({spec})");
+                RsaKeyParameters parameters;
+                try
+                {
+                    parameters = new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent);
+                }
+                catch (ArgumentException e)
+                {
+                    // BouncyCastle refuses an even modulus, one with a small prime factor, or a prime (the modulus of a
+                    // damaged key, typically after a flipped bit).
+                    throw Malformed("its RSA modulus is not a valid RSA modulus (" + e.Message + ")", e);
+                }
+                return new Parsed(spec, parameters, null, $"a {bits}-bit RSA key ({spec})");
             }
 
             if (oid.Equals(X9ObjectIdentifiers.IdECPublicKey))

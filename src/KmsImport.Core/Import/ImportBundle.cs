@@ -166,10 +166,7 @@ namespace KmsImport.Core.Import
 
         private static string NewFolder(string directory, string keyId)
         {
-            var name = keyId;
-            foreach (var c in Path.GetInvalidFileNameChars()) name = name.Replace(c, '_');
-            name = name.Replace(':', '_').Replace('/', '_');
-            var folder = Path.Combine(directory, name);
+            var folder = Path.Combine(directory, KeyFileNames.ForKeyId(keyId));
             if (Directory.Exists(folder) && Directory.GetFileSystemEntries(folder).Length > 0)
                 throw new KmsImportException(KmsErrorIds.BundleExists, ErrorKind.ResourceExists,
                     $"'{folder}' already holds files; bundles are never overwritten. Choose another -OutDirectory or move the old bundle away.")

@@ -34,6 +34,9 @@ namespace KmsImport.Core.Kms
         public string Region { get; }
         public string? EndpointUrl { get; }
 
+        /// <summary>When set, every call waits for its turn under the Region's request quotas.</summary>
+        public RequestPacer? Pacer { get; set; }
+
         /// <summary>Checks the options locally; returns the normalised alias (alias/...) or null.</summary>
         public static string? ValidateExternalKeyOptions(ExternalKeyOptions options)
         {
@@ -176,6 +179,7 @@ namespace KmsImport.Core.Kms
 
         internal T Call<T>(string operation, string? keyId, Func<Task<T>> call)
         {
+            Pacer?.Wait(operation);
             try
             {
                 // The netstandard2.0 SDK is async-only; cmdlets are synchronous and run without a

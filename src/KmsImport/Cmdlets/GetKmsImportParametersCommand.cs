@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using KmsImport.Core.Import;
+using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
@@ -20,6 +21,7 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = FromPathSet)]
         [ValidateNotNullOrEmpty]
         [Alias("KeyArn", "Arn")]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string? KeyId { get; set; }
 
         /// <summary>Defaults to the recommended algorithm for the key's spec.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using KmsImport.Core.Kms;
+using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
@@ -18,6 +19,7 @@ namespace KmsImport.Cmdlets
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [Alias("KeyArn", "Arn")]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string[]? KeyId { get; set; }
 
         [Parameter]

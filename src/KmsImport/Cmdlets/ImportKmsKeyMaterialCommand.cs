@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using KmsImport.Core.Import;
 using KmsImport.Core.Kms;
+using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
@@ -17,6 +18,7 @@ namespace KmsImport.Cmdlets
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
         [Parameter(ParameterSetName = FromPathSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
@@ -15,6 +16,7 @@ namespace KmsImport.Cmdlets
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [Alias("KeyArn", "Arn")]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
         /// <summary>Return the key's materials after the rotation.</summary>

@@ -45,6 +45,7 @@ namespace KmsImport.Cmdlets
         /// </summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.RegionCompleter))]
         public string[]? ReplicaRegion { get; set; }
 
         /// <summary>How long to wait for each replica to leave the Creating state.</summary>

@@ -51,6 +51,7 @@ namespace KmsImport.Cmdlets
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [AllowEmptyString]
+        [ArgumentCompleter(typeof(Completion.RegionCompleter))]
         public string Region { get; set; } = "";
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -170,7 +171,7 @@ namespace KmsImport.Cmdlets
             if (!NoEscrow)
             {
                 target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(EscrowPath);
-                if (Directory.Exists(target)) target = System.IO.Path.Combine(target, SafeFileName(KeyId) + ".bin");
+                if (Directory.Exists(target)) target = KeyFileNames.MaterialFile(target, KeyId);
                 if (!ShouldProcess(target, $"Write an owner-only escrow copy of new {KeySpec} material for {KeyId}")) return null;
             }
             else if (!ShouldProcess(KeyId, $"Generate {KeySpec} material with no escrow copy (it can never be re-imported)"))
@@ -197,13 +198,6 @@ namespace KmsImport.Cmdlets
             }
             escrowPath = target;
             return material;
-        }
-
-        private static string SafeFileName(string keyId)
-        {
-            var name = keyId;
-            foreach (var c in System.IO.Path.GetInvalidFileNameChars()) name = name.Replace(c, '_');
-            return name.Replace(':', '_').Replace('/', '_');
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
@@ -14,6 +15,7 @@ namespace KmsImport.Cmdlets
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [Alias("KeyArn", "Arn")]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
         /// <summary>One material of a key with rotations (symmetric keys); by default the current one.</summary>

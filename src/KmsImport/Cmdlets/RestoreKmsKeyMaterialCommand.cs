@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Security;
 using KmsImport.Core.Import;
 using KmsImport.Core.Kms;
+using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
@@ -22,6 +23,7 @@ namespace KmsImport.Cmdlets
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [Alias("KeyArn", "Arn")]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
         /// <summary>The escrowed material file.</summary>

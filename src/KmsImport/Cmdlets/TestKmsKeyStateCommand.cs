@@ -1,24 +1,51 @@
-using System.Collections.Generic;
+using System;
 using System.Management.Automation;
+using System.Security;
+using KmsImport.Core.Crypto;
+using KmsImport.Core.Import;
 using KmsImport.Core.Kms;
+using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
 {
-    /// <summary>Checks that a key is in the expected state (Enabled by default) after an import.</summary>
-    [Cmdlet(VerbsDiagnostic.Test, "KmsKeyState")]
+    /// <summary>
+    /// Checks that a key is in the expected state (Enabled by default) and, given the material,
+    /// proves that KMS holds exactly that material.
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "KmsKeyState", DefaultParameterSetName = StateSet)]
     [OutputType(typeof(KmsKeyStateReport))]
     [OutputType(typeof(bool))]
     public sealed class TestKmsKeyStateCommand : KmsCmdletBase
     {
+        private const string StateSet = "State";
+        private const string PathSet = "Path";
+        private const string BytesSet = "KeyMaterial";
+
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [Alias("KeyArn", "Arn")]
+        [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
         [Parameter]
         [ValidateSet("Enabled", "Disabled", "PendingImport", "PendingDeletion", "PendingReplicaDeletion", "Creating", "Updating", "Unavailable")]
         public string ExpectedState { get; set; } = "Enabled";
+
+        /// <summary>The material KMS should hold, as a file (any format Protect-KeyMaterial accepts).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        /// <summary>The material KMS should hold, as bytes.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = BytesSet)]
+        [ValidateNotNullOrEmpty]
+        [StrictBytes]
+        public byte[]? KeyMaterial { get; set; }
+
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = BytesSet)]
+        public SecureString? Password { get; set; }
 
         /// <summary>Return one boolean, true only when every key passed, instead of reports.</summary>
         [Parameter]
@@ -30,7 +57,18 @@ namespace KmsImport.Cmdlets
         {
             try
             {
-                var report = KeyStateCheck.Evaluate(GetService().DescribeKey(KeyId), ExpectedState);
+                var service = GetService();
+                var key = service.DescribeKey(KeyId);
+                ProofResult? proof = null;
+                if (ParameterSetName != StateSet)
+                {
+                    var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.ProofNotPossible, ErrorKind.InvalidOperation,
+                        $"Key '{key.KeyId}' has key spec {key.KeySpec}, which holds no imported material to prove.") { TargetObject = key.KeyId };
+                    using var material = MaterialSource.Load(this, spec, Path, KeyMaterial, Password);
+                    proof = MaterialProver.Prove(service, key, material);
+                    WriteVerbose($"Proof for {key.KeyId}: {proof.Method}, proved={proof.Proved}.");
+                }
+                var report = KeyStateCheck.Evaluate(key, ExpectedState, proof);
                 _allPassed &= report.Passed;
                 if (!Quiet) WriteObject(report);
             }

@@ -18,6 +18,7 @@ namespace KmsImport.Infrastructure
         /// <summary>AWS Region, e.g. eu-west-2.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.RegionCompleter))]
         public string? Region { get; set; }
 
         /// <summary>A KMS-compatible endpoint instead of AWS's (for example the local test endpoint).</summary>

@@ -27,6 +27,9 @@ internal sealed record FuzzSeed(string Name, KeySpec Spec, SeedKind Kind, byte[]
 {
     /// <summary>Unencrypted DER forms of the private key (PKCS#8 and PKCS#1/SEC1), for the leak oracle. Empty for public keys.</summary>
     public IReadOnlyList<byte[]> SecretForms { get; init; } = [];
+
+    /// <summary>The ErrorId the unmutated seed is refused with (a valid file of a kind KMS does not import), or null when it is accepted.</summary>
+    public string? ExpectedError { get; init; }
 }
 
 /// <summary>
@@ -228,6 +231,25 @@ internal static class FuzzCorpus
             seeds.Add(new FuzzSeed($"{spec}/ecparam -genkey PEM", spec, SeedKind.Pem, [.. parameters, .. Pem("EC PRIVATE KEY", Sec1Der(spec, true))]) { SecretForms = secrets });
             seeds.Add(new FuzzSeed($"{spec}/SEC1 PEM, curve in EC PARAMETERS", spec, SeedKind.Pem, [.. parameters, .. Pem("EC PRIVATE KEY", Sec1Der(spec, false))]) { SecretForms = secrets });
         }
+        // Valid files of kinds that are refused, so that mutations start from those branches too: explicit curve
+        // parameters ('openssl ecparam -param_enc explicit'), public keys.
+        {
+            var p256 = KeySpec.ECC_NIST_P256;
+            var x9 = Curve(p256);
+            var explicitSec1 = new ECPrivateKeyStructure(x9.N.BitLength, EcScalar(p256), new DerBitString(EcPoint(p256, false)), x9.ToAsn1Object())
+                .GetEncoded(Asn1Encodable.Der);
+            seeds.Add(new FuzzSeed($"{p256}/SEC1 PEM explicit parameters", p256, SeedKind.Pem, Pem("EC PRIVATE KEY", explicitSec1))
+                { SecretForms = [Pkcs8Der(p256), explicitSec1], ExpectedError = CryptoErrorIds.KeyMaterialExplicitCurve });
+            var k1 = KeySpec.ECC_SECG_P256K1;
+            var explicitPkcs8 = new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.IdECPublicKey, Curve(k1).ToAsn1Object()),
+                Asn1Object.FromByteArray(Sec1Der(k1, withParameters: false))).GetEncoded(Asn1Encodable.Der);
+            seeds.Add(new FuzzSeed($"{k1}/PKCS#8 DER explicit parameters", k1, SeedKind.Der, explicitPkcs8)
+                { SecretForms = [Pkcs8Der(k1), explicitPkcs8], ExpectedError = CryptoErrorIds.KeyMaterialExplicitCurve });
+            seeds.Add(new FuzzSeed("RSA_2048/PUBLIC KEY PEM", KeySpec.RSA_2048, SeedKind.Pem, Pem("PUBLIC KEY", Spki(KeySpec.RSA_2048)))
+                { ExpectedError = CryptoErrorIds.KeyMaterialIsPublicKey });
+            seeds.Add(new FuzzSeed("ECC_NIST_P384/SPKI DER", KeySpec.ECC_NIST_P384, SeedKind.Der, Spki(KeySpec.ECC_NIST_P384))
+                { ExpectedError = CryptoErrorIds.KeyMaterialIsPublicKey });
+        }
         {
             var spec = KeySpec.RSA_2048;
             byte[] bag = Encoding.ASCII.GetBytes("Bag Attributes\n    localKeyID: 01 02 03 04\n    friendlyName: fuzz\nKey Attributes: <No Attributes>\n");
@@ -285,7 +307,12 @@ internal static class FuzzCorpus
     /// A signature of <see cref="SignedMessage"/> by the corpus key, as KMS Sign makes it for <paramref name="algorithm"/>
     /// (RSASSA_PSS_SHA_256, RSASSA_PKCS1_V1_5_SHA_256, ECDSA_SHA_256/384/512, SM2DSA); deterministic (fixed-seed PRNG for salts and k).
     /// </summary>
-    public static byte[] Signature(KeySpec spec, string algorithm)
+    public static byte[] Signature(KeySpec spec, string algorithm) =>
+        (byte[])SignatureCache.GetOrAdd((spec, algorithm), key => MakeSignature(key.Spec, key.Algorithm)).Clone();
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(KeySpec Spec, string Algorithm), byte[]> SignatureCache = new();
+
+    private static byte[] MakeSignature(KeySpec spec, string algorithm)
     {
         var random = SecureRandom.GetInstance("SHA256PRNG", false);
         random.SetSeed(Encoding.ASCII.GetBytes("KmsImport fuzz signatures " + spec + algorithm));

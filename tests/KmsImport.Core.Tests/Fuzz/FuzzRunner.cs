@@ -24,6 +24,7 @@ internal sealed class FuzzReport
     public int NotRun;
     public readonly ConcurrentDictionary<string, int> Refusals = new();
     public readonly ConcurrentBag<FuzzFinding> Findings = [];
+    public readonly ConcurrentDictionary<string, double> MillisecondsBySeed = new();
     public TimeSpan Elapsed;
     public double SlowestMs;
     public string SlowestCase = "";
@@ -42,7 +43,8 @@ internal sealed class FuzzReport
     public string Summary() =>
         $"{Target}: {Inputs} inputs from {Seeds} seeds in {Elapsed.TotalSeconds:F1} s; accepted {Accepted}, refused {Refusals.Values.Sum()} "
         + $"({string.Join(", ", Refusals.OrderByDescending(kv => kv.Value).Select(kv => kv.Key + " " + kv.Value))}); "
-        + $"findings {Findings.Count}{(NotRun > 0 ? $", NOT RUN {NotRun}" : "")}; slowest {SlowestMs:F0} ms ({SlowestCase})";
+        + $"findings {Findings.Count}{(NotRun > 0 ? $", NOT RUN {NotRun}" : "")}; slowest {SlowestMs:F0} ms ({SlowestCase}); "
+        + $"costliest seeds: {string.Join(", ", MillisecondsBySeed.OrderByDescending(kv => kv.Value).Take(4).Select(kv => $"{kv.Key} {kv.Value / 1000:F1} s"))}";
 
     public string Failures(int max = 8)
     {
@@ -114,15 +116,43 @@ internal static class FuzzRunner
     public static int Cases(int baseCount) => Math.Max(1, (int)Math.Round(baseCount * Scale));
 
     /// <summary>
+    /// Cases per seed: <paramref name="baseCount"/> scaled, fewer for the costly RSA-3072/4096 seeds (BouncyCastle validates an
+    /// RSA modulus with Miller-Rabin rounds and checks a private key with a full-size modular exponentiation; their parsing
+    /// paths are those of RSA-2048, which gets the full count).
+    /// </summary>
+    public static Func<FuzzSeed, int> CasesWeighted(int baseCount, double rsa3072 = 0.4, double rsa4096 = 0.2, double encrypted = 0.5) => seed =>
+    {
+        double weight = seed.Spec switch
+        {
+            KeySpec.RSA_3072 => rsa3072,
+            KeySpec.RSA_4096 => rsa4096,
+            _ => 1.0,
+        };
+        // Encrypted PKCS#8 costs a PBKDF2 run (2048 iterations) per case; past the decryption it is the PKCS#8 path.
+        if (seed.Password != null) weight *= encrypted;
+        return Cases((int)Math.Round(baseCount * weight));
+    };
+
+    /// <summary>
     /// Runs <paramref name="casesPerSeed"/> mutations of every seed through <paramref name="body"/>, which returns null when
     /// the outcome is right or a description of an oracle violation. Exceptions are classified here.
     /// </summary>
-    public static FuzzReport Run(string target, IReadOnlyList<FuzzSeed> seeds, int casesPerSeed, Func<FuzzSeed, byte[], int, string?> body,
+    public static FuzzReport Run(string target, IReadOnlyList<FuzzSeed> seeds, Func<FuzzSeed, int> casesPerSeed, Func<FuzzSeed, byte[], int, string?> body,
         Func<FuzzSeed, int, (byte[] Input, string Mutation)>? generate = null)
     {
         generate ??= (seed, index) => Generate(target, seed, index);
         var report = new FuzzReport { Target = target, Seeds = seeds.Count };
-        int total = seeds.Count * casesPerSeed;
+        // Case i of the run is case (i - first[s]) of seed s.
+        var first = new int[seeds.Count + 1];
+        for (int k = 0; k < seeds.Count; k++) first[k + 1] = first[k] + casesPerSeed(seeds[k]);
+        int total = first[seeds.Count];
+        (FuzzSeed Seed, int Index) Locate(int i)
+        {
+            int k = Array.BinarySearch(first, i);
+            if (k < 0) k = ~k - 1;
+            while (k + 1 < first.Length && first[k + 1] <= i) k++;
+            return (seeds[k], i - first[k]);
+        }
         var leakCheckers = new ConcurrentDictionary<string, SecretFragments>();
         int next = -1;
         int workerCount = Math.Max(2, Environment.ProcessorCount);
@@ -147,7 +177,16 @@ internal static class FuzzRunner
                         if (i >= total) break;
                         Volatile.Write(ref started[worker], Stopwatch.GetTimestamp());
                         Volatile.Write(ref current[worker], i);
-                        RunCase(report, seeds[i / casesPerSeed], i % casesPerSeed, body, generate, leakCheckers);
+                        var (seed, index) = Locate(i);
+                        try
+                        {
+                            RunCase(report, seed, index, body, generate, leakCheckers);
+                        }
+                        catch (Exception e)
+                        {
+                            // The mutator or the report itself failed: never let it kill the test host.
+                            report.Findings.Add(new FuzzFinding(target, seed.Name, index, "?", $"fuzz harness failure {e}", []));
+                        }
                         Volatile.Write(ref current[worker], -1);
                         if (Volatile.Read(ref abandoned[worker])) return;
                     }
@@ -174,9 +213,9 @@ internal static class FuzzRunner
                 if (running > CaseTimeout && Volatile.Read(ref current[w]) == i)
                 {
                     abandoned[w] = true;
-                    var seed = seeds[i / casesPerSeed];
-                    var (input, mutation) = generate(seed, i % casesPerSeed);
-                    report.Findings.Add(new FuzzFinding(target, seed.Name, i % casesPerSeed, mutation,
+                    var (seed, index) = Locate(i);
+                    var (input, mutation) = generate(seed, index);
+                    report.Findings.Add(new FuzzFinding(target, seed.Name, index, mutation,
                         $"HANG: still running after {running.TotalSeconds:F0} s (timeout {CaseTimeout.TotalSeconds:F0} s)", input));
                 }
             }
@@ -217,6 +256,7 @@ internal static class FuzzRunner
         Interlocked.Increment(ref report.Inputs);
         double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         report.Slow(ms, $"{seed.Name} #{index}");
+        report.MillisecondsBySeed.AddOrUpdate(seed.Name, ms, (_, t) => t + ms);
         if (problem != null) report.Findings.Add(new FuzzFinding(report.Target, seed.Name, index, mutation, problem, input));
     }
 }

@@ -89,6 +89,22 @@ public static class Kms
         return await kms.ImportKeyMaterialAsync(req);
     }
 
+    /// <summary>ImportKeyMaterial with an existing parameter set (tokens stay valid until ParametersValidTo).</summary>
+    public static Task<ImportKeyMaterialResponse> ImportWithAsync(
+        IAmazonKeyManagementService kms, string keyId, GetParametersForImportResponse p, byte[] material, string algorithm = "RSAES_OAEP_SHA_256",
+        Action<ImportKeyMaterialRequest>? configure = null)
+    {
+        var req = new ImportKeyMaterialRequest
+        {
+            KeyId = keyId,
+            ImportToken = new MemoryStream(p.ImportToken.ToArray()),
+            EncryptedKeyMaterial = new MemoryStream(Wrap(p.PublicKey.ToArray(), material, algorithm)),
+            ExpirationModel = ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE,
+        };
+        configure?.Invoke(req);
+        return kms.ImportKeyMaterialAsync(req);
+    }
+
     public static byte[] Ec(string keySpec)
     {
         string oid = keySpec switch

@@ -17,17 +17,18 @@ internal sealed class KmsRequest(JsonObject body)
             return new KmsRequest([]);
         }
 
-        JsonNode? node;
+        JsonObject? body;
         try
         {
-            node = JsonNode.Parse(utf8);
+            body = JsonNode.Parse(utf8) as JsonObject;
+            _ = body?.Count; // materializes the members: duplicate names throw here
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
             throw KmsException.Serialization("The request body is not valid JSON.");
         }
 
-        return node is JsonObject o ? new KmsRequest(o) : throw KmsException.Serialization("The request body must be a JSON object.");
+        return body is not null ? new KmsRequest(body) : throw KmsException.Serialization("The request body must be a JSON object.");
     }
 
     private JsonNode? Get(string name) => Body.TryGetPropertyValue(name, out JsonNode? n) ? n : null;

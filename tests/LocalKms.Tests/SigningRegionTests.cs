@@ -4,7 +4,7 @@ using Xunit;
 
 namespace LocalKms.Tests;
 
-public sealed class SmokeTests(LocalKmsHost host) : IClassFixture<LocalKmsHost>
+public sealed class SigningRegionTests(LocalKmsHost host) : IClassFixture<LocalKmsHost>
 {
     [Fact]
     public async Task CreateKey_UsesRegionOfCredentialScope()
