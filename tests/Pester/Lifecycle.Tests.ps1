@@ -211,6 +211,14 @@ Describe 'Multi-Region keys' {
         @($gets.region | Sort-Object -Unique) | Should -Be @('eu-west-1', 'eu-west-2', 'us-east-1')
     }
 
+    It 'outside an import pipeline, says that replicas need the primary''s material first' {
+        $out = New-KmsExternalKey @Common -ReplicaRegion 'ap-northeast-1' -ErrorVariable err -ErrorAction SilentlyContinue
+        @($out).Count | Should -Be 1
+        $out.MultiRegion | Should -BeTrue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ReplicaNeedsPrimaryMaterial,*'
+        $err[0].Exception.Message | Should -Match 'Import-KmsKeyMaterial'
+    }
+
     It 'refuses a replica Region equal to the primary''s before creating anything' {
         Clear-LocalKmsRequest -Url $Url
         New-KmsExternalKey @Common -ReplicaRegion 'eu-west-2' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

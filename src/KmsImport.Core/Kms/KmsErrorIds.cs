@@ -47,6 +47,7 @@ namespace KmsImport.Core.Kms
         public const string ImportOptionsInvalid = "ImportOptionsInvalid";
         public const string ReplicaRegionInvalid = "ReplicaRegionInvalid";
         public const string ReplicaNotReady = "ReplicaNotReady";
+        public const string ReplicaNeedsPrimaryMaterial = "ReplicaNeedsPrimaryMaterial";
         public const string ProofFailed = "KeyMaterialProofFailed";
         public const string ProofNotPossible = "KeyMaterialProofNotPossible";
         public const string BundleInvalid = "ImportBundleInvalid";

@@ -77,20 +77,9 @@ namespace KmsImport.Cmdlets
         [ValidateLength(1, 256)]
         public string? KeyMaterialDescription { get; set; }
 
-        private ExpirationModel _model;
-        private DateTime? _validToUtc;
+        private ImportOptions _expiry = new ImportOptions();
 
-        protected override void BeginProcessing()
-        {
-            try
-            {
-                (_model, _validToUtc) = ImportRules.ResolveExpiration(ExpirationModel, ValidTo);
-            }
-            catch (KmsImportException ex)
-            {
-                ThrowError(ex);
-            }
-        }
+        protected override void BeginProcessing() => _expiry = ResolveExpirationOrStop(ExpirationModel, ValidTo);
 
         protected override void ProcessRecord()
         {
@@ -113,8 +102,8 @@ namespace KmsImport.Cmdlets
                 ImportRules.EnsureParametersUsable(material.ParametersValidTo, keyId);
                 var options = new ImportOptions
                 {
-                    ExpirationModel = _model,
-                    ValidToUtc = _validToUtc,
+                    ExpirationModel = _expiry.ExpirationModel,
+                    ValidToUtc = _expiry.ValidToUtc,
                     ImportType = ImportType,
                     KeyMaterialId = string.IsNullOrEmpty(KeyMaterialId) ? null : KeyMaterialId,
                     KeyMaterialDescription = KeyMaterialDescription,
@@ -124,7 +113,7 @@ namespace KmsImport.Cmdlets
                 if (ParameterSetName == FromPathSet && !MyInvocation.BoundParameters.ContainsKey(nameof(EndpointUrl)) && material.EndpointUrl != null)
                     EndpointUrl = material.EndpointUrl;
                 var service = GetService(MyInvocation.BoundParameters.ContainsKey(nameof(Region)) || string.IsNullOrEmpty(material.Region) ? null : material.Region);
-                var expiry = _model == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_validToUtc:u}" : "not expiring";
+                var expiry = _expiry.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_expiry.ValidToUtc:u}" : "not expiring";
                 if (!ShouldProcess($"{keyId} in {service.Region}", $"Import key material ({expiry})")) return;
                 var result = service.ImportKeyMaterial(material, options);
                 WriteVerbose($"Imported material into {result.KeyId}; key state {result.KeyState}.");

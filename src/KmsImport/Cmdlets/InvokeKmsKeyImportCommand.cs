@@ -88,8 +88,7 @@ namespace KmsImport.Cmdlets
         {
             try
             {
-                var (model, validTo) = ImportRules.ResolveExpiration(ExpirationModel, ValidTo);
-                _options = new ImportOptions { ExpirationModel = model, ValidToUtc = validTo };
+                _options = ResolveExpirationOrStop(ExpirationModel, ValidTo);
                 if (Generate && (EscrowPath == null) == !NoEscrow)
                     ThrowError(new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
                         "-Generate needs exactly one of -EscrowPath (a folder for one escrow file per key) or -NoEscrow.") { TargetObject = "EscrowPath" });

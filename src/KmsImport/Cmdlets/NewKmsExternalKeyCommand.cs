@@ -87,6 +87,14 @@ namespace KmsImport.Cmdlets
                         replica.KeyState = described.KeyState;
                         WriteObject(replica);
                     }
+                    catch (KmsImportException ex) when (ex.ErrorId == KmsErrorIds.KeyInvalidState)
+                    {
+                        // KMS replicates a primary only once it holds material. In a pipeline the
+                        // primary emitted above has already been imported downstream by now.
+                        WriteRecordError(new KmsImportException(KmsErrorIds.ReplicaNeedsPrimaryMaterial, ErrorKind.InvalidOperation,
+                            $"KMS did not replicate {primary.KeyId} into {region}: the primary holds no key material yet. Create the replicas in the import pipeline, so the primary is imported before they are made: New-KmsExternalKey -MultiRegion -ReplicaRegion ... | Get-KmsImportParameters | Protect-KeyMaterial -Path <material> | Import-KmsKeyMaterial",
+                            ex) { TargetObject = region });
+                    }
                     catch (KmsImportException ex)
                     {
                         WriteRecordError(ex, ex.TargetObject ?? region);

@@ -52,20 +52,9 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public WrappingKeySpec? WrappingKeySpec { get; set; }
 
-        private ExpirationModel _model;
-        private DateTime? _validToUtc;
+        private ImportOptions _expiry = new ImportOptions();
 
-        protected override void BeginProcessing()
-        {
-            try
-            {
-                (_model, _validToUtc) = ImportRules.ResolveExpiration(ExpirationModel, ValidTo);
-            }
-            catch (KmsImportException ex)
-            {
-                ThrowError(ex);
-            }
-        }
+        protected override void BeginProcessing() => _expiry = ResolveExpirationOrStop(ExpirationModel, ValidTo);
 
         protected override void ProcessRecord()
         {
@@ -77,12 +66,12 @@ namespace KmsImport.Cmdlets
                     $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.") { TargetObject = key.KeyId };
                 // Read and check the material before asking KMS for anything that has a quota.
                 using var material = MaterialSource.Load(this, spec, Path, KeyMaterial, Password);
-                var expiry = _model == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_validToUtc:u}" : "not expiring";
+                var expiry = _expiry.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_expiry.ValidToUtc:u}" : "not expiring";
                 if (!ShouldProcess($"{key.KeyId} in {service.Region}", $"Re-import {spec} material {material.Fingerprint} ({expiry})")) return;
 
                 var parameters = service.GetParametersForImport(key.KeyId, WrappingAlgorithm, WrappingKeySpec);
                 var wrapped = KeyMaterialProtector.Protect(parameters, material);
-                var result = service.ImportKeyMaterial(wrapped, new ImportOptions { ExpirationModel = _model, ValidToUtc = _validToUtc });
+                var result = service.ImportKeyMaterial(wrapped, _expiry);
                 WriteVerbose($"Re-imported material {result.Fingerprint} into {result.KeyId}; key state {result.KeyState}.");
                 WriteObject(result);
             }

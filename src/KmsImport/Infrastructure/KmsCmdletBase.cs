@@ -89,6 +89,24 @@ namespace KmsImport.Infrastructure
             return value is PSObject pso ? pso.BaseObject : value;
         }
 
+        /// <summary>
+        /// The expiration rules of -ExpirationModel/-ValidTo (see ImportRules.ResolveExpiration),
+        /// checked once for the whole command: a bad date stops it before any call.
+        /// </summary>
+        protected ImportOptions ResolveExpirationOrStop(ExpirationModel? model, System.DateTime? validTo)
+        {
+            try
+            {
+                var (resolved, validToUtc) = Core.Import.ImportRules.ResolveExpiration(model, validTo);
+                return new ImportOptions { ExpirationModel = resolved, ValidToUtc = validToUtc };
+            }
+            catch (KmsImportException ex)
+            {
+                ThrowError(ex);
+                throw; // not reached: ThrowError stops the command
+            }
+        }
+
         /// <summary>Reports one record's failure and lets the pipeline go on with the next one.</summary>
         protected void WriteRecordError(KmsImportException ex, object? target = null) =>
             WriteError(ErrorRecords.From(ex, target));

@@ -185,3 +185,44 @@ public class FuzzRegressionTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2));
     }
 }
+
+/// <summary>Inputs mutation does not produce but a hostile or broken file can: deep nesting, the size limit.</summary>
+public class ParserHardeningTests
+{
+    private static byte[] NestedIndefinite(int depth) =>
+        [.. Enumerable.Repeat(new byte[] { 0x30, 0x80 }, depth).SelectMany(b => b), .. new byte[2 * depth]];
+
+    private static byte[] NestedDefinite(int depth)
+    {
+        byte[] inner = [0x05, 0x00];
+        for (int i = 0; i < depth; i++) inner = [0x30, .. DerNode.EncodeLength(inner.Length), .. inner];
+        return inner;
+    }
+
+    public static TheoryData<string, int> Nestings() => new() { { "indefinite", 100_000 }, { "definite", 20_000 } };
+
+    [Theory]
+    [MemberData(nameof(Nestings))]
+    public void Deeply_nested_der_is_refused_without_exhausting_the_stack(string form, int depth)
+    {
+        byte[] data = form == "definite" ? NestedDefinite(depth) : NestedIndefinite(depth);
+        Assert.True(data.Length < KeyMaterial.MaxFileSize);
+        // A stack overflow would end the test process; each call must end in its documented error instead.
+        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.RSA_2048, data)).ErrorId);
+        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, Assert.Throws<KmsImportException>(() => WrappingPublicKey.Inspect(data)).ErrorId);
+        Assert.Equal(CryptoErrorIds.PublicKeyMalformed, Assert.Throws<KmsImportException>(() => MaterialProof.PublicKeysMatch(data, data)).ErrorId);
+        byte[] pem = FuzzCorpus.Pem("PRIVATE KEY", data);
+        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.ECC_NIST_P256, pem)).ErrorId);
+    }
+
+    [Fact]
+    public void A_megabyte_of_pem_like_garbage_is_refused_quickly()
+    {
+        var text = new StringBuilder();
+        while (text.Length < KeyMaterial.MaxFileSize - 100) text.Append("-----BEGIN PRIVATE KEY-----\nMIIE\n");
+        var clock = Stopwatch.StartNew();
+        var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.RSA_2048, Encoding.ASCII.GetBytes(text.ToString())));
+        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+}
