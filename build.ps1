@@ -68,6 +68,10 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
     $helpDir = Join-Path $Root 'en-US'
     if (Test-Path $helpDir) { Copy-Item -Recurse $helpDir $ModuleOut }
+    # Cmdlet help: MAML made from the PlatyPS-format Markdown in docs/cmdlets (the script stands in for
+    # PlatyPS's New-ExternalHelp until PlatyPS can be installed); about_KmsImport came with en-US above.
+    & (Join-Path $Root 'tools/Convert-HelpMarkdownToMaml.ps1') -Path (Join-Path $Root 'docs/cmdlets') `
+        -OutputPath (Join-Path $ModuleOut 'en-US/KmsImport.dll-Help.xml')
 
     # The manifest's version comes from Directory.Build.props, the one place it lives.
     $version = Get-ModuleVersion
@@ -126,8 +130,10 @@ function Invoke-Test {
     $pwshArgs = @()
     if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $pwshArgs += Join-Path $PSHOME 'pwsh.dll' }
     # A child process, so the module DLLs are not locked in this session and every run starts clean.
+    # PowerShell expands wildcards in arguments to native commands on Unix: pass the filter only when set.
+    $filterArgs = if ($PesterFilter -ne '*') { @('-Filter', $PesterFilter) } else { @() }
     & $pwsh @pwshArgs -NoProfile -NonInteractive -File $runner -PesterPath $pester -ModulePath (Join-Path $ModuleOut 'KmsImport.psd1') `
-        -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll') -ResultPath $pesterResult -Filter $PesterFilter
+        -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll') -ResultPath $pesterResult @filterArgs
     if (Test-Path $pesterResult) {
         $p = Get-Content -Raw $pesterResult | ConvertFrom-Json
         $suites += [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$p.Passed; Failed = [int]$p.Failed; Skipped = [int]$p.Skipped }

@@ -12,7 +12,7 @@
         output file, 'schema' must be 2.0.0, 'online version' (may be empty) becomes the first link.
       * '# <Cmdlet-Name>' (must equal the file name), then the '## ' sections SYNOPSIS, SYNTAX,
         DESCRIPTION, EXAMPLES, PARAMETERS, INPUTS, OUTPUTS, NOTES, RELATED LINKS (any other '## '
-        section is an error; ALIASES is accepted and ignored, as New-ExternalHelp ignores it).
+        section is an error; PlatyPS v2's ALIASES is accepted and ignored).
       * SYNTAX: '### <SetName>' or '### <SetName> (Default)' followed by one fenced block. The
         parameters of each MAML syntax item come from the PARAMETERS section (their 'Parameter Sets'
         line), ordered as the fenced syntax names them; a name in the syntax that is not documented
@@ -29,8 +29,16 @@
     spaces; list items ('- ', '* ', '1. ') and fenced code blocks keep their line breaks. Inline
     Markdown (`code`, links, emphasis) is kept as written; PlatyPS's escapes (\< \> \[ \] \* \_ \`)
     are removed. Not supported: nested sections inside a section's text, HTML, tables, parameter
-    sets declared only in the SYNTAX headings, the module page (<Module>.md) and about_ topics (those
-    are plain text files already; copy them).
+    sets declared only in the SYNTAX headings, and about_ topics (plain text files already: copy
+    them). PlatyPS's module page (front matter with 'Module Guid') is skipped.
+
+    It writes what Get-Help reads: per command, command:details (name, verb, noun, synopsis),
+    maml:description, command:syntax (one syntaxItem per parameter set, enum and ValidateSet values
+    as parameterValueGroup), command:parameters (required, position, pipelineInput, globbing and
+    aliases attributes, parameterValue, dev:type, dev:defaultValue), command:inputTypes,
+    command:returnValues, maml:alertSet (NOTES), command:examples (title, code, remarks) and
+    maml:relatedLinks. The file is written beside the target and moved over it, so a failed run
+    leaves no half-written help.
 .PARAMETER Path
     The folder of Markdown files, one per cmdlet (<Cmdlet-Name>.md).
 .PARAMETER OutputPath
@@ -96,7 +104,6 @@ function Get-Block {
                 $t = ConvertFrom-MarkdownEscape $l.Trim()
                 if ($sb.Length -eq 0) { [void]$sb.Append($t) }
                 elseif ($l -match '^\s*([-*]|\d+\.)\s') { [void]$sb.Append("`n").Append($t) }
-                elseif ($l -match '^\s{2,}\S' -and $sb.ToString() -match '(^|\n)\s*([-*]|\d+\.)\s[^\n]*$') { [void]$sb.Append(' ').Append($t) }
                 else { [void]$sb.Append(' ').Append($t) }
             }
             $blocks.Add([pscustomobject]@{ Kind = 'text'; Info = ''; Text = $sb.ToString() })
@@ -122,7 +129,7 @@ function Get-Block {
     }
     if ($null -ne $code) { throw 'an unclosed ``` code fence' }
     & $flush
-    , $blocks
+    $blocks.ToArray()
 }
 
 function Get-Paragraph([string[]] $Lines) {
@@ -141,8 +148,8 @@ function Read-Yaml([string] $File, [string] $Parameter, [string] $Text) {
     }
     foreach ($k in $RequiredYamlKeys) { if (-not $map.Contains($k)) { Fail $File "-$Parameter has a yaml block without '$k'" } }
     $sets = @($map['Parameter Sets'] -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
-    $aliases = if ($map.Contains('Aliases')) { @($map['Aliases'] -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ }) } else { @() }
-    $accepted = if ($map.Contains('Accepted values')) { @($map['Accepted values'] -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ }) } else { @() }
+    $aliases = @(if ($map.Contains('Aliases')) { $map['Aliases'] -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ } })
+    $accepted = @(if ($map.Contains('Accepted values')) { $map['Accepted values'] -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ } })
     if ($map['Required'] -notin 'True', 'False') { Fail $File "-$Parameter has 'Required: $($map['Required'])'; use True or False" }
     if ($map['Position'] -ne 'Named' -and $map['Position'] -notmatch '^\d+$') { Fail $File "-$Parameter has 'Position: $($map['Position'])'; use Named or a number" }
     if ($map['Accept pipeline input'] -notmatch '^(False|True \((ByValue|ByPropertyName|ByPropertyName, ByValue)\))$') {
@@ -202,7 +209,7 @@ function Read-CommandMarkdown([string] $File, [string] $ExpectedHelpFile) {
         if ($chunk.Heading -eq 'CommonParameters') { continue }
         if ($chunk.Heading -notmatch '^-(\w+)$') { Fail $File "has a PARAMETERS heading '### $($chunk.Heading)' that is not '### -Name'" }
         $pname = $Matches[1]
-        $blocks = Get-Block $chunk.Lines
+        $blocks = @(Get-Block $chunk.Lines)
         $yaml = @($blocks | Where-Object { $_.Kind -eq 'code' -and $_.Info -eq 'yaml' })
         if ($yaml.Count -eq 0) { Fail $File "-$pname has no yaml block" }
         $texts = @($blocks | Where-Object { $_.Kind -ne 'code' -or $_.Info -ne 'yaml' } | ForEach-Object { $_.Text })
@@ -234,7 +241,7 @@ function Read-CommandMarkdown([string] $File, [string] $ExpectedHelpFile) {
     $examples = [System.Collections.Generic.List[object]]::new()
     foreach ($chunk in Split-Headed $sections['EXAMPLES'] '### ') {
         if ($null -eq $chunk.Heading) { continue }
-        $blocks = Get-Block $chunk.Lines
+        $blocks = @(Get-Block $chunk.Lines)
         $examples.Add([pscustomobject]@{
             Title   = $chunk.Heading
             Code    = (@($blocks | Where-Object Kind -eq 'code' | ForEach-Object Text) -join "`n`n")
@@ -396,10 +403,11 @@ function Write-Command([System.Xml.XmlWriter] $W, $Command) {
     $W.WriteStartElement('command', 'examples', $NsCommand)
     foreach ($e in $Command.Examples) {
         $W.WriteStartElement('command', 'example', $NsCommand)
-        $W.WriteElementString('maml', 'title', $NsMaml, "-------------------------- $($e.Title) --------------------------")
+        $W.WriteElementString('maml', 'title', $NsMaml, "---------- $($e.Title) ----------")
         $W.WriteElementString('dev', 'code', $NsDev, $e.Code)
         $W.WriteStartElement('dev', 'remarks', $NsDev)
-        Write-Paras $W $e.Remarks
+        # The empty paragraph puts a blank line between one example and the next title, as Get-Help shows built-in help.
+        Write-Paras $W (@($e.Remarks) + '')
         $W.WriteEndElement()
         $W.WriteEndElement()
     }
@@ -419,18 +427,27 @@ function Write-Command([System.Xml.XmlWriter] $W, $Command) {
 
 # ---------------------------------------------------------------------------------------------------
 $files = @(Get-ChildItem -LiteralPath $Path -Filter '*.md' -File | Sort-Object Name)
+# PlatyPS's module page (<Module>.md, front matter with 'Module Guid') is not cmdlet help.
+$files = @($files | Where-Object {
+        $head = @(Get-Content -LiteralPath $_.FullName -TotalCount 12)
+        if ($head -match '^Module Guid:') { Write-Verbose "Skipped the module page $($_.Name)"; $false } else { $true }
+    })
 if ($files.Count -eq 0) { throw "No Markdown files in '$Path'." }
 $expected = if ($OutputPath) { Split-Path -Leaf $OutputPath } else { $null }
 $commands = @(foreach ($f in $files) { Read-CommandMarkdown $f.FullName $expected })
 
 if ($AsObject) { return $commands }
 
-$outDir = Split-Path -Parent ([IO.Path]::GetFullPath($OutputPath))
+$OutputPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputPath)
+$outDir = Split-Path -Parent $OutputPath
 if (-not (Test-Path -LiteralPath $outDir)) { $null = New-Item -ItemType Directory -Force $outDir }
 $settings = [System.Xml.XmlWriterSettings]::new()
 $settings.Indent = $true
 $settings.Encoding = [System.Text.UTF8Encoding]::new($false)
-$writer = [System.Xml.XmlWriter]::Create([IO.Path]::GetFullPath($OutputPath), $settings)
+# Written beside the target and moved over it: a failed run never leaves a half-written help file.
+$target = $OutputPath
+$temp = "$target.$PID.tmp"
+$writer = [System.Xml.XmlWriter]::Create($temp, $settings)
 try {
     $writer.WriteStartDocument()
     $writer.WriteStartElement('helpItems', 'http://msh')
@@ -438,7 +455,10 @@ try {
     foreach ($c in $commands) { Write-Command $writer $c }
     $writer.WriteEndElement()
     $writer.WriteEndDocument()
+    $writer.Dispose()
+    Move-Item -LiteralPath $temp -Destination $target -Force
 } finally {
     $writer.Dispose()
+    if (Test-Path -LiteralPath $temp) { Remove-Item -LiteralPath $temp -Force }
 }
 Write-Verbose "Wrote $($commands.Count) commands to $OutputPath"

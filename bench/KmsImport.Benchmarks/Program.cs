@@ -49,7 +49,26 @@ public static class Program
             .WithOptions(ConfigOptions.DisableLogFile);
         if (filter != null) config = config.AddFilter(new BenchmarkDotNet.Filters.GlobFilter(new[] { filter }));
 
-        var summaries = BenchmarkRunner.Run(new[] { typeof(WrapBenchmarks), typeof(ParseBenchmarks) }, config);
+        var summaries = BenchmarkRunner.Run(
+            new[] { typeof(WrapBenchmarks), typeof(ParseBenchmarks), typeof(WrappingKeyCheckBenchmarks), typeof(RsaParseCheckBenchmarks) }, config);
+
+        // One flat file with full case names (the exporters shorten long parameter values), read by Invoke-Bench.ps1.
+        var rows = summaries.SelectMany(s => s.Reports).Select(r => new
+        {
+            Class = r.BenchmarkCase.Descriptor.Type.Name,
+            Method = r.BenchmarkCase.Descriptor.WorkloadMethod.Name,
+            Case = string.Join(",", r.BenchmarkCase.Parameters.Items.Select(p => p.Value?.ToString())),
+            r.Success,
+            MedianNs = r.ResultStatistics?.Median,
+            MeanNs = r.ResultStatistics?.Mean,
+            MinNs = r.ResultStatistics?.Min,
+            MaxNs = r.ResultStatistics?.Max,
+            N = r.ResultStatistics?.N,
+            AllocatedBytes = r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase),
+        }).ToList();
+        Directory.CreateDirectory(artifacts);
+        File.WriteAllText(Path.Combine(artifacts, "kmsimport-results.json"),
+            System.Text.Json.JsonSerializer.Serialize(rows, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }
 }

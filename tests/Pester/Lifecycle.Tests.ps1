@@ -130,6 +130,10 @@ Describe 'Expiry, restore and deletion' {
         $restored.ExpirationModel | Should -Be 'KEY_MATERIAL_EXPIRES'
     }
 
+    It 'an empty piped collection reports no keys, not the whole Region' {
+        @(@() | Get-KmsKeyMaterialExpiry @Common) | Should -BeNullOrEmpty
+    }
+
     It 'Restore-KmsKeyMaterial changes the expiration model of the material a key holds' {
         $file = New-RandomFile 32
         $key = New-KmsExternalKey @Common | Get-KmsImportParameters | Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial -ValidTo (Get-Date).AddDays(5)
@@ -168,6 +172,24 @@ Describe 'On-demand rotation of imported symmetric material' {
         $after = Get-KmsKeyRotation @Common -KeyId $key.KeyId
         ($after | Where-Object KeyMaterialState -eq 'CURRENT').KeyMaterialId | Should -Not -Be $first
         ($after | Where-Object KeyMaterialState -eq 'NON_CURRENT').KeyMaterialId | Should -Be $first
+    }
+
+    It 'takes an alias for rotation, listing and deletion (resolved to the key id first)' {
+        $alias = 'alias/rotate-' + [guid]::NewGuid().ToString('n').Substring(0, 8)
+        $key = New-KmsExternalKey @Common -Alias $alias | Get-KmsImportParameters | Protect-KeyMaterial -Path (New-RandomFile 32) | Import-KmsKeyMaterial
+        $null = $key | Get-KmsImportParameters | Protect-KeyMaterial -Path (New-RandomFile 32) | Import-KmsKeyMaterial -ImportType NEW_KEY_MATERIAL
+        Invoke-KmsKeyRotation @Common -KeyId $alias -Confirm:$false
+        @(Get-KmsKeyRotation @Common -KeyId $alias).Count | Should -Be 2
+        (Remove-KmsImportedKeyMaterial @Common -KeyId $alias -Confirm:$false -PassThru).KeyId | Should -Be $key.KeyId
+    }
+
+    It 'Restore-KmsKeyMaterial -KeyMaterialId restores one named material of a rotated key' {
+        $old = New-RandomFile 32
+        $key = New-KmsExternalKey @Common | Get-KmsImportParameters | Protect-KeyMaterial -Path $old | Import-KmsKeyMaterial
+        $null = $key | Get-KmsImportParameters | Protect-KeyMaterial -Path (New-RandomFile 32) | Import-KmsKeyMaterial -ImportType NEW_KEY_MATERIAL
+        Invoke-KmsKeyRotation @Common -KeyId $key.KeyId -Confirm:$false
+        $restored = Restore-KmsKeyMaterial @Common -KeyId $key.KeyId -Path $old -KeyMaterialId $key.KeyMaterialId
+        $restored.KeyMaterialId | Should -Be $key.KeyMaterialId
     }
 
     It 'refuses rotation fields on an HMAC key before calling KMS' {

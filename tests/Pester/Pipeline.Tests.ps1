@@ -146,6 +146,39 @@ Describe 'Pipeline binding by property name' {
     }
 }
 
+Describe 'Edges of the pipeline contract' {
+    It 'an empty Region on a piped object means "not given": -Region or the environment decides' {
+        $material = New-MaterialFile
+        $wrapped = New-KmsExternalKey @Common | Get-KmsImportParameters | Protect-KeyMaterial -Path $material.Path
+        $wrapped.Region = ''
+        ($wrapped | Import-KmsKeyMaterial -Region 'eu-west-2' -EndpointUrl $Url).KeyState | Should -Be 'Enabled'
+    }
+
+    It 'Test-KmsKeyState -Quiet on no keys at all is $false, not a vacuous pass' {
+        (@() | Test-KmsKeyState @Common -Quiet) | Should -BeExactly $false
+    }
+
+    It 'a failed alias does not hide the key that was created' {
+        $alias = 'alias/taken-' + [guid]::NewGuid().ToString('n').Substring(0, 8)
+        $null = New-KmsExternalKey @Common -Alias $alias
+        $second = New-KmsExternalKey @Common -Alias $alias -ErrorVariable err -ErrorAction SilentlyContinue
+        $second | Should -Not -BeNullOrEmpty
+        $second.Alias | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'KmsAliasExists,*'
+        $err[0].Exception.Message | Should -Match $second.KeyId
+        (Test-KmsKeyState @Common -KeyId $second.KeyId -ExpectedState PendingImport).Passed | Should -BeTrue
+    }
+
+    It 'Protect-KeyMaterial -OutDirectory -WhatIf writes no files and emits nothing' {
+        $material = New-MaterialFile
+        $out = Join-Path $Work ('whatif-' + [guid]::NewGuid().ToString('n'))
+        $null = New-Item -ItemType Directory $out
+        $params = New-KmsExternalKey @Common | Get-KmsImportParameters
+        $params | Protect-KeyMaterial -Path $material.Path -OutDirectory $out -WhatIf | Should -BeNullOrEmpty
+        @(Get-ChildItem -Recurse $out) | Should -BeNullOrEmpty
+    }
+}
+
 Describe '-WhatIf' {
     It 'New-KmsExternalKey -WhatIf creates no key and makes no CreateKey call' {
         Clear-LocalKmsRequest -Url $Url

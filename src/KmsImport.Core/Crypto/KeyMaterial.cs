@@ -139,6 +139,20 @@ namespace KmsImport.Core.Crypto
         }
 
         /// <summary>
+        /// The checks of <see cref="FromFile"/> that need no key spec: the path is valid and names a file (not a
+        /// directory) that can be read, is not empty and not over 1 MiB — so a caller can refuse a bad path before it
+        /// asks KMS for the key spec. The bytes read are zeroed at once. Returns the full path.
+        /// </summary>
+        public static string CheckFile(string path)
+        {
+            if (path == null) throw new ArgumentNullException(nameof(path));
+            string full = KeyFileReader.ResolvePath(path);
+            byte[] data = KeyFileReader.ReadBounded(full);
+            Array.Clear(data, 0, data.Length);
+            return full;
+        }
+
+        /// <summary>
         /// New material from a CSPRNG: random bytes for SYMMETRIC_DEFAULT/HMAC; an RSA key pair (e = 65537) of the
         /// spec's size; an EC key pair on the spec's named curve (P-256, P-384, P-521, secp256k1, SM2).
         /// </summary>

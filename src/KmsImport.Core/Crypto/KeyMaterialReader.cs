@@ -77,7 +77,7 @@ namespace KmsImport.Core.Crypto
             else if (b64Bytes.HasValue && data.Length >= 8)
                 hint = $" It may be base64 text of {b64Bytes} bytes; KMS wants raw bytes of exactly {expected}.";
             else
-                hint = string.Empty;
+                hint = $" Supply the key's raw bytes only; for new material, generate it (e.g. 'openssl rand -out key.bin {expected}', or Protect-KeyMaterial -Generate).";
             throw Error(CryptoErrorIds.KeyMaterialWrongLength, ErrorKind.InvalidData, source,
                 $"{source.Description} is {data.Length} bytes, but {spec} material must be exactly {expected} random bytes.{hint}");
         }

@@ -103,6 +103,9 @@ namespace KmsImport.Core.Import
             var described = service.DescribeKey(key.KeyId);
             result.KeyId = described.KeyId;
             result.KeyState = described.KeyState;
+            // Refuse what DescribeKey already shows (origin not EXTERNAL, deletion scheduled) before any
+            // material is read or generated and escrowed, and before proofs or parameters are asked for.
+            KmsImportService.EnsureAcceptsMaterial(described);
             var holdsMaterial = described.KeyState == "Enabled" || described.KeyState == "Disabled";
 
             using var material = _materials(described, holdsMaterial);

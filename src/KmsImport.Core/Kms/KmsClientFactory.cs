@@ -47,6 +47,10 @@ namespace KmsImport.Core.Kms
             var config = new AmazonKeyManagementServiceConfig
             {
                 MaxErrorRetry = Math.Max(0, settings.MaxErrorRetry),
+                // The SDK otherwise retries a reset connection up to 10 more times on top of MaxErrorRetry
+                // (measured: 11 + MaxErrorRetry requests per call); -MaxErrorRetry is to bound every retry,
+                // and a blind resend of CreateKey after a reset can leave orphan keys.
+                MaxStaleConnectionRetries = 0,
                 RetryMode = ParseRetryMode(settings.RetryMode),
                 Timeout = TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds)),
             };

@@ -75,14 +75,21 @@ namespace KmsImport.Core.Kms
                 request.Tags = options.Tags.Select(t => new Tag { TagKey = t.Key, TagValue = t.Value }).ToList();
 
             var created = Call("CreateKey", null, () => _client.CreateKeyAsync(request));
-            var key = ToExternalKey(created.KeyMetadata);
-            if (alias != null)
-            {
-                Call("CreateAlias", key.KeyId, () => _client.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = key.KeyId }));
-                key.Alias = alias;
-            }
-            return key;
+            return ToExternalKey(created.KeyMetadata);
         }
+
+        /// <summary>Points an alias (alias/...) at a key.</summary>
+        public void CreateAlias(string keyId, string alias) =>
+            Call("CreateAlias", keyId, () => _client.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = keyId }));
+
+        /// <summary>
+        /// The key id for a key id, ARN or alias: DeleteImportedKeyMaterial, RotateKeyOnDemand,
+        /// ListKeyRotations and ImportKeyMaterial take no alias, so an alias is resolved first.
+        /// </summary>
+        public string ResolveKeyId(string keyIdOrAlias) =>
+            keyIdOrAlias.StartsWith("alias/", StringComparison.Ordinal) || keyIdOrAlias.Contains(":alias/")
+                ? DescribeKey(keyIdOrAlias).KeyId
+                : keyIdOrAlias;
 
         public KmsKeyDescription DescribeKey(string keyId)
         {
@@ -96,11 +103,9 @@ namespace KmsImport.Core.Kms
         /// </summary>
         public KmsImportParameters GetParametersForImport(string keyId, WrappingAlgorithm? algorithm, WrappingKeySpec? wrappingKeySpec)
         {
+            EnsureAlgorithmOffered(algorithm, keyId);
             var key = DescribeKey(keyId);
-            if (!string.Equals(key.Origin, "EXTERNAL", StringComparison.Ordinal))
-                throw new KmsImportException(KmsErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
-                    $"Key '{key.KeyId}' has origin {key.Origin}; KMS imports material only into keys created with origin EXTERNAL. Create one with New-KmsExternalKey.")
-                { TargetObject = key.KeyId };
+            EnsureAcceptsMaterial(key);
             var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
                 $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.")
             { TargetObject = key.KeyId };
@@ -127,6 +132,31 @@ namespace KmsImport.Core.Kms
                 Region = Region,
                 EndpointUrl = EndpointUrl,
             };
+        }
+
+        /// <summary>Refuses, before any call, a wrapping algorithm KMS refuses for every key (RSAES_PKCS1_V1_5, retired).</summary>
+        public static void EnsureAlgorithmOffered(WrappingAlgorithm? algorithm, string keyId)
+        {
+            if (algorithm != WrappingAlgorithm.RSAES_PKCS1_V1_5) return;
+            WrappingMatrix.IsAllowed(KeySpec.SYMMETRIC_DEFAULT, algorithm.Value, KmsImport.WrappingKeySpec.RSA_4096, out var reason);
+            throw new KmsImportException(CryptoErrorIds.WrappingAlgorithmRetired, ErrorKind.InvalidArgument, reason ?? "RSAES_PKCS1_V1_5 is retired.")
+            { TargetObject = keyId };
+        }
+
+        /// <summary>
+        /// What DescribeKey already tells, checked before anything with a quota is asked: KMS imports material
+        /// only into EXTERNAL keys, and never into a key scheduled for deletion.
+        /// </summary>
+        public static void EnsureAcceptsMaterial(KmsKeyDescription key)
+        {
+            if (!string.Equals(key.Origin, "EXTERNAL", StringComparison.Ordinal))
+                throw new KmsImportException(KmsErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
+                    $"Key '{key.KeyId}' has origin {key.Origin}; KMS imports material only into keys created with origin EXTERNAL. Create one with New-KmsExternalKey.")
+                { TargetObject = key.KeyId };
+            if (key.KeyState == "PendingDeletion" || key.KeyState == "PendingReplicaDeletion")
+                throw new KmsImportException(KmsErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
+                    $"Key '{key.KeyId}' is {key.KeyState}: KMS imports no material into a key scheduled for deletion. If the key is still wanted, cancel the deletion first (aws kms cancel-key-deletion --key-id {key.KeyId}), then run the command again.")
+                { TargetObject = key.KeyId };
         }
 
         /// <summary>Fills what the caller left out from the recommendation for the spec.</summary>

@@ -37,7 +37,8 @@ namespace KmsImport.Cmdlets
 
         protected override void EndProcessing()
         {
-            if (_sawInput) return;
+            // Piped input that turned out empty means "these keys: none", not "the whole Region".
+            if (_sawInput || MyInvocation.ExpectingInput) return;
             try
             {
                 var service = GetService();

@@ -19,7 +19,8 @@ namespace KmsImport.Cmdlets
         {
             try
             {
-                WriteObject(GetService().ListKeyRotations(KeyId), enumerateCollection: true);
+                var service = GetService();
+                WriteObject(service.ListKeyRotations(service.ResolveKeyId(KeyId)), enumerateCollection: true);
             }
             catch (KmsImportException ex)
             {

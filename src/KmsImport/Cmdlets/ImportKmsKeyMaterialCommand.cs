@@ -115,6 +115,7 @@ namespace KmsImport.Cmdlets
                 var service = GetService(MyInvocation.BoundParameters.ContainsKey(nameof(Region)) || string.IsNullOrEmpty(material.Region) ? null : material.Region);
                 var expiry = _expiry.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_expiry.ValidToUtc:u}" : "not expiring";
                 if (!ShouldProcess($"{keyId} in {service.Region}", $"Import key material ({expiry})")) return;
+                material.KeyId = service.ResolveKeyId(material.KeyId);
                 var result = service.ImportKeyMaterial(material, options);
                 WriteVerbose($"Imported material into {result.KeyId}; key state {result.KeyState}.");
                 WriteObject(result);

@@ -97,8 +97,8 @@ namespace KmsImport.Cmdlets
                         $"-EscrowPath '{EscrowPath}' is not an existing folder. Create it (owner-only access) and run again.") { TargetObject = EscrowPath });
                 if (MaterialDirectory != null && !Directory.Exists(Resolve(MaterialDirectory)))
                     ThrowError(new KmsImportException(CryptoErrorIds.KeyMaterialFileNotFound, ErrorKind.ObjectNotFound,
-                        $"-MaterialDirectory '{MaterialDirectory}' is not an existing folder.") { TargetObject = MaterialDirectory });
-                if (Path != null) _path = Resolve(Path);
+                        $"-MaterialDirectory '{MaterialDirectory}' is not an existing folder. Pass the folder that holds one <KeyId>.bin file per key (as -Generate -EscrowPath writes them).") { TargetObject = MaterialDirectory });
+                if (Path != null) _path = KeyMaterial.CheckFile(Resolve(Path)); // refused before any call
                 if (MaterialDirectory != null) _materialDirectory = Resolve(MaterialDirectory);
                 if (EscrowPath != null) _escrowPath = Resolve(EscrowPath);
                 if (Password != null) _password = SecureStrings.ToCharArray(Password);

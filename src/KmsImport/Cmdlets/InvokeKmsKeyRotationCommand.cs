@@ -29,8 +29,9 @@ namespace KmsImport.Cmdlets
             {
                 var service = GetService();
                 if (!ShouldProcess($"{KeyId} in {service.Region}", "Rotate on demand: the pending imported material becomes current")) return;
-                service.RotateKeyOnDemand(KeyId);
-                if (PassThru) WriteObject(service.ListKeyRotations(KeyId), enumerateCollection: true);
+                var keyId = service.ResolveKeyId(KeyId);
+                service.RotateKeyOnDemand(keyId);
+                if (PassThru) WriteObject(service.ListKeyRotations(keyId), enumerateCollection: true);
             }
             catch (KmsImportException ex)
             {

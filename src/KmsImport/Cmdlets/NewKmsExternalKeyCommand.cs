@@ -68,13 +68,28 @@ namespace KmsImport.Cmdlets
             try
             {
                 // Local checks first, so -WhatIf and bad input never reach AWS.
-                KmsImportService.ValidateExternalKeyOptions(options);
+                var alias = KmsImportService.ValidateExternalKeyOptions(options);
                 var service = GetService();
                 if (ReplicaRegion != null) KmsImportService.ValidateReplicaRegions(service.Region, ReplicaRegion);
                 var what = $"Create {(options.MultiRegion ? "multi-Region " : "")}EXTERNAL {KeySpec} key ({options.KeyUsage ?? Core.Crypto.KeySpecRules.DefaultUsage(KeySpec)}){(Alias == null ? "" : " with alias " + Alias)}"
                     + (ReplicaRegion == null ? "" : $" and replicas in {string.Join(", ", ReplicaRegion)}");
                 if (!ShouldProcess($"KMS in {service.Region}", what)) return;
                 var primary = service.CreateExternalKey(options);
+                if (alias != null)
+                {
+                    // The key exists whatever happens to the alias: emit it either way, so it is never orphaned unseen.
+                    try
+                    {
+                        service.CreateAlias(primary.KeyId, alias);
+                        primary.Alias = alias;
+                    }
+                    catch (KmsImportException ex)
+                    {
+                        WriteRecordError(new KmsImportException(ex.ErrorId, ex.Kind,
+                            $"Key {primary.KeyId} was created, but the alias was not: {ex.Message} The key is emitted without the alias; add one with aws kms create-alias, or schedule the key's deletion if it is not wanted.", ex)
+                        { TargetObject = primary.KeyId });
+                    }
+                }
                 WriteObject(primary);
                 foreach (var region in ReplicaRegion ?? new string[0])
                 {

@@ -140,7 +140,9 @@ namespace KmsImport.Cmdlets
                 var protectedMaterial = KeyMaterialProtector.Protect(parameters, material, escrowPath);
                 if (OutDirectory != null)
                 {
-                    var folder = ImportBundle.WriteProtected(SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutDirectory), protectedMaterial);
+                    var outDirectory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutDirectory);
+                    if (!ShouldProcess(outDirectory, $"Write the wrapped material for {KeyId} (EncryptedKeyMaterial.bin, ImportToken.bin, ProtectedKeyMaterial.json)")) return;
+                    var folder = ImportBundle.WriteProtected(outDirectory, protectedMaterial);
                     WriteVerbose($"Wrote the wrapped material to {folder}.");
                 }
                 WriteVerbose($"Wrapped {material.KeySpec} material ({material.SourceFormat}, {material.FingerprintAlgorithm} {material.Fingerprint}) for {KeyId} with {WrappingAlgorithm}/{WrappingKeySpec}.");

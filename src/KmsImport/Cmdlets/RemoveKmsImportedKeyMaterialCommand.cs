@@ -35,8 +35,9 @@ namespace KmsImport.Cmdlets
                 var what = KeyMaterialId == null ? "Delete the imported key material (the key becomes unusable until it is re-imported)"
                     : $"Delete imported key material {KeyMaterialId}";
                 if (!ShouldProcess($"{KeyId} in {service.Region}", what)) return;
-                service.DeleteImportedKeyMaterial(KeyId, KeyMaterialId);
-                if (PassThru) WriteObject(service.DescribeKey(KeyId));
+                var keyId = service.ResolveKeyId(KeyId);
+                service.DeleteImportedKeyMaterial(keyId, KeyMaterialId);
+                if (PassThru) WriteObject(service.DescribeKey(keyId));
             }
             catch (KmsImportException ex)
             {

@@ -46,6 +46,14 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public DateTime? ValidTo { get; set; }
 
+        /// <summary>
+        /// Symmetric keys with rotations: which material this is (64 hex, as Get-KmsKeyRotation
+        /// shows it), to restore one that is not current. Imported as EXISTING_KEY_MATERIAL.
+        /// </summary>
+        [Parameter]
+        [ValidatePattern("^[0-9a-f]{64}$")]
+        public string? KeyMaterialId { get; set; }
+
         [Parameter]
         public WrappingAlgorithm? WrappingAlgorithm { get; set; }
 
@@ -60,6 +68,9 @@ namespace KmsImport.Cmdlets
         {
             try
             {
+                // What needs no key spec is refused before any call.
+                KmsImportService.EnsureAlgorithmOffered(WrappingAlgorithm, KeyId);
+                MaterialSource.CheckPath(this, Path);
                 var service = GetService();
                 var key = service.DescribeKey(KeyId);
                 var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
@@ -71,7 +82,13 @@ namespace KmsImport.Cmdlets
 
                 var parameters = service.GetParametersForImport(key.KeyId, WrappingAlgorithm, WrappingKeySpec);
                 var wrapped = KeyMaterialProtector.Protect(parameters, material);
-                var result = service.ImportKeyMaterial(wrapped, _expiry);
+                var result = service.ImportKeyMaterial(wrapped, KeyMaterialId == null ? _expiry : new ImportOptions
+                {
+                    ExpirationModel = _expiry.ExpirationModel,
+                    ValidToUtc = _expiry.ValidToUtc,
+                    ImportType = "EXISTING_KEY_MATERIAL",
+                    KeyMaterialId = KeyMaterialId,
+                });
                 WriteVerbose($"Re-imported material {result.Fingerprint} into {result.KeyId}; key state {result.KeyState}.");
                 WriteObject(result);
             }

@@ -52,11 +52,14 @@ namespace KmsImport.Cmdlets
         public SwitchParameter Quiet { get; set; }
 
         private bool _allPassed = true;
+        private int _tested;
 
         protected override void ProcessRecord()
         {
+            _tested++;
             try
             {
+                MaterialSource.CheckPath(this, Path); // a bad path is refused before any call
                 var service = GetService();
                 var key = service.DescribeKey(KeyId);
                 ProofResult? proof = null;
@@ -81,7 +84,8 @@ namespace KmsImport.Cmdlets
 
         protected override void EndProcessing()
         {
-            if (Quiet) WriteObject(_allPassed);
+            // No key at all (an empty pipeline) is not a pass: a runbook's `if` must not go ahead on nothing.
+            if (Quiet) WriteObject(_allPassed && _tested > 0);
         }
     }
 }

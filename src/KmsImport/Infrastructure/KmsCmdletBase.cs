@@ -16,8 +16,9 @@ namespace KmsImport.Infrastructure
         private readonly Dictionary<string, KmsImportService> _services = new Dictionary<string, KmsImportService>();
 
         /// <summary>AWS Region, e.g. eu-west-2.</summary>
+        /// <remarks>Empty (as objects rebuilt from the aws CLI's files carry it) means "not given".</remarks>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
+        [AllowNull, AllowEmptyString]
         [ArgumentCompleter(typeof(Completion.RegionCompleter))]
         public string? Region { get; set; }
 
@@ -61,7 +62,7 @@ namespace KmsImport.Infrastructure
         {
             var settings = new KmsConnectionSettings
             {
-                Region = regionOverride ?? Region,
+                Region = string.IsNullOrEmpty(regionOverride) ? (string.IsNullOrEmpty(Region) ? null : Region) : regionOverride,
                 EndpointUrl = EndpointUrl,
                 AccessKey = AccessKey,
                 SecretKey = SecretKey,

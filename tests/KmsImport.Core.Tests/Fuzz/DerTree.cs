@@ -17,7 +17,6 @@ internal sealed class DerNode
     public byte[]? RawLength;
 
     public bool IsPrimitive => Children == null;
-    public int TagNumber => Tag.Length == 1 ? Tag[0] & 0x1F : -1;
     public bool IsUniversal(int number) => Tag.Length == 1 && (Tag[0] & 0xC0) == 0 && (Tag[0] & 0x1F) == number;
 
     public DerNode Clone() => new()

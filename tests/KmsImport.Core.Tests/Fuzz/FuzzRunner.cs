@@ -138,9 +138,10 @@ internal static class FuzzRunner
     /// the outcome is right or a description of an oracle violation. Exceptions are classified here.
     /// </summary>
     public static FuzzReport Run(string target, IReadOnlyList<FuzzSeed> seeds, Func<FuzzSeed, int> casesPerSeed, Func<FuzzSeed, byte[], int, string?> body,
-        Func<FuzzSeed, int, (byte[] Input, string Mutation)>? generate = null)
+        Func<FuzzSeed, int, (byte[] Input, string Mutation)>? generate = null, TimeSpan? timeout = null)
     {
         generate ??= (seed, index) => Generate(target, seed, index);
+        var caseTimeout = timeout ?? CaseTimeout;
         var report = new FuzzReport { Target = target, Seeds = seeds.Count };
         // Case i of the run is case (i - first[s]) of seed s.
         var first = new int[seeds.Count + 1];
@@ -210,13 +211,13 @@ internal static class FuzzRunner
                 int i = Volatile.Read(ref current[w]);
                 if (i < 0) continue;
                 var running = Stopwatch.GetElapsedTime(Volatile.Read(ref started[w]));
-                if (running > CaseTimeout && Volatile.Read(ref current[w]) == i)
+                if (running > caseTimeout && Volatile.Read(ref current[w]) == i)
                 {
                     abandoned[w] = true;
                     var (seed, index) = Locate(i);
                     var (input, mutation) = generate(seed, index);
                     report.Findings.Add(new FuzzFinding(target, seed.Name, index, mutation,
-                        $"HANG: still running after {running.TotalSeconds:F0} s (timeout {CaseTimeout.TotalSeconds:F0} s)", input));
+                        $"HANG: still running after {running.TotalSeconds:F1} s (timeout {caseTimeout.TotalSeconds:F1} s)", input));
                 }
             }
             if (allSettled) break;

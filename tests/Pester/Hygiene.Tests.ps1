@@ -1,0 +1,294 @@
+# Secret hygiene through the built module: no form of the key material (hex either case, base64,
+# the decimal list PowerShell prints for byte arrays), of an RSA key's private numbers, of a
+# password, or of the transient AES key of RSA_AES_KEY_WRAP appears in any output object, stream,
+# transcript, error record (inner exceptions included) or bundle file; escrow files are owner-only
+# and never overwritten; no temporary file is left behind. Zeroing of the plaintext buffers is
+# proved by the xUnit tests (tests/KmsImport.Core.Tests/Crypto/HygieneTests.cs).
+BeforeAll {
+    Import-Module $env:KMSIMPORT_TEST_MODULE -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:Url = $env:KMSIMPORT_TEST_ENDPOINT
+    $script:Common = @{ Region = 'eu-west-2'; EndpointUrl = $script:Url }
+    # -Debug goes with -Verbose: -Debug alone makes PowerShell ask before every verbose message of a
+    # compiled cmdlet (Inquire), which a non-interactive run cannot answer.
+    $script:Loud = @{ Verbose = $true; Debug = $true; InformationAction = 'Continue' }
+    # Wrapping keys of 2048 bits where the test does not care: the endpoint makes them ten times faster.
+    $script:Quick = @{ WrappingKeySpec = 'RSA_2048' }
+    $script:Work = Join-Path ([IO.Path]::GetTempPath()) ("kmsimport-hygiene-" + [guid]::NewGuid().ToString('n'))
+    $null = New-Item -ItemType Directory $script:Work
+    $script:OwnerOnly = if ($IsWindows) { $null } else { [IO.UnixFileMode]'UserRead, UserWrite' }
+
+    function New-Folder([string] $Name) { (New-Item -ItemType Directory (Join-Path $script:Work ($Name + '-' + [guid]::NewGuid().ToString('n')))).FullName }
+    function New-Material([int] $Length = 32) {
+        $bytes = [byte[]]::new($Length); [Security.Cryptography.RandomNumberGenerator]::Fill($bytes)
+        $path = Join-Path $script:Work ([guid]::NewGuid().ToString('n') + '.bin')
+        [IO.File]::WriteAllBytes($path, $bytes)
+        [pscustomobject]@{ Path = $path; Bytes = $bytes }
+    }
+
+    # Runs a scenario with every stream on and a transcript; returns all the text it left anywhere.
+    function Invoke-Captured([scriptblock] $Scenario) {
+        $transcript = Join-Path $script:Work ([guid]::NewGuid().ToString('n') + '.transcript.txt')
+        $global:Error.Clear()
+        Start-Transcript -Path $transcript | Out-Null
+        try {
+            $streams = & $Scenario *>&1 | ForEach-Object {
+                $_
+                $type = $_.GetType()
+                if ($_ -isnot [string] -and $type.Namespace -notlike 'Microsoft.PowerShell.Commands.Internal.Format*') {
+                    $_ | Format-List * -Force | Out-String -Width 500
+                    # The module's own objects also as JSON (how they are stored and logged).
+                    if ($type.Namespace -like 'KmsImport*') { $_ | ConvertTo-Json -Depth 3 -WarningAction SilentlyContinue }
+                }
+            } | Out-String -Width 500
+        } finally {
+            Stop-Transcript | Out-Null
+        }
+        $errors = foreach ($e in $global:Error) {
+            $e | Format-List * -Force | Out-String -Width 500
+            if ($e -is [Management.Automation.ErrorRecord]) { $e.Exception.ToString(); "$($e.TargetObject)"; "$($e.ErrorDetails)"; $e.ScriptStackTrace }
+            else { "$e" }
+        }
+        $streams + "`n" + (Get-Content -Raw $transcript) + "`n" + ($errors -join "`n")
+    }
+
+    # Every printable form of a secret that a leak could take.
+    function Get-SecretForms([byte[]] $Secret) {
+        $forms = [Collections.Generic.List[string]]::new()
+        $forms.Add([Convert]::ToHexString($Secret))               # matched case-insensitively
+        $forms.Add([Convert]::ToBase64String($Secret))
+        $forms.Add([BitConverter]::ToString($Secret, 0, [Math]::Min(12, $Secret.Length)))
+        # Windows of 12 bytes, so a partial leak is found too (hex anywhere; base64 aligned on 3 bytes).
+        for ($i = 0; $i + 12 -le $Secret.Length; $i += 3) {
+            $forms.Add([Convert]::ToHexString($Secret, $i, 12))
+            $forms.Add([Convert]::ToBase64String($Secret, $i, 12))
+        }
+        # PowerShell's rendering of a byte[] property ("{12, 34, ...}"), from the middle of the secret
+        # (the start of a DER key is the same structure bytes as other DER objects on screen).
+        $mid = [int]($Secret.Length / 2) - 3
+        if ($mid -ge 0 -and $Secret.Length -ge 6) { $forms.Add(($Secret[$mid..($mid + 5)] | ForEach-Object { "$_" }) -join ', ') }
+        $forms
+    }
+    function Assert-NoSecret([string] $Text, [hashtable] $Secrets) {
+        $Text.Length | Should -BeGreaterThan 200 -Because 'the capture saw the run'
+        $upper = $Text.ToUpperInvariant()
+        foreach ($name in $Secrets.Keys) {
+            $value = $Secrets[$name]
+            if ($value -is [string]) {
+                $Text.Contains($value) | Should -BeFalse -Because "the $name must not appear"
+                continue
+            }
+            foreach ($form in (Get-SecretForms $value)) {
+                $hit = if ($form -match '^[0-9A-F]+$' -or $form -match '^[0-9A-F-]+$') { $upper.Contains($form) } else { $Text.Contains($form) }
+                $hit | Should -BeFalse -Because "no form of the $name may appear (found '$form')"
+            }
+        }
+    }
+    function Assert-FilesHoldNoSecret([string] $Folder, [hashtable] $Secrets) {
+        foreach ($file in Get-ChildItem -Recurse -File $Folder) {
+            $bytes = [IO.File]::ReadAllBytes($file.FullName)
+            $hex = [Convert]::ToHexString($bytes)
+            $text = [Text.Encoding]::UTF8.GetString($bytes)
+            foreach ($name in $Secrets.Keys) {
+                if ($Secrets[$name] -isnot [byte[]]) { continue }
+                $needle = [Convert]::ToHexString($Secrets[$name], 0, [Math]::Min(16, $Secrets[$name].Length))
+                $hex.Contains($needle) | Should -BeFalse -Because "$($file.Name) must not hold the $name"
+            }
+            Assert-NoSecret ($text + (' ' * 200)) $Secrets
+        }
+    }
+
+    # The transient AES key of RSA_AES_KEY_WRAP, through the internal test hook. KmsImport.Core lives
+    # in the module's private load context; the hook is [ThreadStatic]: set on this (the pipeline) thread.
+    function Set-TransientKeyObserver($Sink) {
+        $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'KmsImport.Core' } | Select-Object -First 1
+        $core | Should -Not -BeNullOrEmpty
+        $field = $core.GetType('KmsImport.Core.Crypto.KeyWrapper', $true).GetField('TransientKeyObserver', [Reflection.BindingFlags]'NonPublic, Static')
+        $field | Should -Not -BeNullOrEmpty
+        $value = if ($null -eq $Sink) { $null } else { [Delegate]::CreateDelegate([Action[byte[]]], $Sink, 'Add') }
+        $field.SetValue($null, $value)
+    }
+}
+
+AfterAll {
+    Remove-Item -Recurse -Force $script:Work -ErrorAction SilentlyContinue
+}
+
+Describe 'No material in streams, transcripts, errors, objects or files' {
+    It 'symmetric material from -Path and -KeyMaterial, both proofs, offline bundles, and error paths' {
+        $m = New-Material
+        $other = New-Material
+        $short = New-Material 31
+        $bundles = New-Folder 'bundles'
+        $text = Invoke-Captured {
+            $key = New-KmsExternalKey @Common @Loud
+            $key | Get-KmsImportParameters @Quick @Loud | Protect-KeyMaterial -Path $m.Path @Loud | Import-KmsKeyMaterial @Loud -ValidTo (Get-Date).AddDays(30)
+            Test-KmsKeyState @Common -KeyId $key.KeyId -Path $m.Path @Loud
+            Test-KmsKeyState @Common -KeyId $key.KeyId -KeyMaterial $m.Bytes @Loud
+            $key2 = New-KmsExternalKey @Common
+            $key2 | Get-KmsImportParameters @Quick @Loud | Protect-KeyMaterial -KeyMaterial $m.Bytes @Loud | Import-KmsKeyMaterial @Loud
+            # Offline: parameters to files, wrap from files, import from files.
+            $key3 = New-KmsExternalKey @Common
+            $p = $key3 | Get-KmsImportParameters -OutDirectory $bundles @Quick @Loud
+            $w = Get-KmsImportParameters -Path (Join-Path $bundles $key3.KeyId) @Loud |
+                Protect-KeyMaterial -Path $m.Path -OutDirectory (Join-Path $bundles 'wrapped') @Loud
+            Import-KmsKeyMaterial -Path (Join-Path $bundles "wrapped/$($key3.KeyId)") @Common @Loud
+            # Errors: wrong length, a different material (KMS refuses), the same from bytes.
+            $p | Protect-KeyMaterial -Path $short.Path @Loud -ErrorAction Continue
+            $key | Get-KmsImportParameters @Quick | Protect-KeyMaterial -Path $other.Path @Loud | Import-KmsKeyMaterial @Loud -ErrorAction Continue
+            $key | Restore-KmsKeyMaterial -KeyMaterial $other.Bytes @Quick @Loud -ErrorAction Continue
+            Test-KmsKeyState @Common -KeyId $key.KeyId -KeyMaterial $short.Bytes @Loud -ErrorAction Continue
+        }
+        $text | Should -Match 'Enabled'
+        $text | Should -Match 'KmsIncorrectKeyMaterial'
+        $text | Should -Match 'KeyMaterialWrongLength'
+        Assert-NoSecret $text @{ 'material' = $m.Bytes; 'other material' = $other.Bytes; 'short material' = $short.Bytes }
+        Assert-FilesHoldNoSecret $bundles @{ 'material' = $m.Bytes }
+    }
+
+    It 'generated material with an escrow file, Restore-KmsKeyMaterial and a proof from the escrow' {
+        $escrowDir = New-Folder 'escrow'
+        $text = Invoke-Captured {
+            $key = New-KmsExternalKey @Common -KeySpec HMAC_384 @Loud
+            $r = $key | Get-KmsImportParameters @Quick @Loud | Protect-KeyMaterial -Generate -EscrowPath $escrowDir @Loud | Import-KmsKeyMaterial @Loud
+            $r
+            $escrow = Join-Path $escrowDir "$($key.KeyId).bin"
+            Test-KmsKeyState @Common -KeyId $key.KeyId -Path $escrow @Loud
+            Restore-KmsKeyMaterial @Common -KeyId $key.KeyId -Path $escrow -ValidTo (Get-Date).AddDays(90) @Quick @Loud
+            # Generating again into the same escrow file is refused: the file is never overwritten.
+            $key | Get-KmsImportParameters @Quick | Protect-KeyMaterial -Generate -EscrowPath $escrow @Loud -ErrorAction Continue
+        }
+        $file = Get-ChildItem $escrowDir | Select-Object -First 1
+        $secret = [IO.File]::ReadAllBytes($file.FullName)
+        $secret.Length | Should -Be 48
+        if ($OwnerOnly) { $file.UnixFileMode | Should -Be $OwnerOnly }
+        $text | Should -Match 'SecretFileExists'
+        $text | Should -Match 'GenerateMac'
+        Assert-NoSecret $text @{ 'generated material' = $secret }
+    }
+
+    It 'HMAC material: import, GenerateMac proofs from a file and from bytes, and a wrong-length error' {
+        $m = New-Material 64
+        $long = New-Material 65
+        $text = Invoke-Captured {
+            $r = New-KmsExternalKey @Common -KeySpec HMAC_512 @Loud | Get-KmsImportParameters @Quick @Loud | Protect-KeyMaterial -Path $m.Path @Loud | Import-KmsKeyMaterial @Loud
+            $r | Format-Table * | Out-String
+            Test-KmsKeyState @Common -KeyId $r.KeyId -Path $m.Path @Loud
+            Test-KmsKeyState @Common -KeyId $r.KeyId -KeyMaterial $m.Bytes @Loud | Format-List *
+            Test-KmsKeyState @Common -KeyId $r.KeyId -KeyMaterial $long.Bytes @Loud -ErrorAction Continue
+        }
+        $text | Should -Match 'GenerateMac'
+        $text | Should -Match 'KeyMaterialWrongLength'
+        Assert-NoSecret $text @{ 'HMAC material' = $m.Bytes; 'long material' = $long.Bytes }
+    }
+
+    It 'RSA material wrapped with RSA_AES_KEY_WRAP: neither the key, its private numbers, its password nor the transient AES keys appear' {
+        $rsa = [Security.Cryptography.RSA]::Create(2048)
+        $password = 'hygiene-' + [guid]::NewGuid().ToString('n')
+        $pbe = [Security.Cryptography.PbeParameters]::new('Aes256Cbc', 'SHA256', 2048)
+        $pem = Join-Path $Work 'rsa-encrypted.pem'
+        Set-Content -Path $pem -Value (-join [Security.Cryptography.PemEncoding]::Write('ENCRYPTED PRIVATE KEY', $rsa.ExportEncryptedPkcs8PrivateKey($password, $pbe))) -NoNewline
+        $secure = ConvertTo-SecureString $password -AsPlainText -Force
+        $wrong = ConvertTo-SecureString 'not-the-password' -AsPlainText -Force
+        $numbers = $rsa.ExportParameters($true)
+        $observed = [Collections.Generic.List[byte[]]]::new()
+        Set-TransientKeyObserver $observed
+        try {
+            $text = Invoke-Captured {
+                $p = New-KmsExternalKey @Common -KeySpec RSA_2048 -KeyUsage SIGN_VERIFY @Loud | Get-KmsImportParameters @Quick @Loud
+                $p.WrappingAlgorithm
+                $r = $p | Protect-KeyMaterial -Path $pem -Password $secure @Loud | Import-KmsKeyMaterial @Loud
+                $r
+                Test-KmsKeyState @Common -KeyId $r.KeyId -Path $pem -Password $secure @Loud
+                Restore-KmsKeyMaterial @Common -KeyId $r.KeyId -Path $pem -Password $secure @Quick @Loud
+                $p | Protect-KeyMaterial -Path $pem -Password $wrong @Loud -ErrorAction Continue
+                $p | Protect-KeyMaterial -Path $pem @Loud -ErrorAction Continue
+            }
+        } finally {
+            Set-TransientKeyObserver $null
+        }
+        $text | Should -Match 'RSA_AES_KEY_WRAP_SHA_256'
+        $text | Should -Match 'GetPublicKey\+Sign'
+        $text | Should -Match 'KeyMaterialWrongPassword'
+        $text | Should -Match 'KeyMaterialPasswordRequired'
+        # Protect-KeyMaterial and Restore-KmsKeyMaterial each wrapped once, each with a fresh AES key.
+        $observed.Count | Should -BeGreaterOrEqual 2
+        @($observed | ForEach-Object { [Convert]::ToHexString($_) } | Sort-Object -Unique).Count | Should -Be $observed.Count
+        $secrets = @{
+            'PKCS#8 private key' = $rsa.ExportPkcs8PrivateKey(); 'private exponent d' = $numbers.D; 'prime p' = $numbers.P; 'prime q' = $numbers.Q
+            'CRT exponent dp' = $numbers.DP; 'password' = $password
+        }
+        $i = 0; foreach ($k in $observed) { $secrets["transient AES key $((++$i))"] = $k }
+        Assert-NoSecret $text $secrets
+    }
+
+    It 'Invoke-KmsKeyImport: from a material folder and generated with escrow; a re-run verifies and rewrites no escrow file' {
+        $materials = New-Folder 'batch-materials'
+        $escrow = New-Folder 'batch-escrow'
+        $keysA = 1..2 | ForEach-Object { New-KmsExternalKey @Common -KeySpec HMAC_256 }
+        $keysB = 1..2 | ForEach-Object { New-KmsExternalKey @Common -KeySpec ECC_NIST_P256 }
+        $secrets = @{}
+        foreach ($k in $keysA) {
+            $b = [byte[]]::new(32); [Security.Cryptography.RandomNumberGenerator]::Fill($b)
+            [IO.File]::WriteAllBytes((Join-Path $materials "$($k.KeyId).bin"), $b)
+            $secrets["material of $($k.KeyId)"] = $b
+        }
+        $text = Invoke-Captured {
+            $keysA | Invoke-KmsKeyImport -MaterialDirectory $materials -NoPacing @Loud
+            $keysB | Invoke-KmsKeyImport -Generate -EscrowPath $escrow -NoPacing @Loud
+        }
+        $before = Get-ChildItem $escrow | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Hash = (Get-FileHash $_.FullName).Hash; Written = $_.LastWriteTimeUtc; Mode = $_.UnixFileMode } }
+        @($before).Count | Should -Be 2
+        if ($OwnerOnly) { $before.Mode | Sort-Object -Unique | Should -Be $OwnerOnly }
+        $again = @($keysB | Invoke-KmsKeyImport -Generate -EscrowPath $escrow -NoPacing)
+        $again.Status | Sort-Object -Unique | Should -Be 'Verified'
+        $after = Get-ChildItem $escrow | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Hash = (Get-FileHash $_.FullName).Hash; Written = $_.LastWriteTimeUtc } }
+        ($after | ConvertTo-Json) | Should -Be ($before | Select-Object Name, Hash, Written | ConvertTo-Json)
+        foreach ($f in Get-ChildItem $escrow) { $secrets["escrowed $($f.Name)"] = [IO.File]::ReadAllBytes($f.FullName) }
+        $text | Should -Match 'Imported'
+        Assert-NoSecret $text $secrets
+    }
+}
+
+Describe 'Temporary files and file modes' {
+    It 'a fresh pwsh with its own TMPDIR and umask 000 leaves no temporary file, and still writes escrow files 0600' -Skip:$IsWindows {
+        $tmp = New-Folder 'tmp'
+        $escrow = New-Folder 'fresh-escrow'
+        $bundles = New-Folder 'fresh-bundles'
+        $m = New-Material
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$env:KMSIMPORT_TEST_MODULE'
+`$c = @{ Region = 'eu-west-2'; EndpointUrl = '$Url' }
+`$r = New-KmsExternalKey @c | Get-KmsImportParameters -WrappingKeySpec RSA_2048 | Protect-KeyMaterial -Generate -EscrowPath '$escrow' | Import-KmsKeyMaterial
+if (`$r.KeyState -ne 'Enabled') { throw 'generated: not enabled' }
+`$r = New-KmsExternalKey @c -KeySpec RSA_2048 -KeyUsage SIGN_VERIFY | Get-KmsImportParameters -WrappingKeySpec RSA_2048 | Protect-KeyMaterial -Generate -EscrowPath '$escrow' | Import-KmsKeyMaterial
+if (`$r.KeyState -ne 'Enabled') { throw 'rsa: not enabled' }
+`$k = New-KmsExternalKey @c
+`$null = `$k | Get-KmsImportParameters -OutDirectory '$bundles' -WrappingKeySpec RSA_2048
+`$null = Get-KmsImportParameters -Path (Join-Path '$bundles' `$k.KeyId) | Protect-KeyMaterial -Path '$($m.Path)' -OutDirectory (Join-Path '$bundles' 'w')
+`$null = Import-KmsKeyMaterial -Path (Join-Path '$bundles' "w/`$(`$k.KeyId)")
+`$b = 1..2 | ForEach-Object { New-KmsExternalKey @c -KeySpec HMAC_256 } | Invoke-KmsKeyImport -Generate -EscrowPath '$escrow' -NoPacing
+if (@(`$b | Where-Object Status -ne 'Imported').Count) { throw 'batch failed' }
+`$null = Test-KmsKeyState @c -KeyId `$k.KeyId -Path '$($m.Path)'
+[IO.Path]::GetTempPath()
+"@
+        $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
+        $pwsh = Get-PwshCommand
+        $command = 'umask 000; exec "$0" "$@"'
+        $saved = $env:TMPDIR
+        $env:TMPDIR = $tmp
+        try {
+            $out = & /bin/sh -c $command $pwsh.Executable @($pwsh.Arguments) -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1
+            $code = $LASTEXITCODE
+        } finally {
+            $env:TMPDIR = $saved
+        }
+        $code | Should -Be 0 -Because ($out -join "`n")
+        ($out | Select-Object -Last 1).TrimEnd('/') | Should -Be $tmp.TrimEnd('/')
+        @(Get-ChildItem -Force -Recurse $tmp) | Should -BeNullOrEmpty
+        $files = @(Get-ChildItem $escrow)
+        $files.Count | Should -Be 4
+        $files.UnixFileMode | Sort-Object -Unique | Should -Be $OwnerOnly
+    }
+}
