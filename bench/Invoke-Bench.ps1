@@ -86,6 +86,7 @@ function Invoke-ChildPwsh([string] $Script, [string[]] $Arguments) {
 }
 
 $servers = [ordered]@{}
+$poolJob = $null
 $res = [ordered]@{}
 $facts = [ordered]@{}
 try {
@@ -106,7 +107,18 @@ try {
             $servers.E2 = Start-LocalKms -LocalKmsPath $localKms -ExtraArguments @('--wrapping-key-pool', '64')
             $servers.E3 = Start-LocalKms -LocalKmsPath $localKms -ExtraArguments @('--wrapping-key-pool', '64')
         }
-        Request-WrappingKeyPool -Url @($servers.Values | ForEach-Object Url)
+        # E1 first: section 1 needs its pairs soonest. E2 and E3 start filling once E1 holds enough (a
+        # background job watches), so the pools do not split the spare CPU three ways from the start.
+        Request-WrappingKeyPool -Url $servers.E1.Url
+        if ($wantBatch) {
+            $poolJob = Start-ThreadJob -Name 'bench-pool-trigger' -ArgumentList (Join-Path $bench 'BenchTools.psm1'), $servers.E1.Url, $perKeyNeed, @($servers.E2.Url, $servers.E3.Url) -ScriptBlock {
+                param($Tools, $E1, $Need, $Others)
+                Import-Module $Tools
+                $deadline = [DateTime]::UtcNow.AddMinutes(8)
+                while ($Need -gt 0 -and [DateTime]::UtcNow -lt $deadline -and (Get-WrappingKeysReady -Url $E1) -lt $Need) { Start-Sleep -Seconds 1 }
+                Request-WrappingKeyPool -Url $Others
+            }
+        }
     }
 
     $bdnDll = $null
@@ -134,6 +146,25 @@ try {
 
     # From here on the pools refill at nice 19: only with CPU that nothing measured wants.
     foreach ($s in $servers.Values) { Set-PoolThreadNice -ProcessId $s.Process.Id -Nice 19 }
+
+    # -----------------------------------------------------------------------------------------------
+    # Section 4: crypto micro-benchmarks. First among the measurements: it needs no pool, and meanwhile the
+    # pools fill at nice 19 on the core BenchmarkDotNet's single benchmark thread leaves free.
+    # -----------------------------------------------------------------------------------------------
+    if ($bdnDll) {
+        Step 'Section 4: crypto micro-benchmarks (BenchmarkDotNet, in-process short job)'
+        $artifacts = Join-Path $work 'bdn'
+        $log = Join-Path $work 'bdn.log'
+        $bdnArgs = @($artifacts)
+        if ($CryptoFilter) { $bdnArgs += @('--filter', $CryptoFilter) }
+        & dotnet $bdnDll @bdnArgs *> $log
+        $bdnExit = $LASTEXITCODE
+        $json = Join-Path $artifacts 'kmsimport-results.json'
+        if (-not (Test-Path $json)) { Get-Content $log -Tail 40 | Write-Host; throw "BenchmarkDotNet produced no results (exit code $bdnExit)" }
+        $res.Crypto = @(Get-Content -Raw $json | ConvertFrom-Json)
+        $res.CryptoExit = $bdnExit
+        Write-Host "    $($res.Crypto.Count) benchmarks, exit code $bdnExit"
+    }
     $e1 = if ($servers.Contains('E1')) { $servers.E1.Url } else { $null }
 
     # -----------------------------------------------------------------------------------------------
@@ -184,7 +215,7 @@ try {
     # -----------------------------------------------------------------------------------------------
     if ($wantPerKey) {
         Step "Waiting for E1's RSA_4096 wrapping-key pool to hold $perKeyNeed pairs (4 x $PerKeyRounds rounds + $warmUps warm-ups + 1), so no GetParametersForImport generates a key"
-        $res.PoolWaitPerKeySeconds = Wait-WrappingKeyPool -Servers @($servers.E1) -Need @($perKeyNeed) -AlsoFill @($servers.Values) -TimeoutSeconds 420
+        $res.PoolWaitPerKeySeconds = Wait-WrappingKeyPool -Servers @($servers.E1) -Need @($perKeyNeed) -TimeoutSeconds 420
         Write-Host "    ready after $($res.PoolWaitPerKeySeconds) s"
         Step "Section 1: per key end to end, A = manual-procedure.sh, B = warm pipeline, C = cold pwsh, D = B without the modulus primality test; up to $PerKeyRounds rounds"
         $out = Join-Path $work 'perkey.json'
@@ -199,7 +230,7 @@ try {
     # -----------------------------------------------------------------------------------------------
     if ($wantBatch) {
         Step "Section 2a: $QuotaKeys keys, endpoint enforcing aws-default-quotas, Invoke-KmsKeyImport with default pacing"
-        $res.PoolWaitQuotaSeconds = Wait-WrappingKeyPool -Servers @($servers.E1) -Need @($QuotaKeys + 1) -AlsoFill @($servers.E2, $servers.E3) -TimeoutSeconds 300
+        $res.PoolWaitQuotaSeconds = Wait-WrappingKeyPool -Servers @($servers.E1) -Need @($QuotaKeys + 1) -TimeoutSeconds 300
         $out = Join-Path $work 'quota.json'
         Invoke-ChildPwsh (Join-Path $bench 'Measure-Batch.ps1') @('-Urls', $e1, '-EndpointPids', $servers.E1.Process.Id, '-KeysPerUrl', $QuotaKeys,
             '-Mode', 'Quota', '-OutFile', $out, '-WorkDir', $work)
@@ -207,6 +238,7 @@ try {
         Write-Host ("    {0} keys in {1}, {2} failed, {3} requests, {4} throttled" -f $res.Quota.Keys, (Fmt $res.Quota.ElapsedMs), $res.Quota.Failed, $res.Quota.Requests, $res.Quota.Throttled)
 
         Step "Section 2b: $LatencyKeys keys, +$LatencyMs ms on every call, no quotas, -NoPacing -ThrottleLimit $LatencyThrottleLimit (keys on E2 and E3, $half each)"
+        if ($poolJob) { $null = Wait-Job $poolJob -Timeout 600; Receive-Job $poolJob -ErrorAction Stop; Remove-Job $poolJob; $poolJob = $null }
         $res.PoolWaitLatencySeconds = Wait-WrappingKeyPool -Servers @($servers.E2, $servers.E3) -Need @(($half + 1), $half) -TimeoutSeconds 420
         $out = Join-Path $work 'latency.json'
         Invoke-ChildPwsh (Join-Path $bench 'Measure-Batch.ps1') @('-Urls', "$($servers.E2.Url),$($servers.E3.Url)", '-EndpointPids', "$($servers.E2.Process.Id),$($servers.E3.Process.Id)",
@@ -217,27 +249,11 @@ try {
             $res.Latency.Failed, $res.Latency.Requests, $res.Latency.ClientCpuSeconds, $res.Latency.EndpointCpuSeconds)
     }
 } finally {
+    if ($poolJob) { Remove-Job $poolJob -Force -ErrorAction SilentlyContinue }
     foreach ($s in $servers.Values) { Stop-LocalKms -Server $s }
 }
 
 try {
-    # -----------------------------------------------------------------------------------------------
-    # Section 4: crypto micro-benchmarks, with the endpoints stopped (nothing of ours in the background).
-    # -----------------------------------------------------------------------------------------------
-    if ($bdnDll) {
-        Step 'Section 4: crypto micro-benchmarks (BenchmarkDotNet, in-process short job)'
-        $artifacts = Join-Path $work 'bdn'
-        $log = Join-Path $work 'bdn.log'
-        $bdnArgs = @($artifacts)
-        if ($CryptoFilter) { $bdnArgs += @('--filter', $CryptoFilter) }
-        & dotnet $bdnDll @bdnArgs *> $log
-        $bdnExit = $LASTEXITCODE
-        $json = Join-Path $artifacts 'kmsimport-results.json'
-        if (-not (Test-Path $json)) { Get-Content $log -Tail 40 | Write-Host; throw "BenchmarkDotNet produced no results (exit code $bdnExit)" }
-        $res.Crypto = @(Get-Content -Raw $json | ConvertFrom-Json)
-        $res.CryptoExit = $bdnExit
-        Write-Host "    $($res.Crypto.Count) benchmarks, exit code $bdnExit"
-    }
     $facts.LoadEnd = (Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3 | Join-String -Separator ' '
     $res.TotalSeconds = [math]::Round($total.Elapsed.TotalSeconds, 0)
 

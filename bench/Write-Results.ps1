@@ -230,7 +230,7 @@ if (Has 'Start') {
 if ($crypto.Count) {
     L '## 4. Crypto micro-benchmarks'
     L
-    L "BenchmarkDotNet 0.15.8, [bench/KmsImport.Benchmarks](KmsImport.Benchmarks) (net10.0, references src/KmsImport.Core; not in KmsImport.slnx). In-process job, 2 warm-up and 5 measured iterations of ~100 ms, memory diagnoser; **medians** per operation, run with the endpoints stopped. Wrapping keys are fresh RSA keys made once per size; materials: 32 random bytes, 64 random bytes (HMAC_512), an ECC P-256 and an RSA-2048 private key as PKCS#8."
+    L "BenchmarkDotNet 0.15.8, [bench/KmsImport.Benchmarks](KmsImport.Benchmarks) (net10.0, references src/KmsImport.Core; not in KmsImport.slnx). In-process job, 2 warm-up and 5 measured iterations of ~100 ms, memory diagnoser; **medians** per operation. It runs first, while the endpoints' wrapping-key pools fill at nice 19 (so they take only CPU the benchmark thread leaves). Wrapping keys are fresh RSA keys made once per size; materials: 32 random bytes, 64 random bytes (HMAC_512), an ECC P-256 and an RSA-2048 private key as PKCS#8."
     L
     L '### Wrap (KeyWrapper.Wrap: matrix check, wrapping-key parse and check, RSA-OAEP or RSA-OAEP + RFC 5649)'
     L
@@ -283,7 +283,7 @@ if ((Has 'Quota') -or (Has 'Latency')) {
 
 L '## How it was measured'
 L
-L '- `build.ps1 -Task Bench` builds (Build task), then runs `bench/Invoke-Bench.ps1 -Root -ModulePath -LocalKmsPath`. It starts three endpoints (`dotnet LocalKms.dll --port 0 --wrapping-key-pool 64`), builds bench/KmsImport.Benchmarks while their RSA_4096 pools fill, then runs sections 3, 1, 2a, 2b, stops the endpoints and runs section 4. Options: `-Sections Start,PerKey,Batch,Crypto`, `-PerKeyRounds`, `-ResultsPath` (see the script''s help).'
+L '- `build.ps1 -Task Bench` builds (Build task), then runs `bench/Invoke-Bench.ps1 -Root -ModulePath -LocalKmsPath`. It starts three endpoints (`dotnet LocalKms.dll --port 0 --wrapping-key-pool 64`), builds bench/KmsImport.Benchmarks while E1's RSA_4096 pool fills (E2 and E3 start filling once E1 holds enough), then runs sections 4, 3, 1, 2a, 2b and stops the endpoints. Options: `-Sections Start,PerKey,Batch,Crypto`, `-PerKeyRounds`, `-ResultsPath` (see the script''s help).'
 L '- Credentials are fixed fake ones in the environment (the endpoint does not check them); `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE` point to files that do not exist; `AWS_EC2_METADATA_DISABLED=true`. `manual-procedure.sh` refuses any endpoint other than `http://127.0.0.1:<port>`.'
 L "- Section 1 stops early (never below 5 rounds) when it passes its time budget, so a very busy machine still finishes within the 10 minutes; N above is what ran."
 L '- pwsh is the pinned dotnet local tool (`dotnet pwsh.dll`, no native apphost); a native pwsh install starts faster, which would favour the cold variant and narrow the bare-start baseline, not change the import overhead.'

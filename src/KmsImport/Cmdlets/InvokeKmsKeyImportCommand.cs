@@ -69,7 +69,10 @@ namespace KmsImport.Cmdlets
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = 4;
 
-        /// <summary>Requests per second by KMS operation; defaults to AWS's default quotas. Keys not named are not paced.</summary>
+        /// <summary>
+        /// Requests per second by KMS operation, overriding AWS's default quotas for the operations
+        /// named (the others keep their defaults); 0 stops pacing that operation.
+        /// </summary>
         [Parameter]
         public System.Collections.Hashtable? RequestsPerSecond { get; set; }
 

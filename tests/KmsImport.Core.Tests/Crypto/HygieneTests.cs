@@ -146,4 +146,33 @@ public class HygieneTests
         var e2 = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.HMAC_256, Encoding.ASCII.GetBytes("correct horse battery staple 123")));
         Assert.DoesNotContain("horse", e2.Message);
     }
+
+    [Fact]
+    public void CheckFile_refuses_what_FromFile_refuses_and_hands_back_only_the_path()
+    {
+        // The cmdlets call CheckFile before any KMS call (to refuse a bad -Path locally); it reads the file to
+        // find unreadable ones, so it must give nothing of the content back, and its errors must not echo it.
+        var dir = Directory.CreateTempSubdirectory("kmsimport-checkfile-");
+        try
+        {
+            var good = Path.Combine(dir.FullName, "key.bin");
+            File.WriteAllBytes(good, Encoding.ASCII.GetBytes("0123456789abcdef0123456789abcdeF"));
+            Assert.Equal(Path.GetFullPath(good), KeyMaterial.CheckFile(good));
+
+            var empty = Path.Combine(dir.FullName, "empty.bin");
+            File.WriteAllBytes(empty, Array.Empty<byte>());
+            var huge = Path.Combine(dir.FullName, "huge.bin");
+            File.WriteAllBytes(huge, new byte[KeyMaterial.MaxFileSize + 1]);
+            Assert.Equal(CryptoErrorIds.KeyMaterialFileEmpty, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(empty)).ErrorId);
+            Assert.Equal(CryptoErrorIds.KeyMaterialFileTooLarge, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(huge)).ErrorId);
+            Assert.Equal(CryptoErrorIds.KeyMaterialIsDirectory, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(dir.FullName)).ErrorId);
+            var missing = Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(Path.Combine(dir.FullName, "missing.bin")));
+            Assert.Equal(CryptoErrorIds.KeyMaterialFileNotFound, missing.ErrorId);
+            Assert.DoesNotContain("0123456789abcdef", missing.Message);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
