@@ -49,14 +49,7 @@ namespace KmsImport.Core.Import
             WriteNew(Path.Combine(folder, ImportTokenFile), p.ImportToken);
             WriteNew(Path.Combine(folder, ParametersFile), Json(w =>
             {
-                w.WriteString("Format", ParametersFormat);
-                w.WriteString("KeyId", p.KeyId);
-                w.WriteString("KeySpec", p.KeySpec.ToString());
-                w.WriteString("WrappingAlgorithm", p.WrappingAlgorithm.ToString());
-                w.WriteString("WrappingKeySpec", p.WrappingKeySpec.ToString());
-                w.WriteString("ParametersValidTo", ImportRules.ToUtc(p.ParametersValidTo).ToString("o", CultureInfo.InvariantCulture));
-                w.WriteString("Region", p.Region);
-                if (p.EndpointUrl != null) w.WriteString("EndpointUrl", p.EndpointUrl); else w.WriteNull("EndpointUrl");
+                WriteCommon(w, ParametersFormat, p.KeyId, p.KeySpec, p.WrappingAlgorithm, p.WrappingKeySpec, p.ParametersValidTo, p.Region, p.EndpointUrl);
                 w.WriteString("PublicKeyFile", PublicKeyFile);
                 w.WriteString("ImportTokenFile", ImportTokenFile);
             }));
@@ -73,16 +66,9 @@ namespace KmsImport.Core.Import
             WriteNew(Path.Combine(folder, ImportTokenFile), m.ImportToken);
             WriteNew(Path.Combine(folder, ProtectedFile), Json(w =>
             {
-                w.WriteString("Format", ProtectedFormat);
-                w.WriteString("KeyId", m.KeyId);
-                w.WriteString("KeySpec", m.KeySpec.ToString());
-                w.WriteString("WrappingAlgorithm", m.WrappingAlgorithm.ToString());
-                w.WriteString("WrappingKeySpec", m.WrappingKeySpec.ToString());
-                w.WriteString("ParametersValidTo", ImportRules.ToUtc(m.ParametersValidTo).ToString("o", CultureInfo.InvariantCulture));
+                WriteCommon(w, ProtectedFormat, m.KeyId, m.KeySpec, m.WrappingAlgorithm, m.WrappingKeySpec, m.ParametersValidTo, m.Region, m.EndpointUrl);
                 w.WriteString("Fingerprint", m.Fingerprint);
                 w.WriteString("FingerprintAlgorithm", m.FingerprintAlgorithm);
-                w.WriteString("Region", m.Region);
-                if (m.EndpointUrl != null) w.WriteString("EndpointUrl", m.EndpointUrl); else w.WriteNull("EndpointUrl");
                 w.WriteString("EncryptedKeyMaterialFile", EncryptedMaterialFile);
                 w.WriteString("ImportTokenFile", ImportTokenFile);
             }));
@@ -138,6 +124,20 @@ namespace KmsImport.Core.Import
         }
 
         // --- helpers ---
+
+        /// <summary>The fields both bundle descriptions share.</summary>
+        private static void WriteCommon(Utf8JsonWriter w, string format, string keyId, KeySpec keySpec, WrappingAlgorithm algorithm,
+            WrappingKeySpec wrappingKeySpec, DateTime parametersValidTo, string region, string? endpointUrl)
+        {
+            w.WriteString("Format", format);
+            w.WriteString("KeyId", keyId);
+            w.WriteString("KeySpec", keySpec.ToString());
+            w.WriteString("WrappingAlgorithm", algorithm.ToString());
+            w.WriteString("WrappingKeySpec", wrappingKeySpec.ToString());
+            w.WriteString("ParametersValidTo", ImportRules.ToUtc(parametersValidTo).ToString("o", CultureInfo.InvariantCulture));
+            w.WriteString("Region", region);
+            if (endpointUrl != null) w.WriteString("EndpointUrl", endpointUrl); else w.WriteNull("EndpointUrl");
+        }
 
         /// <summary>File-system failures leave as the module's own error, naming the path.</summary>
         private static T Guard<T>(Func<T> body, string path)
@@ -201,11 +201,18 @@ namespace KmsImport.Core.Import
             {
                 using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
                 if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Invalid(path, "is not a JSON object");
+                // Strings are decoded lazily; decode them now so bad UTF-8 is refused here, not later.
+                foreach (var property in doc.RootElement.EnumerateObject())
+                    if (property.Value.ValueKind == JsonValueKind.String) property.Value.GetString();
                 return doc.RootElement.Clone();
             }
             catch (JsonException ex)
             {
                 throw Invalid(path, $"is not valid JSON ({ex.Message})", ex);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw Invalid(path, "holds text that is not valid UTF-8", ex);
             }
         }
 

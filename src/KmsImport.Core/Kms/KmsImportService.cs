@@ -45,10 +45,6 @@ namespace KmsImport.Core.Kms
                 throw new KmsImportException(KmsErrorIds.KeyUsageNotAllowed, ErrorKind.InvalidArgument,
                     $"KeyUsage {usage} is not allowed for {options.KeySpec}. Allowed: {string.Join(", ", KeySpecRules.AllowedUsages(options.KeySpec))}.")
                 { TargetObject = usage };
-            if (options.KeySpec == KeySpec.SM2)
-            {
-                // SM2 keys exist only in China Regions; KMS says so too, but earlier is kinder.
-            }
             if (string.IsNullOrEmpty(options.Alias)) return null;
             var alias = options.Alias!.StartsWith("alias/", StringComparison.Ordinal) ? options.Alias : "alias/" + options.Alias;
             if (!AliasPattern.IsMatch(alias) || alias.StartsWith("alias/aws/", StringComparison.Ordinal))
