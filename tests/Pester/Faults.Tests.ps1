@@ -79,15 +79,16 @@ BeforeAll {
     }
 
     function Invoke-FaultProfile {
-        param([string] $Name, [hashtable] $Rule, [hashtable] $Import, [string] $KeySpec = 'HMAC_256')
+        param([string] $Name, [hashtable] $Rule, [hashtable] $Import, [int] $Seed, [string] $KeySpec = 'HMAC_256')
         $keys = 1..$script:KeysPerProfile | ForEach-Object { New-KmsExternalKey @Common -KeySpec $KeySpec }   # before the faults
         $materials = New-MaterialFolder $keys
         $escrow = New-Folder 'escrow'
         $source = if ($Import.Generate) { @{ Generate = $true; EscrowPath = $escrow } } else { @{ MaterialDirectory = $materials } }
         $options = @{}; foreach ($k in $Import.Keys) { if ($k -ne 'Generate') { $options[$k] = $Import[$k] } }
         $materialOf = if ($Import.Generate) { { param($k) Join-Path $escrow "$($k.KeyId).bin" }.GetNewClosure() } else { { param($k) Join-Path $materials "$($k.KeyId).bin" }.GetNewClosure() }
-        $seed = 1
-        Set-Faults @($script:Flow | ForEach-Object { $r = @{ operation = $_; seed = ($seed++) * 17 }; foreach ($k in $Rule.Keys) { $r[$k] = $Rule[$k] }; $r })
+        # One rule per operation, each with its own seeded generator (reproducible fault sequences).
+        $n = 0
+        Set-Faults @($script:Flow | ForEach-Object { $r = @{ operation = $_; seed = $Seed + 17 * ($n++) }; foreach ($k in $Rule.Keys) { $r[$k] = $Rule[$k] }; $r })
         Clear-LocalKmsRequest -Url $script:Url
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $results = @($keys | Invoke-KmsKeyImport @source @options -WarningAction SilentlyContinue)
@@ -131,25 +132,25 @@ Describe 'Fault profiles on GetParametersForImport, ImportKeyMaterial and Descri
     AfterEach { Clear-Faults }
 
     It 'throttling storm (throttleRate 0.5 on every operation): generated, escrowed keys all end Enabled and proved' {
-        $run = Invoke-FaultProfile -Name 'throttling storm (0.5)' -Rule @{ throttleRate = 0.5 } -Import @{ Generate = $true; NoPacing = $true; MaxErrorRetry = 2 }
+        $run = Invoke-FaultProfile -Name 'throttling storm (0.5)' -Rule @{ throttleRate = 0.5 } -Seed 101 -Import @{ Generate = $true; NoPacing = $true; MaxErrorRetry = 2 }
         $run.Injected.Count | Should -BeGreaterThan 0
         @($run.Injected.errorType | Sort-Object -Unique) | Should -Be @('ThrottlingException')
     }
 
     It 'HTTP 500 KMSInternalException (internalErrorRate 0.5 on every operation): every key ends Enabled and proved' {
-        $run = Invoke-FaultProfile -Name 'HTTP 500 (0.5)' -Rule @{ internalErrorRate = 0.5 } -Import @{ NoPacing = $true; MaxErrorRetry = 2 }
+        $run = Invoke-FaultProfile -Name 'HTTP 500 (0.5)' -Rule @{ internalErrorRate = 0.5 } -Seed 202 -Import @{ NoPacing = $true; MaxErrorRetry = 2 }
         $run.Injected.Count | Should -BeGreaterThan 0
         @($run.Injected.errorType | Sort-Object -Unique) | Should -Be @('KMSInternalException')
     }
 
     It 'dropped connections (dropRate 0.4 on every operation): every key ends Enabled and proved' {
-        $run = Invoke-FaultProfile -Name 'dropped connections (0.4)' -Rule @{ dropRate = 0.4 } -Import @{ NoPacing = $true; MaxErrorRetry = 2 }
+        $run = Invoke-FaultProfile -Name 'dropped connections (0.4)' -Rule @{ dropRate = 0.4 } -Seed 303 -Import @{ NoPacing = $true; MaxErrorRetry = 2 }
         $run.Injected.Count | Should -BeGreaterThan 0
         @($run.Injected.errorType | Sort-Object -Unique) | Should -Be @('ConnectionDropped')
     }
 
     It 'added latency (200 ms on every operation), paced under AWS quotas: every key Imported at the first attempt' {
-        $run = Invoke-FaultProfile -Name 'latency 200 ms, paced' -Rule @{ latencyMs = 200 } -Import @{ Generate = $true; ThrottleLimit = 5 } -KeySpec 'SYMMETRIC_DEFAULT'
+        $run = Invoke-FaultProfile -Name 'latency 200 ms, paced' -Rule @{ latencyMs = 200 } -Seed 404 -Import @{ Generate = $true; ThrottleLimit = 5 } -KeySpec 'SYMMETRIC_DEFAULT'
         $run.Outcome.Failed | Should -Be 0
         @($run.Results.Attempts | Sort-Object -Unique) | Should -Be @(1)
         # The 1/s GetParametersForImport quota bounds the batch from below; the latency adds to it.
@@ -233,6 +234,26 @@ Describe 'Retry bounds and what is never retried' {
             })
         Clear-Faults
         (Invoke-Expression $result.ResumeCommand).Status | Should -Be 'Imported'
+    }
+
+    It 'the ResumeCommand runs as it is: same credential profile, and a path with a quote in it stays one argument' {
+        $key = New-KmsExternalKey @Common -KeySpec HMAC_256
+        $dir = Join-Path $Work "o'brien $([guid]::NewGuid().ToString('n'))"
+        $null = New-Item -ItemType Directory $dir
+        $b = [byte[]]::new(32); [Security.Cryptography.RandomNumberGenerator]::Fill($b)
+        [IO.File]::WriteAllBytes((Join-Path $dir "$($key.KeyId).bin"), $b)
+        $credentials = Join-Path $Work 'credentials'
+        Set-Content -Path $credentials -Value "[faults-profile]`naws_access_key_id = AKIDFAULTSPROFILE`naws_secret_access_key = faults-secret`n"
+        Set-Faults @(@{ operation = 'ImportKeyMaterial'; internalErrorRate = 1.0 })
+        $result = $key | Invoke-KmsKeyImport -MaterialDirectory $dir -ProfileName 'faults-profile' -ProfileLocation $credentials -NoPacing -MaxErrorRetry 0 -WarningAction SilentlyContinue
+        $result.Status | Should -Be 'Failed'
+        $result.ResumeCommand | Should -Match "-ProfileName 'faults-profile' -ProfileLocation '"
+        $result.ResumeCommand | Should -Not -Match 'faults-secret'
+        $result.ResumeCommand | Should -BeLike "*o''brien*"
+        Clear-Faults
+        Clear-LocalKmsRequest -Url $Url
+        (Invoke-Expression $result.ResumeCommand).Status | Should -Be 'Imported'
+        @(Get-LocalKmsRequest -Url $Url).accessKeyId | Sort-Object -Unique | Should -Be 'AKIDFAULTSPROFILE'
     }
 
     It 'CreateKey is sent once per key under -MaxErrorRetry 0, whether KMS answers 500 or drops the connection' {

@@ -336,6 +336,7 @@ Describe 'Batches' {
 
         $again = $keys | Invoke-KmsKeyImport -Generate -EscrowPath $escrow -ThrottleLimit 3
         $again.Status | Sort-Object -Unique | Should -Be 'Verified'
+        $again.ProofMethod | Sort-Object -Unique | Should -Be 'ReImport'
         ($keys | Test-KmsKeyState -Quiet) | Should -BeTrue
     }
 

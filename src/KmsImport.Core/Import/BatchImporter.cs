@@ -142,7 +142,8 @@ namespace KmsImport.Core.Import
             result.Message = described.KeyState == "Enabled"
                 ? "The key was Enabled; re-importing the same material was accepted, so it holds this material."
                 : $"Imported; key state {imported.KeyState}.";
-            if (result.ProofMethod == null) result.ProofMethod = described.KeyState == "Enabled" ? "ReImport" : null;
+            // What identified symmetric material was KMS accepting it again, not the round trip before.
+            result.ProofMethod = described.KeyState == "Enabled" ? "ReImport" : null;
         }
 
         private void Fail(BatchKey key, KmsBatchImportResult result, string errorId, string message)

@@ -85,7 +85,7 @@ namespace KmsImport.Cmdlets
         private ImportOptions _options = new ImportOptions();
         private char[]? _password;
         // Resolved once on the pipeline thread: workers must not touch session state.
-        private string? _path, _materialDirectory, _escrowPath;
+        private string? _path, _materialDirectory, _escrowPath, _profileLocation;
 
         protected override void BeginProcessing()
         {
@@ -104,6 +104,7 @@ namespace KmsImport.Cmdlets
                 if (Path != null) _path = KeyMaterial.CheckFile(Resolve(Path)); // refused before any call
                 if (MaterialDirectory != null) _materialDirectory = Resolve(MaterialDirectory);
                 if (EscrowPath != null) _escrowPath = Resolve(EscrowPath);
+                if (ProfileLocation != null) _profileLocation = Resolve(ProfileLocation);
                 if (Password != null) _password = SecureStrings.ToCharArray(Password);
             }
             catch (KmsImportException ex)
@@ -193,15 +194,20 @@ namespace KmsImport.Cmdlets
 
         private string ResumeCommand(BatchKey key)
         {
+            // Every value single-quoted and escaped: the command is meant to be run as it is (Invoke-Expression),
+            // and a key id, path or URL with a quote in it must neither break it nor run as code.
+            static string Q(string? value) => "'" + System.Management.Automation.Language.CodeGeneration.EscapeSingleQuotedStringContent(value ?? "") + "'";
             var source = ParameterSetName switch
             {
-                PathSet => $"-Path '{_path}'",
-                DirectorySet => $"-MaterialDirectory '{_materialDirectory}'",
-                _ => NoEscrow ? "-Generate -NoEscrow" : $"-Generate -EscrowPath '{_escrowPath}'",
+                PathSet => $"-Path {Q(_path)}",
+                DirectorySet => $"-MaterialDirectory {Q(_materialDirectory)}",
+                _ => NoEscrow ? "-Generate -NoEscrow" : $"-Generate -EscrowPath {Q(_escrowPath)}",
             };
             var expiry = _options.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $" -ValidTo '{_options.ValidToUtc:o}'" : "";
-            var endpoint = key.Service.EndpointUrl == null ? "" : $" -EndpointUrl '{key.Service.EndpointUrl}'";
-            return $"Invoke-KmsKeyImport -KeyId '{key.KeyId}' -Region {key.Service.Region}{endpoint} {source}{expiry}";
+            var endpoint = key.Service.EndpointUrl == null ? "" : $" -EndpointUrl {Q(key.Service.EndpointUrl)}";
+            // The same credential profile (a name and a file, never a secret), so the resume works on the same account.
+            var profile = (ProfileName == null ? "" : $" -ProfileName {Q(ProfileName)}") + (_profileLocation == null ? "" : $" -ProfileLocation {Q(_profileLocation)}");
+            return $"Invoke-KmsKeyImport -KeyId {Q(key.KeyId)} -Region {Q(key.Service.Region)}{endpoint}{profile} {source}{expiry}";
         }
 
         private IReadOnlyDictionary<string, double> Quotas()
