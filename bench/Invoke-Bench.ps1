@@ -5,13 +5,16 @@
 .DESCRIPTION
     Called by `dotnet pwsh ./build.ps1 -Task Bench` after the Build task. Never part of the test suite.
     Everything talks to the project's local KMS-compatible endpoint on 127.0.0.1 (tests/LocalKms); nothing
-    reaches AWS. Sections (all by default):
-      Start   module start: bare pwsh vs Import-Module KmsImport vs import + first cmdlet call (fresh processes)
+    reaches AWS. Sections (all by default), run in the order Crypto, Start, PerKey, Batch:
+      Crypto  BenchmarkDotNet micro-benchmarks of wrapping and parsing (bench/KmsImport.Benchmarks)
+      Start   module start: bare pwsh vs an empty module vs Import-Module KmsImport vs import + first cmdlet call
       PerKey  one key end to end: bench/manual-procedure.sh (aws CLI + OpenSSL) vs the pipeline in a warm
-              session vs the pipeline in a cold pwsh per key, interleaved
+              session vs the pipeline in a cold pwsh per key vs (what-if) the warm pipeline without
+              BouncyCastle's primality test of the wrapping key; interleaved
       Batch   Invoke-KmsKeyImport: 20 keys under AWS's default quotas (paced), and 100 keys with 20 ms on every
               call (-NoPacing); request counts, throttling, CPU and the peak resident set of the batch process
-      Crypto  BenchmarkDotNet micro-benchmarks of wrapping and parsing (bench/KmsImport.Benchmarks)
+    GetParametersForImport needs a fresh RSA_4096 pair per key (seconds of CPU each): three endpoints keep pools
+    of them, filled in the background at nice 19 while anything is measured.
     The built module and endpoint are copied to a private temp folder first, so concurrent rebuilds of out/
     cannot change what is measured. The machine is shared: compare the ratios and medians, not absolute times.
 .EXAMPLE
@@ -29,7 +32,7 @@ param(
     [string[]] $Sections = @('Start', 'PerKey', 'Batch', 'Crypto'),
     [string] $ResultsPath,
     # Section 1: interleaved rounds (each round = one key per variant), and the time it may take at most.
-    [ValidateRange(5, 15)] [int] $PerKeyRounds = 12,
+    [ValidateRange(5, 15)] [int] $PerKeyRounds = 10,
     [double] $PerKeyBudgetSeconds = 200,
     [int] $StartRounds = 10,
     [int] $QuotaKeys = 20,
@@ -256,14 +259,21 @@ try {
 try {
     $facts.LoadEnd = (Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3 | Join-String -Separator ' '
     $res.TotalSeconds = [math]::Round($total.Elapsed.TotalSeconds, 0)
+    # This process is build.ps1's when run through it: its age is Build + Bench.
+    $res.ProcessSeconds = [math]::Round(([DateTime]::Now - [Diagnostics.Process]::GetCurrentProcess().StartTime).TotalSeconds)
 
     # -----------------------------------------------------------------------------------------------
     # RESULTS.md
     # -----------------------------------------------------------------------------------------------
     Step "Writing $ResultsPath"
-    & (Join-Path $bench 'Write-Results.ps1') -Results $res -Facts $facts -Path $ResultsPath -CommandLine $commandLine -StartedUtc $startedUtc `
-        -Settings ([ordered]@{ PerKeyRounds = $PerKeyRounds; StartRounds = $StartRounds; QuotaKeys = $QuotaKeys; LatencyKeys = $LatencyKeys; LatencyMs = $LatencyMs
-            LatencyThrottleLimit = $LatencyThrottleLimit; WarmUps = $warmUps; PerKeyNeed = $perKeyNeed; Half = $half; Sections = $Sections })
+    $settings = [ordered]@{ PerKeyRounds = $PerKeyRounds; StartRounds = $StartRounds; QuotaKeys = $QuotaKeys; LatencyKeys = $LatencyKeys; LatencyMs = $LatencyMs
+        LatencyThrottleLimit = $LatencyThrottleLimit; WarmUps = $warmUps; PerKeyNeed = $perKeyNeed; Half = $half; Sections = $Sections }
+    # The raw measurements, outside the work folder, so RESULTS.md can be re-rendered (Write-Results.ps1 -RawPath).
+    $rawPath = Join-Path ([IO.Path]::GetTempPath()) 'kmsimport-bench-last.json'
+    [ordered]@{ Results = $res; Facts = $facts; Settings = $settings; CommandLine = $commandLine; StartedUtc = $startedUtc.ToString('o') } |
+        ConvertTo-Json -Depth 10 | Set-Content -Path $rawPath
+    & (Join-Path $bench 'Write-Results.ps1') -Results $res -Facts $facts -Path $ResultsPath -CommandLine $commandLine -StartedUtc $startedUtc -Settings $settings
+    Write-Host "    raw measurements: $rawPath"
     Write-Host "Bench finished in $([math]::Round($total.Elapsed.TotalSeconds)) s: $ResultsPath"
 } finally {
     foreach ($k in $savedEnv.Keys) { Set-EnvVar $k $savedEnv[$k] }

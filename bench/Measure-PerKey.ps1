@@ -1,4 +1,4 @@
-# Section 1: one key end to end (create, parameters, wrap, import, verify), three ways, interleaved
+# Section 1: one key end to end (create, parameters, wrap, import, verify), four ways, interleaved
 # A B C D A B C D ... so drift on a shared machine falls on all of them alike:
 #   A  the AWS procedure by hand: bench/manual-procedure.sh (aws CLI + OpenSSL), one bash process per key
 #   B  the KmsImport pipeline in THIS pwsh session (module imported, warmed up): the warm case

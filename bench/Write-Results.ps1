@@ -1,14 +1,24 @@
 # Writes bench/RESULTS.md from what bench/Invoke-Bench.ps1 measured (any subset of the sections).
+# Invoke-Bench.ps1 also saves the raw measurements as JSON (path printed at the end); to re-render:
+#   pwsh bench/Write-Results.ps1 -RawPath <that json> -Path bench/RESULTS.md
+[CmdletBinding(DefaultParameterSetName = 'Live')]
 param(
-    [Parameter(Mandatory)] [System.Collections.IDictionary] $Results,
-    [Parameter(Mandatory)] [System.Collections.IDictionary] $Facts,
-    [Parameter(Mandatory)] [string] $Path,
-    [Parameter(Mandatory)] [string] $CommandLine,
-    [Parameter(Mandatory)] [datetime] $StartedUtc,
-    [Parameter(Mandatory)] [System.Collections.IDictionary] $Settings
+    [Parameter(Mandatory, ParameterSetName = 'Live')] [System.Collections.IDictionary] $Results,
+    [Parameter(Mandatory, ParameterSetName = 'Live')] [System.Collections.IDictionary] $Facts,
+    [Parameter(Mandatory, ParameterSetName = 'Live')] [string] $CommandLine,
+    [Parameter(Mandatory, ParameterSetName = 'Live')] [datetime] $StartedUtc,
+    [Parameter(Mandatory, ParameterSetName = 'Live')] [System.Collections.IDictionary] $Settings,
+    [Parameter(Mandatory, ParameterSetName = 'Raw')] [string] $RawPath,
+    [Parameter(Mandatory)] [string] $Path
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+if ($PSCmdlet.ParameterSetName -eq 'Raw') {
+    $raw = Get-Content -Raw $RawPath | ConvertFrom-Json -AsHashtable
+    $Results = $raw.Results; $Facts = $raw.Facts; $Settings = $raw.Settings; $CommandLine = $raw.CommandLine; $StartedUtc = [datetime]$raw.StartedUtc
+    # Back to the shapes Invoke-Bench.ps1 passes (objects with properties, not hashtables).
+    foreach ($k in @($Results.Keys)) { if ($Results[$k] -is [System.Collections.IDictionary] -or $Results[$k] -is [System.Collections.IList]) { $Results[$k] = $Results[$k] | ConvertTo-Json -Depth 10 | ConvertFrom-Json } }
+}
 Import-Module (Join-Path $PSScriptRoot 'BenchTools.psm1')
 
 $inv = [Globalization.CultureInfo]::InvariantCulture
@@ -30,7 +40,7 @@ $md = [Text.StringBuilder]::new()
 function L([string] $Line = '') { $null = $md.AppendLine($Line) }
 
 # Wall time of the whole Bench task: this process is build.ps1's when run through it (Build + Bench).
-$processSeconds = [math]::Round(([DateTime]::Now - [Diagnostics.Process]::GetCurrentProcess().StartTime).TotalSeconds)
+$processSeconds = if ($Results.Contains('ProcessSeconds')) { [double]$Results.ProcessSeconds } else { [math]::Round(([DateTime]::Now - [Diagnostics.Process]::GetCurrentProcess().StartTime).TotalSeconds) }
 $benchSeconds = [double]$Results.TotalSeconds
 
 $targets = [Collections.Generic.List[object]]::new()
@@ -91,7 +101,10 @@ if (Has 'Latency') {
     $headlines.Add("$($l.Keys) keys with $($l.LatencyMs) ms added to every call, -ThrottleLimit $($l.ThrottleLimit): $(Ms $l.ElapsedMs), $(X $latencyRatio) the latency floor ($($l.Requests) requests x $($l.LatencyMs) ms / $($l.ThrottleLimit)); the client spent $(N ([double]$l.ClientCpuSeconds)) s of CPU ($(Ms (1000.0 * [double]$l.ClientCpuSeconds / [double]$l.Keys)) per key).")
     if (-not $met) {
         $perKeyCpu = 1000.0 * [double]$l.ClientCpuSeconds / [double]$l.Keys
-        $why.Add("**Latency batch above 1.3x the floor: it is CPU-bound, not latency-bound.** The batch process used $(N ([double]$l.ClientCpuSeconds)) s of CPU ($(Ms $perKeyCpu) per key) and the endpoint $(N ([double]$l.EndpointCpuSeconds)) s serving the requests (its RSA-4096 unwraps; the pool refill, $(N ([double]$l.EndpointPoolCpuSeconds)) s at nice 19, excluded): on $($Facts.nproc) cores that alone is at least $(Ms $cpuFloorMs), against a latency floor of $(Ms $latencyFloorMs). The client's share is dominated by the wrap: $(Ms $defaultWrap) per RSA_4096 wrap in the micro-benchmark, almost all of it BouncyCastle's Miller-Rabin test of the wrapping key's modulus ($(Ms $inspect4096) in WrappingPublicKey.Inspect). **What would close it:** the same fix as above (wrap cost $(Ms $noMr4096) without the test, $(Ms $dotnet4096) with .NET's RSA-OAEP), which brings the client near $(Ms ($perKeyCpu - $defaultWrap + $noMr4096)) of CPU per key; then the latency floor dominates on 2 cores. On this shared machine other engineers' builds also take CPU from the batch.")
+        $fixedPerKey = $perKeyCpu - $defaultWrap + $noMr4096
+        $projectedMs = ([double]$l.Keys * $fixedPerKey + 1000.0 * [double]$l.EndpointCpuSeconds) / [math]::Max(1, [int]$Facts.nproc)
+        $projected = if ([double]::IsNaN($fixedPerKey)) { '' } else { " Without the test the client would need about $(Ms $fixedPerKey) of CPU per key, so the CPU bound on this machine, where the endpoint shares the $($Facts.nproc) cores, falls to about $(Ms $projectedMs) ($(X ($projectedMs / $latencyFloorMs)) the latency floor): still above 1.3x here, but no longer the client's doing; KMS's own CPU is not on the caller's machine. Each key also sends one DescribeKey too many (the batch describes the key, then GetParametersForImport describes it again before asking): passing the description on would cut the requests from 5 to 4 per key and the latency floor by a fifth." }
+        $why.Add("**Latency batch above 1.3x the floor: it is CPU-bound, not latency-bound.** The batch process used $(N ([double]$l.ClientCpuSeconds)) s of CPU ($(Ms $perKeyCpu) per key) and the endpoint $(N ([double]$l.EndpointCpuSeconds)) s serving the requests (its RSA-4096 unwraps; the pool refill, $(N ([double]$l.EndpointPoolCpuSeconds)) s at nice 19, excluded): on $($Facts.nproc) cores that alone is at least $(Ms $cpuFloorMs), against a latency floor of $(Ms $latencyFloorMs). The client's share is dominated by the wrap: $(Ms $defaultWrap) per RSA_4096 wrap in the micro-benchmark, almost all of it BouncyCastle's Miller-Rabin test of the wrapping key's modulus ($(Ms $inspect4096) in WrappingPublicKey.Inspect). **What would close it:** the same fix as for the wrap (a wrap then costs $(Ms $noMr4096); .NET's RSA-OAEP $(Ms $dotnet4096)).$projected")
     }
     $targets.Add([pscustomobject]@{ Target = 'Zero failed keys in both batches'; Result = "$(if (Has 'Quota') { [int]$Results.Quota.Failed } else { 'n/a' }) + $($l.Failed)"; Met = ((-not (Has 'Quota') -or [int]$Results.Quota.Failed -eq 0) -and [int]$l.Failed -eq 0) })
 }
@@ -230,7 +243,7 @@ if (Has 'Start') {
 if ($crypto.Count) {
     L '## 4. Crypto micro-benchmarks'
     L
-    L "BenchmarkDotNet 0.15.8, [bench/KmsImport.Benchmarks](KmsImport.Benchmarks) (net10.0, references src/KmsImport.Core; not in KmsImport.slnx). In-process job, 2 warm-up and 5 measured iterations of ~100 ms, memory diagnoser; **medians** per operation. It runs first, while the endpoints' wrapping-key pools fill at nice 19 (so they take only CPU the benchmark thread leaves). Wrapping keys are fresh RSA keys made once per size; materials: 32 random bytes, 64 random bytes (HMAC_512), an ECC P-256 and an RSA-2048 private key as PKCS#8."
+    L "BenchmarkDotNet 0.15.8, [bench/KmsImport.Benchmarks](KmsImport.Benchmarks) (net10.0, references src/KmsImport.Core; not in KmsImport.slnx). In-process job, 1 warm-up and 5 measured iterations of ~100 ms (BenchmarkDotNet drops upper outliers, so N is 4-5), memory diagnoser; **medians** per operation. It runs first, while the endpoints' wrapping-key pools fill at nice 19 (so they take only CPU the benchmark thread leaves). Wrapping keys are fresh RSA keys made once per size; materials: 32 random bytes, 64 random bytes (HMAC_512), an ECC P-256 and an RSA-2048 private key as PKCS#8."
     L
     L '### Wrap (KeyWrapper.Wrap: matrix check, wrapping-key parse and check, RSA-OAEP or RSA-OAEP + RFC 5649)'
     L
@@ -283,11 +296,13 @@ if ((Has 'Quota') -or (Has 'Latency')) {
 
 L '## How it was measured'
 L
-L '- `build.ps1 -Task Bench` builds (Build task), then runs `bench/Invoke-Bench.ps1 -Root -ModulePath -LocalKmsPath`. It starts three endpoints (`dotnet LocalKms.dll --port 0 --wrapping-key-pool 64`), builds bench/KmsImport.Benchmarks while E1's RSA_4096 pool fills (E2 and E3 start filling once E1 holds enough), then runs sections 4, 3, 1, 2a, 2b and stops the endpoints. Options: `-Sections Start,PerKey,Batch,Crypto`, `-PerKeyRounds`, `-ResultsPath` (see the script''s help).'
+L '- `build.ps1 -Task Bench` builds (Build task), then runs `bench/Invoke-Bench.ps1 -Root -ModulePath -LocalKmsPath`. It starts three endpoints (`dotnet LocalKms.dll --port 0 --wrapping-key-pool 64`), builds bench/KmsImport.Benchmarks while E1''s RSA_4096 pool fills (E2 and E3 start filling once E1 holds enough), then runs sections 4, 3, 1, 2a, 2b and stops the endpoints. Options: `-Sections Start,PerKey,Batch,Crypto`, `-PerKeyRounds`, `-ResultsPath` (see the script''s help).'
 L '- Credentials are fixed fake ones in the environment (the endpoint does not check them); `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE` point to files that do not exist; `AWS_EC2_METADATA_DISABLED=true`. `manual-procedure.sh` refuses any endpoint other than `http://127.0.0.1:<port>`.'
 L "- Section 1 stops early (never below 5 rounds) when it passes its time budget, so a very busy machine still finishes within the 10 minutes; N above is what ran."
 L '- pwsh is the pinned dotnet local tool (`dotnet pwsh.dll`, no native apphost); a native pwsh install starts faster, which would favour the cold variant and narrow the bare-start baseline, not change the import overhead.'
 L '- The wrapping-key pools refill in the background at nice 19 while anything is measured, and at full priority only while the bench waits for them.'
+$waits = @('PoolWaitPerKeySeconds', 'PoolWaitQuotaSeconds', 'PoolWaitLatencySeconds' | Where-Object { Has $_ } | ForEach-Object { "$($_ -replace '^PoolWait|Seconds$', '') $($Results[$_]) s" })
+if ($waits) { L "- Time spent waiting for the pools in this run: $($waits -join ', ')." }
 
 $text = $md.ToString() -replace "`r`n", "`n"
 Set-Content -Path $Path -Value $text -NoNewline -Encoding utf8NoBOM

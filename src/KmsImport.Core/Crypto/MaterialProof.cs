@@ -481,7 +481,7 @@ namespace KmsImport.Core.Crypto
             {
                 try
                 {
-                    result.RsaParameters = new RsaKeyParameters(false, n, e0);
+                    result.RsaParameters = WrappingPublicKey.WithoutMillerRabin(() => new RsaKeyParameters(false, n, e0));
                 }
                 catch (Exception e)
                 {

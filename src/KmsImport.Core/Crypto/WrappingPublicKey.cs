@@ -86,7 +86,7 @@ namespace KmsImport.Core.Crypto
                 RsaKeyParameters parameters;
                 try
                 {
-                    parameters = new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent);
+                    parameters = WithoutMillerRabin(() => new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent));
                 }
                 catch (ArgumentException e)
                 {
@@ -125,6 +125,27 @@ namespace KmsImport.Core.Crypto
             throw new KmsImportException(CryptoErrorIds.WrappingPublicKeyNotRsa, ErrorKind.InvalidData,
                 $"The wrapping public key uses the algorithm {oid.Id}; AWS KMS wrapping keys are RSA (rsaEncryption) or SM2. "
                 + "Use the PublicKey of a GetParametersForImport response, unchanged.");
+        }
+
+        private const string MaxMillerRabinTests = "Org.BouncyCastle.Rsa.MaxMRTests";
+
+        /// <summary>
+        /// BouncyCastle proves a public modulus composite with Miller-Rabin rounds: about 100 ms for
+        /// RSA-4096, nearly all of a wrap's cost (bench/RESULTS.md). The wrapping key comes from KMS's
+        /// own answer and a damaged one fails at ImportKeyMaterial anyway, so for this one constructor
+        /// the rounds are skipped (BouncyCastle's own per-thread setting); its cheap checks (odd, no
+        /// small prime factors) and ours (exact size) still run.
+        /// </summary>
+        internal static T WithoutMillerRabin<T>(Func<T> create)
+        {
+            var previous = Org.BouncyCastle.Utilities.Properties.GetThreadProperty(MaxMillerRabinTests);
+            Org.BouncyCastle.Utilities.Properties.SetThreadProperty(MaxMillerRabinTests, "0");
+            try { return create(); }
+            finally
+            {
+                if (previous == null) Org.BouncyCastle.Utilities.Properties.RemoveThreadProperty(MaxMillerRabinTests);
+                else Org.BouncyCastle.Utilities.Properties.SetThreadProperty(MaxMillerRabinTests, previous);
+            }
         }
 
         private static KmsImportException Malformed(string what, Exception? inner) =>
