@@ -134,7 +134,7 @@ namespace KmsImport.Core.Import
                 // Symmetric material has no check that identifies it but re-import: KMS accepts only identical bytes.
             }
 
-            var parameters = service.GetParametersForImport(described.KeyId, null, null);
+            var parameters = service.GetParametersForImport(described, null, null);
             var wrapped = KeyMaterialProtector.Protect(parameters, material);
             var imported = service.ImportKeyMaterial(wrapped, _options);
             result.KeyState = imported.KeyState;

@@ -100,7 +100,13 @@ namespace KmsImport.Core.Kms
         public KmsImportParameters GetParametersForImport(string keyId, WrappingAlgorithm? algorithm, WrappingKeySpec? wrappingKeySpec)
         {
             EnsureAlgorithmOffered(algorithm, keyId);
-            var key = DescribeKey(keyId);
+            return GetParametersForImport(DescribeKey(keyId), algorithm, wrappingKeySpec);
+        }
+
+        /// <summary>The same, for a key the caller has just described (one DescribeKey fewer).</summary>
+        public KmsImportParameters GetParametersForImport(KmsKeyDescription key, WrappingAlgorithm? algorithm, WrappingKeySpec? wrappingKeySpec)
+        {
+            EnsureAlgorithmOffered(algorithm, key.KeyId);
             EnsureAcceptsMaterial(key);
             var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
                 $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.")

@@ -80,7 +80,7 @@ namespace KmsImport.Cmdlets
                 var expiry = _expiry.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_expiry.ValidToUtc:u}" : "not expiring";
                 if (!ShouldProcess($"{key.KeyId} in {service.Region}", $"Re-import {spec} material {material.Fingerprint} ({expiry})")) return;
 
-                var parameters = service.GetParametersForImport(key.KeyId, WrappingAlgorithm, WrappingKeySpec);
+                var parameters = service.GetParametersForImport(key, WrappingAlgorithm, WrappingKeySpec);
                 var wrapped = KeyMaterialProtector.Protect(parameters, material);
                 var result = service.ImportKeyMaterial(wrapped, KeyMaterialId == null ? _expiry : new ImportOptions
                 {
