@@ -30,6 +30,8 @@ $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
 # Never let the SDK probe instance metadata from a developer or CI machine.
 $env:AWS_EC2_METADATA_DISABLED = 'true'
+# aws CLI v2 (Debian's awscli package) pipes output through a pager; the tests read it.
+$env:AWS_PAGER = 'cat'
 
 $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out'
