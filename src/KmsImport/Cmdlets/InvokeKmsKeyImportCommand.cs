@@ -159,7 +159,8 @@ namespace KmsImport.Cmdlets
                 foreach (var service in _pacers.Keys) service.Pacer = null;
             }
             WriteProgress(new ProgressRecord(1, "Invoke-KmsKeyImport", "Done") { RecordType = ProgressRecordType.Completed });
-            WriteVerbose("Batch finished: " + string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}")) + ".");
+            WriteVerbose("Batch finished: " + string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}")) + "; waited "
+                + $"{_pacers.Values.Sum(p => p.TotalWait.TotalSeconds):0.0} s in all to stay within the request quotas.");
             if (counts.TryGetValue("Failed", out var failed))
                 WriteWarning($"{failed} of {_keys.Count} keys failed; each result carries its ErrorId, key state and ResumeCommand.");
         }

@@ -14,9 +14,6 @@ namespace KmsImport.Infrastructure
             return record;
         }
 
-        public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null) =>
-            new ErrorRecord(new KmsImportException(errorId, ErrorKind.NotSpecified, message, inner), errorId, category, target);
-
         public static ErrorCategory Map(ErrorKind kind) => kind switch
         {
             ErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
