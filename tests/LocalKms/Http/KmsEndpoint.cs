@@ -35,6 +35,18 @@ internal sealed class KmsEndpoint(
             RequestId = requestId,
         };
 
+        // The entry is logged before the answer goes out: a client that has its answer (and then clears
+        // or reads the log) must never see the entry arrive afterwards.
+        var logged = false;
+        void Record()
+        {
+            if (logged) return;
+            logged = true;
+            entry.DurationMs = sw.ElapsedMilliseconds;
+            log.Add(entry);
+            logger.LogInformation("{Operation} {Region} -> {Status} {Error}", entry.Operation, entry.Region, entry.Status, entry.ErrorType);
+        }
+
         try
         {
             byte[] body = await ReadBodyAsync(http.Request);
@@ -61,6 +73,7 @@ internal sealed class KmsEndpoint(
                 case FaultOutcome.Drop:
                     entry.Status = 0;
                     entry.ErrorType = "ConnectionDropped";
+                    Record();
                     http.Abort();
                     return;
                 case FaultOutcome.InternalError:
@@ -70,21 +83,24 @@ internal sealed class KmsEndpoint(
             }
 
             var ctx = new OperationContext(region, auth?.AccessKeyId, clock.Now);
+            JsonObject response;
             try
             {
-                JsonObject response = service.Invoke(operation, request, ctx);
-                entry.Status = 200;
-                await WriteAsync(http, 200, response);
+                response = service.Invoke(operation, request, ctx);
             }
             finally
             {
                 entry.KeyId = ctx.KeyIdForLog ?? entry.KeyId;
             }
+            entry.Status = 200;
+            Record();
+            await WriteAsync(http, 200, response);
         }
         catch (KmsException e)
         {
             entry.Status = e.Status;
             entry.ErrorType = e.Type;
+            Record();
             await WriteErrorAsync(http, e.Status, e.Type, e.Message);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
@@ -98,13 +114,12 @@ internal sealed class KmsEndpoint(
             logger.LogError("Internal error in {Operation}: {Type}: {Message}", operation, e.GetType().Name, e.Message);
             entry.Status = 500;
             entry.ErrorType = "KMSInternalException";
+            Record();
             await WriteErrorAsync(http, 500, "KMSInternalException", "LocalKms internal error: " + e.GetType().Name);
         }
         finally
         {
-            entry.DurationMs = sw.ElapsedMilliseconds;
-            log.Add(entry);
-            logger.LogInformation("{Operation} {Region} -> {Status} {Error}", entry.Operation, entry.Region, entry.Status, entry.ErrorType);
+            Record(); // the paths that write nothing (client gone)
         }
     }
 
