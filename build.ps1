@@ -83,7 +83,7 @@ function Invoke-Build {
 
     # The local KMS endpoint, for tests, the demo and rehearsals.
     Remove-Item -Recurse -Force $LocalKmsOut -ErrorAction SilentlyContinue
-    Invoke-Native dotnet @('publish', (Join-Path $Root 'tests/LocalKms/LocalKms.csproj'), '-c', $Configuration, '--no-build', '-o', $LocalKmsOut, '--nologo', '-v', 'q')
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'LocalKms/LocalKms.csproj'), '-c', $Configuration, '--no-build', '-o', $LocalKmsOut, '--nologo', '-v', 'q')
     Write-Host "    module   -> $ModuleOut"
     Write-Host "    endpoint -> $LocalKmsOut"
 }

@@ -4,7 +4,7 @@
     The KmsImport benchmarks: against the manual procedure and against the limits. Writes bench/RESULTS.md.
 .DESCRIPTION
     Called by `dotnet pwsh ./build.ps1 -Task Bench` after the Build task. Never part of the test suite.
-    Everything talks to the project's local KMS-compatible endpoint on 127.0.0.1 (tests/LocalKms); nothing
+    Everything talks to the project's local KMS-compatible endpoint on 127.0.0.1 (LocalKms/); nothing
     reaches AWS. Sections (all by default), run in the order Crypto, Start, PerKey, Batch:
       Crypto  BenchmarkDotNet micro-benchmarks of wrapping and parsing (bench/KmsImport.Benchmarks)
       Start   module start: bare pwsh vs an empty module vs Import-Module KmsImport vs import + first cmdlet call
