@@ -57,17 +57,17 @@ function Invoke-Build {
     Write-Host "==> Build ($Configuration)"
     Invoke-Native dotnet @('build', (Join-Path $Root 'KmsImport.slnx'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:ErrorsOnly')
 
-    # The module: KmsImport.dll at the root, everything it depends on in dependencies/ (loaded privately).
+    # The module: KmsImport.dll and KmsImport.Model.dll (the types scripts name, default context) at the
+    # root, everything else in dependencies/ (loaded privately).
     $publish = Join-Path $Out 'obj/publish-module'
     Remove-Item -Recurse -Force $publish, $ModuleOut -ErrorAction SilentlyContinue
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/KmsImport/KmsImport.csproj'), '-c', $Configuration, '-f', 'netstandard2.0',
         '--no-build', '-o', $publish, '--nologo', '-v', 'q')
     $deps = New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'dependencies')
     Get-ChildItem $publish -Filter *.dll | ForEach-Object {
-        $dest = if ($_.Name -eq 'KmsImport.dll') { $ModuleOut } else { $deps.FullName }
+        $dest = if ($_.Name -in 'KmsImport.dll', 'KmsImport.Model.dll') { $ModuleOut } else { $deps.FullName }
         Copy-Item $_.FullName $dest
     }
-    Copy-Item (Join-Path $Root "src/KmsImport.Loader/bin/$Configuration/netstandard2.0/KmsImport.Loader.dll") $ModuleOut
     Copy-Item (Join-Path $Root 'src/KmsImport/KmsImport.Format.ps1xml') $ModuleOut
     Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
     $helpDir = Join-Path $Root 'en-US'

@@ -67,12 +67,12 @@ Describe 'tools/Publish-LocalPackage.ps1' {
 
         $expected = @(Get-ChildItem -Recurse -File $ModuleDir | ForEach-Object { [IO.Path]::GetRelativePath($ModuleDir, $_.FullName).Replace('\', '/') })
         @($entries | Sort-Object) | Should -Be @($expected | Sort-Object)
-        foreach ($file in 'KmsImport.psd1', 'KmsImport.dll', 'KmsImport.Loader.dll', 'KmsImport.Format.ps1xml', 'LICENSE',
+        foreach ($file in 'KmsImport.psd1', 'KmsImport.dll', 'KmsImport.Model.dll', 'KmsImport.Format.ps1xml', 'LICENSE',
             'dependencies/KmsImport.Core.dll', 'dependencies/AWSSDK.Core.dll', 'dependencies/AWSSDK.KeyManagementService.dll') {
             $entries | Should -Contain $file
         }
         # The module root holds only the module's own assemblies; third-party ones are in dependencies/.
-        @($entries | Where-Object { $_ -like '*.dll' -and $_ -notlike 'dependencies/*' } | Sort-Object) | Should -Be @('KmsImport.dll', 'KmsImport.Loader.dll')
+        @($entries | Where-Object { $_ -like '*.dll' -and $_ -notlike 'dependencies/*' } | Sort-Object) | Should -Be @('KmsImport.dll', 'KmsImport.Model.dll')
         $entries | Where-Object { $_ -match '\.(pdb|deps\.json)$' } | Should -BeNullOrEmpty
 
         $nuspec.package.metadata.version | Should -Be $Version
