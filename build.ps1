@@ -8,7 +8,9 @@
     Test    : Build, then the xUnit suites and the Pester suite; ends with one line
               "N passed, N failed" that sums them all. Exit code 1 when anything failed.
     Demo    : Build, start the local endpoint, run the seed pipeline showing each step's object, stop it.
+              (tools/Invoke-Demo.ps1)
     Package : Build, validate the manifest and publish to a local PSResourceGet repository (out/repo).
+              (tools/Publish-LocalPackage.ps1)
     Bench   : Build, run bench/ and write bench/RESULTS.md.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
@@ -83,7 +85,7 @@ function Invoke-Build {
 
     # The local KMS endpoint, for tests, the demo and rehearsals.
     Remove-Item -Recurse -Force $LocalKmsOut -ErrorAction SilentlyContinue
-    Invoke-Native dotnet @('publish', (Join-Path $Root 'tests/LocalKms/LocalKms.csproj'), '-c', $Configuration, '--no-build', '-o', $LocalKmsOut, '--nologo', '-v', 'q')
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'LocalKms/LocalKms.csproj'), '-c', $Configuration, '--no-build', '-o', $LocalKmsOut, '--nologo', '-v', 'q')
     Write-Host "    module   -> $ModuleOut"
     Write-Host "    endpoint -> $LocalKmsOut"
 }
@@ -154,13 +156,13 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
-    & (Join-Path $Root 'tests/demo.ps1') -ModulePath (Join-Path $ModuleOut 'KmsImport.psd1') -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll')
+    & (Join-Path $Root 'tools/Invoke-Demo.ps1') -ModulePath (Join-Path $ModuleOut 'KmsImport.psd1') -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll')
     if (-not $?) { exit 1 }
 }
 
 function Invoke-Package {
     Invoke-Build
-    & (Join-Path $Root 'tests/package.ps1') -ModuleDir $ModuleOut -RepositoryDir (Join-Path $Out 'repo')
+    & (Join-Path $Root 'tools/Publish-LocalPackage.ps1') -ModuleDir $ModuleOut -RepositoryDir (Join-Path $Out 'repo')
     if (-not $?) { exit 1 }
 }
 
