@@ -67,6 +67,8 @@ public class HygieneTests
             Assert.DoesNotContain(chunk, s, StringComparison.OrdinalIgnoreCase);
         }
         Assert.DoesNotContain(Convert.ToBase64String(bytes)[..12], s);
+        // ...and no form the shared leak detector knows (a private key: its private numbers).
+        Assert.Null(new KmsImport.TestSupport.LeakDetector().AddMaterial("material", bytes).FindIn(s));
     }
 
     [Theory]
