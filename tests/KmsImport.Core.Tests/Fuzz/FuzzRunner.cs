@@ -74,8 +74,11 @@ internal static class FuzzRunner
     /// <summary>The base seed; KMSIMPORT_FUZZ_SEED (decimal or 0x hex) overrides it for exploratory runs.</summary>
     public static readonly int BaseSeed = ReadSeed();
 
-    /// <summary>Multiplier of every case count; KMSIMPORT_FUZZ_SCALE (e.g. 10) for longer local runs.</summary>
-    public static readonly double Scale = double.TryParse(Environment.GetEnvironmentVariable("KMSIMPORT_FUZZ_SCALE"), System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 1.0;
+    /// <summary>
+    /// Multiplier of every case count; KMSIMPORT_FUZZ_SCALE (e.g. 10) for longer local runs. Never below 1: the tests'
+    /// minimum input counts are fixed, and a smaller value must not shrink the run (or what it checks).
+    /// </summary>
+    public static readonly double Scale = double.TryParse(Environment.GetEnvironmentVariable("KMSIMPORT_FUZZ_SCALE"), System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 1 ? s : 1.0;
 
     public static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(10);
 

@@ -65,7 +65,7 @@ public class ParserFuzzTests(ITestOutputHelper output)
         output.WriteLine($"base seed 0x{FuzzRunner.BaseSeed:X8}, scale {FuzzRunner.Scale}");
         Assert.True(report.Findings.IsEmpty, report.Failures());
         Assert.Equal(0, report.NotRun);
-        Assert.True(report.Inputs >= minimumInputs * Math.Min(1.0, FuzzRunner.Scale), $"only {report.Inputs} inputs ran");
+        Assert.True(report.Inputs >= minimumInputs, $"only {report.Inputs} inputs ran (at least {minimumInputs} expected)");
     }
 
     // ---- the corpus -----------------------------------------------------------------------------------------------
@@ -221,7 +221,7 @@ public class ParserFuzzTests(ITestOutputHelper output)
         });
         output.WriteLine($"{messages} error messages checked");
         Report(report, 800);
-        Assert.True(messages > 700 * Math.Min(1.0, FuzzRunner.Scale), $"only {messages} messages were checked");
+        Assert.True(messages > 700, $"only {messages} messages were checked");
     }
 
     private static IEnumerable<Exception> Chain(Exception e)
