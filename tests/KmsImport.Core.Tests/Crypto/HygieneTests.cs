@@ -167,14 +167,14 @@ public class HygieneTests
             var huge = Path.Combine(dir.FullName, "huge.bin");
             byte[] content = Enumerable.Range(0, KeyMaterial.MaxFileSize + 1).Select(i => (byte)"0123456789abcdeF"[i % 16]).ToArray();
             File.WriteAllBytes(huge, content);
-            Assert.Equal(CryptoErrorIds.KeyMaterialFileEmpty, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(empty)).ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialFileEmpty, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(empty)).ErrorId);
             var tooLarge = Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(huge));
-            Assert.Equal(CryptoErrorIds.KeyMaterialFileTooLarge, tooLarge.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialFileTooLarge, tooLarge.ErrorId);
             Assert.DoesNotContain("0123456789abcdeF", tooLarge.Message);
             Assert.Null(new KmsImport.TestSupport.LeakDetector().AddSecret("content", content[..64]).FindIn(tooLarge));
-            Assert.Equal(CryptoErrorIds.KeyMaterialIsDirectory, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(dir.FullName)).ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialIsDirectory, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(dir.FullName)).ErrorId);
             var missing = Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(Path.Combine(dir.FullName, "missing.bin")));
-            Assert.Equal(CryptoErrorIds.KeyMaterialFileNotFound, missing.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialFileNotFound, missing.ErrorId);
         }
         finally
         {
