@@ -34,7 +34,8 @@ namespace KmsImport.TestSupport
 
         private static readonly Regex HexNoise = new Regex(@"0[xX](?=[0-9A-Fa-f]{2})|[\s\-:,.;{}()\[\]]", RegexOptions.Compiled);
         private static readonly Regex Whitespace = new Regex(@"\s+", RegexOptions.Compiled);
-        private static readonly Regex Numbers = new Regex(@"\d+", RegexOptions.Compiled);
+        // ASCII digits only: \d would take other scripts' digits, which are no byte list (and do not parse).
+        private static readonly Regex Numbers = new Regex(@"[0-9]+", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
         /// <summary>What has been registered, for messages.</summary>
         public IReadOnlyList<string> Names => _names;
@@ -198,7 +199,7 @@ namespace KmsImport.TestSupport
             if (to <= from) return false;
             for (int i = from; i < to; i++)
             {
-                if (char.IsLetterOrDigit(text[i])) return false;
+                if (char.IsLetterOrDigit(text[i])) return false; // any script's letters or digits break a list
             }
             return true;
         }

@@ -146,6 +146,8 @@ public class LeakDetectorTests
         Assert.Null(d.FindIn("{" + string.Join(", ", Material.Take(7)) + "...}"));
         // Numbers split by letters are not a byte list.
         Assert.Null(d.FindIn(string.Join(" x ", Material)));
+        // Digits of other scripts (bytes decoded as text) are neither a byte list nor an error.
+        Assert.Null(d.FindIn("\u0663\u0664 \u0661, 12 \u0663"));
     }
 
     [Fact]
