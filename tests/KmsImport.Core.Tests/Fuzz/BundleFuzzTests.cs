@@ -39,9 +39,9 @@ public sealed class BundleFuzzTests : IDisposable
     private static KmsImportParameters ValidParameters() => new()
     {
         KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab",
-        KeySpec = KeySpec.SYMMETRIC_DEFAULT,
-        WrappingAlgorithm = WrappingAlgorithm.RSAES_OAEP_SHA_256,
-        WrappingKeySpec = WrappingKeySpec.RSA_2048,
+        KeySpec = nameof(KeySpec.SYMMETRIC_DEFAULT),
+        WrappingAlgorithm = nameof(WrappingAlgorithm.RSAES_OAEP_SHA_256),
+        WrappingKeySpec = nameof(WrappingKeySpec.RSA_2048),
         PublicKey = FuzzCorpus.Spki(KeySpec.RSA_2048),
         ImportToken = FixedToken(),
         ParametersValidTo = FixedValidTo,
@@ -147,18 +147,20 @@ public sealed class BundleFuzzTests : IDisposable
         JsonElement json = doc.RootElement;
         if (json.ValueKind != JsonValueKind.Object) throw new InvalidDataException("not an object");
         string? Str(string name) => json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        T Enum<T>(string name, T? fallback) where T : struct =>
-            Str(name) is string s ? (System.Enum.TryParse<T>(s, false, out var e) && System.Enum.IsDefined(typeof(T), e) ? e : throw new FormatException($"{name} '{s}'"))
+        // A KMS name of the vocabulary, spelled exactly (KMS's names are the enum members' names).
+        string Enum<T>(string name, string? fallback) where T : struct, Enum =>
+            Str(name) is string s ? (System.Enum.GetNames<T>().Contains(s, StringComparer.Ordinal) ? s : throw new FormatException($"{name} '{s}'"))
             : fallback ?? throw new InvalidDataException($"{name} missing");
         byte[] Bin(string inline, string fileProperty, string defaultName) =>
             Str(inline) is string b64 ? Convert.FromBase64String(b64) : File.ReadAllBytes(Path.Combine(folder, Str(fileProperty) ?? defaultName));
 
         bool parameters = original is KmsImportParameters;
         want["KeyId"] = overrides?.KeyId ?? Str("KeyId") ?? throw new InvalidDataException("KeyId missing");
-        want["KeySpec"] = overrides?.KeySpec ?? Enum<KeySpec>("KeySpec", parameters ? null : default(KeySpec));
-        want["WrappingAlgorithm"] = overrides?.WrappingAlgorithm ?? Enum<WrappingAlgorithm>("WrappingAlgorithm", parameters ? null : default(WrappingAlgorithm));
+        // A protected bundle that does not record a value leaves it empty.
+        want["KeySpec"] = overrides?.KeySpec?.ToString() ?? Enum<KeySpec>("KeySpec", parameters ? null : "");
+        want["WrappingAlgorithm"] = overrides?.WrappingAlgorithm?.ToString() ?? Enum<WrappingAlgorithm>("WrappingAlgorithm", parameters ? null : "");
         // Without a WrappingKeySpec a parameters bundle inspects its public key (the original's, which is RSA_2048).
-        want["WrappingKeySpec"] = overrides?.WrappingKeySpec ?? Enum<WrappingKeySpec>("WrappingKeySpec", parameters ? WrappingKeySpec.RSA_2048 : default(WrappingKeySpec));
+        want["WrappingKeySpec"] = overrides?.WrappingKeySpec?.ToString() ?? Enum<WrappingKeySpec>("WrappingKeySpec", parameters ? nameof(WrappingKeySpec.RSA_2048) : "");
         want["Region"] = overrides?.Region ?? Str("Region") ?? "";
         want["EndpointUrl"] = Str("EndpointUrl");
         if (json.TryGetProperty("ParametersValidTo", out var validTo))
@@ -238,14 +240,14 @@ public sealed class BundleFuzzTests : IDisposable
         var overrides = new BundleOverrides { KeySpec = KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm = WrappingAlgorithm.RSAES_OAEP_SHA_256 };
         File.WriteAllBytes(path, json);
         var read = ImportBundle.ReadParameters(path, overrides);
-        Assert.Equal(WrappingKeySpec.RSA_2048, read.WrappingKeySpec);
+        Assert.Equal(nameof(WrappingKeySpec.RSA_2048), read.WrappingKeySpec);
         Assert.Equal(p.PublicKey, read.PublicKey);
         Assert.Equal(new DateTime(2030, 1, 1, 12, 0, 0, 500, DateTimeKind.Utc), read.ParametersValidTo);
         // What the JSON holds, as the reader would build it unmutated.
         var original = new KmsImportParameters
         {
-            KeyId = $"arn:aws:kms:eu-west-2:111122223333:key/{p.KeyId}", KeySpec = KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm = WrappingAlgorithm.RSAES_OAEP_SHA_256,
-            WrappingKeySpec = WrappingKeySpec.RSA_2048, PublicKey = p.PublicKey, ImportToken = p.ImportToken, ParametersValidTo = read.ParametersValidTo, Region = "",
+            KeyId = $"arn:aws:kms:eu-west-2:111122223333:key/{p.KeyId}", KeySpec = nameof(KeySpec.SYMMETRIC_DEFAULT), WrappingAlgorithm = nameof(WrappingAlgorithm.RSAES_OAEP_SHA_256),
+            WrappingKeySpec = nameof(WrappingKeySpec.RSA_2048), PublicKey = p.PublicKey, ImportToken = p.ImportToken, ParametersValidTo = read.ParametersValidTo, Region = "",
         };
         Assert.Null(Outcome(() => read, () => Expected(original, folder, path, "cli.json", overrides)));
 
