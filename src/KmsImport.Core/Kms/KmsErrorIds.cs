@@ -9,6 +9,9 @@ namespace KmsImport.Core.Kms
         public const string CredentialsIncomplete = "CredentialsIncomplete";
         public const string ProfileNotFound = "ProfileNotFound";
         public const string StoredCredentialsUnreadable = "StoredCredentialsUnreadable";
+        public const string CredentialNotSupported = "CredentialNotSupported";
+        public const string CredentialParametersConflict = "CredentialParametersConflict";
+        public const string CredentialsUnavailable = "CredentialsUnavailable";
         public const string EndpointUnreachable = "KmsEndpointUnreachable";
         public const string AuthenticationFailed = "KmsAuthenticationFailed";
         public const string AccessDenied = "KmsAccessDenied";
