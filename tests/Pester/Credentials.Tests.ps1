@@ -11,8 +11,8 @@ BeforeDiscovery {
     $proj = [xml](Get-Content -Raw (Join-Path $PSScriptRoot '../tools/AwsSdkCore.proj'))
     $group = $proj.Project.PropertyGroup
     $script:Copies = @(
-        @{ Label = 'AWS Tools 5 (AWSSDK.Core 4.0)'; Core = "$($group.AwsToolsV5CoreVersion)".Trim(); CoreTfm = 'net8.0'
-           Kms = "$($group.AwsToolsV5KmsVersion)".Trim(); KmsTfm = 'net8.0'; AssemblyVersion = '4.0.0.0' }
+        @{ Label = 'AWS Tools 5 (AWSSDK.Core 4.0)'; Core = "$($group.AwsSdkCoreForKmsV4Version)".Trim(); CoreTfm = 'net8.0'
+           Kms = "$($group.AwsSdkKmsV4Version)".Trim(); KmsTfm = 'net8.0'; AssemblyVersion = '4.0.0.0' }
         @{ Label = 'AWS Tools 4 (AWSSDK.Core 3.7)'; Core = "$($group.AwsSdkCoreV3Version)".Trim(); CoreTfm = 'net8.0'
            Kms = "$($group.AwsSdkKmsV3Version)".Trim(); KmsTfm = 'netstandard2.0'; AssemblyVersion = '3.3.0.0' }
     )

@@ -86,12 +86,14 @@ namespace KmsImport.Core.Import
             var token = json.HasValue && Str(json.Value, "ImportToken") is string tk ? FromBase64(tk, "ImportToken", path) : ReadBin(folder, json, "ImportTokenFile", ImportTokenFile, path);
 
             var wrappingKeySpec = overrides.WrappingKeySpec ?? EnumOrNull<WrappingKeySpec>(json, "WrappingKeySpec", path) ?? WrappingPublicKey.Inspect(publicKey);
+            var keySpec = overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path) ?? throw Missing(path, "KeySpec", "-KeySpec");
+            var algorithm = overrides.WrappingAlgorithm ?? EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path) ?? throw Missing(path, "WrappingAlgorithm", "-WrappingAlgorithm");
             return new KmsImportParameters
             {
                 KeyId = overrides.KeyId ?? (json.HasValue ? Str(json.Value, "KeyId") : null) ?? throw Missing(path, "KeyId", "-KeyId"),
-                KeySpec = overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path) ?? throw Missing(path, "KeySpec", "-KeySpec"),
-                WrappingAlgorithm = overrides.WrappingAlgorithm ?? EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path) ?? throw Missing(path, "WrappingAlgorithm", "-WrappingAlgorithm"),
-                WrappingKeySpec = wrappingKeySpec,
+                KeySpec = KmsNames.Name(keySpec),
+                WrappingAlgorithm = KmsNames.Name(algorithm),
+                WrappingKeySpec = KmsNames.Name(wrappingKeySpec),
                 PublicKey = publicKey,
                 ImportToken = token,
                 ParametersValidTo = ValidTo(json, folder, path),
@@ -110,9 +112,10 @@ namespace KmsImport.Core.Import
             return new ProtectedKeyMaterial
             {
                 KeyId = overrides.KeyId ?? (json.HasValue ? Str(json.Value, "KeyId") : null) ?? throw Missing(path, "KeyId", "-KeyId"),
-                KeySpec = overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path) ?? default,
-                WrappingAlgorithm = EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path) ?? default,
-                WrappingKeySpec = EnumOrNull<WrappingKeySpec>(json, "WrappingKeySpec", path) ?? default,
+                // Not recorded (the aws CLI procedure's files): left empty, never a default spec.
+                KeySpec = KmsNames.Name(overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path)) ?? "",
+                WrappingAlgorithm = KmsNames.Name(EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path)) ?? "",
+                WrappingKeySpec = KmsNames.Name(EnumOrNull<WrappingKeySpec>(json, "WrappingKeySpec", path)) ?? "",
                 EncryptedKeyMaterial = ReadBin(folder, json, "EncryptedKeyMaterialFile", EncryptedMaterialFile, path),
                 ImportToken = ReadBin(folder, json, "ImportTokenFile", ImportTokenFile, path),
                 ParametersValidTo = ValidTo(json, folder, path),
@@ -126,14 +129,14 @@ namespace KmsImport.Core.Import
         // --- helpers ---
 
         /// <summary>The fields both bundle descriptions share.</summary>
-        private static void WriteCommon(Utf8JsonWriter w, string format, string keyId, KeySpec keySpec, WrappingAlgorithm algorithm,
-            WrappingKeySpec wrappingKeySpec, DateTime parametersValidTo, string region, string? endpointUrl)
+        private static void WriteCommon(Utf8JsonWriter w, string format, string keyId, string keySpec, string algorithm,
+            string wrappingKeySpec, DateTime parametersValidTo, string region, string? endpointUrl)
         {
             w.WriteString("Format", format);
             w.WriteString("KeyId", keyId);
-            w.WriteString("KeySpec", keySpec.ToString());
-            w.WriteString("WrappingAlgorithm", algorithm.ToString());
-            w.WriteString("WrappingKeySpec", wrappingKeySpec.ToString());
+            w.WriteString("KeySpec", keySpec);
+            w.WriteString("WrappingAlgorithm", algorithm);
+            w.WriteString("WrappingKeySpec", wrappingKeySpec);
             w.WriteString("ParametersValidTo", ImportRules.ToUtc(parametersValidTo).ToString("o", CultureInfo.InvariantCulture));
             w.WriteString("Region", region);
             if (endpointUrl != null) w.WriteString("EndpointUrl", endpointUrl); else w.WriteNull("EndpointUrl");
@@ -145,7 +148,7 @@ namespace KmsImport.Core.Import
             try { return body(); }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is NotSupportedException)
             {
-                throw new KmsImportException(KmsErrorIds.BundleIOError, ErrorKind.PermissionDenied,
+                throw new KmsImportException(ErrorIds.BundleIOError, ErrorKind.PermissionDenied,
                     $"Could not read or write the bundle at '{path}': {ex.Message}. Check the path and its permissions.", ex)
                 { TargetObject = path };
             }
@@ -159,7 +162,7 @@ namespace KmsImport.Core.Import
                 return (path, File.Exists(candidate) ? candidate : null);
             }
             if (File.Exists(path)) return (Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", path);
-            throw new KmsImportException(KmsErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
+            throw new KmsImportException(ErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
                 $"'{path}' does not exist. Pass the folder Get-KmsImportParameters -OutDirectory or Protect-KeyMaterial -OutDirectory wrote (…/<KeyId>), or its JSON file.")
             { TargetObject = path };
         }
@@ -168,7 +171,7 @@ namespace KmsImport.Core.Import
         {
             var folder = Path.Combine(directory, KeyFileNames.ForKeyId(keyId));
             if (Directory.Exists(folder) && Directory.GetFileSystemEntries(folder).Length > 0)
-                throw new KmsImportException(KmsErrorIds.BundleExists, ErrorKind.ResourceExists,
+                throw new KmsImportException(ErrorIds.BundleExists, ErrorKind.ResourceExists,
                     $"'{folder}' already holds files; bundles are never overwritten. Choose another -OutDirectory or move the old bundle away.")
                 { TargetObject = folder };
             Directory.CreateDirectory(folder);
@@ -219,11 +222,12 @@ namespace KmsImport.Core.Import
         private static string? Str(JsonElement json, string name) =>
             json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-        private static T? EnumOrNull<T>(JsonElement? json, string name, string path) where T : struct
+        private static T? EnumOrNull<T>(JsonElement? json, string name, string path) where T : struct, Enum
         {
             if (!json.HasValue || Str(json.Value, name) is not string text) return null;
-            if (Enum.TryParse<T>(text, ignoreCase: false, out var value) && Enum.IsDefined(typeof(T), value)) return value;
-            throw Invalid(path, $"has {name} '{text}', which is not one of {string.Join(", ", Enum.GetNames(typeof(T)))}");
+            // By name only: "1" is not HMAC_224. The file's text is not quoted back.
+            if (KmsNames.TryParse<T>(text, out var value)) return value;
+            throw Invalid(path, $"has a {name} that is not one of {string.Join(", ", KmsNames.Names<T>())}");
         }
 
         private static byte[] FromBase64(string text, string name, string path)
@@ -260,12 +264,12 @@ namespace KmsImport.Core.Import
         }
 
         private static KmsImportException Missing(string path, string what, string parameter) =>
-            new KmsImportException(KmsErrorIds.BundleInvalid, ErrorKind.InvalidData,
+            new KmsImportException(ErrorIds.BundleInvalid, ErrorKind.InvalidData,
                 $"'{path}' does not record the {what} (files from the aws CLI procedure do not); pass {parameter}.")
             { TargetObject = path };
 
         private static KmsImportException Invalid(string path, string problem, Exception? inner = null) =>
-            new KmsImportException(KmsErrorIds.BundleInvalid, ErrorKind.InvalidData,
+            new KmsImportException(ErrorIds.BundleInvalid, ErrorKind.InvalidData,
                 $"'{path}' {problem}. Use the files Get-KmsImportParameters -OutDirectory or Protect-KeyMaterial -OutDirectory wrote.", inner)
             { TargetObject = path };
     }

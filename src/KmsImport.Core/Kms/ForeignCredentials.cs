@@ -93,7 +93,7 @@ namespace KmsImport.Core.Kms
             _accessors = Cache.GetOrAdd(foreign.GetType(), t => new Accessors(t));
             if (_accessors.Get == null)
             {
-                throw new KmsImportException(KmsErrorIds.CredentialNotSupported, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.CredentialNotSupported, ErrorKind.InvalidArgument,
                     $"The credentials object ({foreign.GetType().Name}) has no GetCredentials() method. Pass an AWSCredentials object (Get-AWSCredential, (Use-STSRole ...).Credentials) or use -ProfileName.");
             }
         }
@@ -145,7 +145,7 @@ namespace KmsImport.Core.Kms
         private KmsImportException Unavailable(Exception? inner)
         {
             if (inner is TargetInvocationException tie && tie.InnerException != null) inner = tie.InnerException;
-            return new KmsImportException(KmsErrorIds.CredentialsUnavailable, ErrorKind.AuthenticationError,
+            return new KmsImportException(ErrorIds.CredentialsUnavailable, ErrorKind.AuthenticationError,
                 $"The credentials object ({_foreign.GetType().Name}) gave no keys{(inner == null ? "" : $" ({inner.GetType().Name})")}. Renew them (Set-AWSCredential, Use-STSRole, aws sso login) and run the command again.",
                 inner);
         }

@@ -97,7 +97,7 @@ namespace KmsImport.Core.Kms
                 var advice = source == null
                     ? "Pass one such as https://kms.eu-west-2.amazonaws.com, or leave -EndpointUrl out to use AWS."
                     : $"It came from {source}: correct it there, set AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, or pass -EndpointUrl.";
-                throw new KmsImportException(KmsErrorIds.EndpointUrlInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.EndpointUrlInvalid, ErrorKind.InvalidArgument,
                     $"The endpoint URL '{endpointUrl}' is not an absolute http(s) URL. {advice}")
                 { TargetObject = endpointUrl };
             }
@@ -113,13 +113,13 @@ namespace KmsImport.Core.Kms
             bool hasAccess = !string.IsNullOrEmpty(s.AccessKey), hasSecret = !string.IsNullOrEmpty(s.SecretKey);
             if (hasAccess != hasSecret)
             {
-                throw new KmsImportException(KmsErrorIds.CredentialsIncomplete, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.CredentialsIncomplete, ErrorKind.InvalidArgument,
                     "-AccessKey and -SecretKey go together: pass both, or neither and let a profile or the environment supply credentials.")
                 { TargetObject = hasAccess ? "SecretKey" : "AccessKey" };
             }
             if (s.Credential != null && (hasAccess || !string.IsNullOrEmpty(s.ProfileName)))
             {
-                throw new KmsImportException(KmsErrorIds.CredentialParametersConflict, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.CredentialParametersConflict, ErrorKind.InvalidArgument,
                     $"-Credential and {(hasAccess ? "-AccessKey/-SecretKey" : "-ProfileName")} are alternatives: pass one of them.")
                 { TargetObject = "Credential" };
             }
@@ -136,7 +136,7 @@ namespace KmsImport.Core.Kms
                 if (!ForeignCredentials.TryAdapt(s.Credential, out var given, out var what))
                 {
                     // The type's name only: the object's text could be its keys.
-                    throw new KmsImportException(KmsErrorIds.CredentialNotSupported, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.CredentialNotSupported, ErrorKind.InvalidArgument,
                         $"-Credential takes an AWSCredentials object (Get-AWSCredential, (Use-STSRole ...).Credentials, New-AWSCredential) or AWS Tools' $StoredAWSCredentials, not a {s.Credential.GetType().FullName}. For a profile use -ProfileName.")
                     { TargetObject = "Credential" };
                 }
@@ -151,7 +151,7 @@ namespace KmsImport.Core.Kms
             {
                 if (!chain.TryGetProfile(s.ProfileName, out var named) || !chain.TryGetAWSCredentials(s.ProfileName, out var namedCreds))
                 {
-                    throw new KmsImportException(KmsErrorIds.ProfileNotFound, ErrorKind.ObjectNotFound,
+                    throw new KmsImportException(ErrorIds.ProfileNotFound, ErrorKind.ObjectNotFound,
                         $"No credential profile named '{s.ProfileName}' was found{(string.IsNullOrEmpty(s.ProfileLocation) ? " in the SDK store or the shared credentials file" : $" in '{s.ProfileLocation}'")}. Check the name (aws configure list-profiles), or pass -ProfileLocation.")
                     { TargetObject = s.ProfileName };
                 }
@@ -189,7 +189,7 @@ namespace KmsImport.Core.Kms
             }
             catch (Exception ex)
             {
-                throw new KmsImportException(KmsErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
+                throw new KmsImportException(ErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
                     "No AWS credentials were found. Pass -ProfileName (or -AccessKey and -SecretKey), run Set-AWSCredential, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or configure a default profile.", ex);
             }
         }
@@ -202,7 +202,7 @@ namespace KmsImport.Core.Kms
         internal static AWSCredentials FromStoredCredentials(object stored, out string description)
         {
             if (ForeignCredentials.TryAdapt(stored, out var credentials, out description)) return credentials!;
-            throw new KmsImportException(KmsErrorIds.StoredCredentialsUnreadable, ErrorKind.AuthenticationError,
+            throw new KmsImportException(ErrorIds.StoredCredentialsUnreadable, ErrorKind.AuthenticationError,
                 $"The shell default credentials ($StoredAWSCredentials) hold a {stored.GetType().FullName}, which is neither AWS Tools' AWSPSCredentials nor an AWSCredentials. Run Set-AWSCredential again, remove the variable (Remove-Variable StoredAWSCredentials -Scope Global), or pass -ProfileName.")
             { TargetObject = "StoredAWSCredentials" };
         }
@@ -222,7 +222,7 @@ namespace KmsImport.Core.Kms
             }
             if (region == null)
             {
-                throw new KmsImportException(KmsErrorIds.RegionNotSpecified, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.RegionNotSpecified, ErrorKind.InvalidArgument,
                     "No AWS Region was given or found. Pass -Region (for example -Region eu-west-2), run Set-DefaultAWSRegion, or set AWS_REGION.")
                 { TargetObject = "Region" };
             }

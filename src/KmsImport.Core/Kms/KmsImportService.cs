@@ -42,13 +42,13 @@ namespace KmsImport.Core.Kms
         {
             var usage = options.KeyUsage ?? KeySpecRules.DefaultUsage(options.KeySpec);
             if (!KeySpecRules.AllowedUsages(options.KeySpec).Contains(usage))
-                throw new KmsImportException(KmsErrorIds.KeyUsageNotAllowed, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.KeyUsageNotAllowed, ErrorKind.InvalidArgument,
                     $"KeyUsage {usage} is not allowed for {options.KeySpec}. Allowed: {string.Join(", ", KeySpecRules.AllowedUsages(options.KeySpec))}.")
                 { TargetObject = usage };
             if (string.IsNullOrEmpty(options.Alias)) return null;
             var alias = options.Alias!.StartsWith("alias/", StringComparison.Ordinal) ? options.Alias : "alias/" + options.Alias;
             if (!AliasPattern.IsMatch(alias) || alias.StartsWith("alias/aws/", StringComparison.Ordinal))
-                throw new KmsImportException(KmsErrorIds.AliasNameInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.AliasNameInvalid, ErrorKind.InvalidArgument,
                     $"'{options.Alias}' is not a valid alias name: use letters, digits, '/', '_' and '-' (at most 256 characters with 'alias/'), not beginning with 'alias/aws/'.")
                 { TargetObject = options.Alias };
             return alias;
@@ -108,9 +108,7 @@ namespace KmsImport.Core.Kms
         {
             EnsureAlgorithmOffered(algorithm, key.KeyId);
             EnsureAcceptsMaterial(key);
-            var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
-                $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.")
-            { TargetObject = key.KeyId };
+            var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
 
             var choice = ChooseWrapping(spec, algorithm, wrappingKeySpec);
             WrappingMatrix.EnsureAllowed(spec, choice.Algorithm, choice.WrappingKeySpec);
@@ -125,9 +123,9 @@ namespace KmsImport.Core.Kms
             return new KmsImportParameters
             {
                 KeyId = key.KeyId,
-                KeySpec = spec,
-                WrappingAlgorithm = choice.Algorithm,
-                WrappingKeySpec = choice.WrappingKeySpec,
+                KeySpec = KmsNames.Name(spec),
+                WrappingAlgorithm = KmsNames.Name(choice.Algorithm),
+                WrappingKeySpec = KmsNames.Name(choice.WrappingKeySpec),
                 PublicKey = ReadAll(response.PublicKey),
                 ImportToken = ReadAll(response.ImportToken),
                 ParametersValidTo = ImportRules.ToUtc(response.ParametersValidTo ?? DateTime.UtcNow.AddHours(24)),
@@ -141,7 +139,7 @@ namespace KmsImport.Core.Kms
         {
             if (algorithm != WrappingAlgorithm.RSAES_PKCS1_V1_5) return;
             WrappingMatrix.IsAllowed(KeySpec.SYMMETRIC_DEFAULT, algorithm.Value, KmsImport.WrappingKeySpec.RSA_4096, out var reason);
-            throw new KmsImportException(CryptoErrorIds.WrappingAlgorithmRetired, ErrorKind.InvalidArgument, reason ?? "RSAES_PKCS1_V1_5 is retired.")
+            throw new KmsImportException(ErrorIds.WrappingAlgorithmRetired, ErrorKind.InvalidArgument, reason ?? "RSAES_PKCS1_V1_5 is retired.")
             { TargetObject = keyId };
         }
 
@@ -151,12 +149,12 @@ namespace KmsImport.Core.Kms
         /// </summary>
         public static void EnsureAcceptsMaterial(KmsKeyDescription key)
         {
-            if (!string.Equals(key.Origin, "EXTERNAL", StringComparison.Ordinal))
-                throw new KmsImportException(KmsErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
+            if (!string.Equals(key.Origin, Origins.External, StringComparison.Ordinal))
+                throw new KmsImportException(ErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' has origin {key.Origin}; KMS imports material only into keys created with origin EXTERNAL. Create one with New-KmsExternalKey.")
                 { TargetObject = key.KeyId };
-            if (key.KeyState == "PendingDeletion" || key.KeyState == "PendingReplicaDeletion")
-                throw new KmsImportException(KmsErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
+            if (KeyStates.IsPendingDeletion(key.KeyState))
+                throw new KmsImportException(ErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' is {key.KeyState}: KMS imports no material into a key scheduled for deletion. If the key is still wanted, cancel the deletion first (aws kms cancel-key-deletion --key-id {key.KeyId}), then run the command again.")
                 { TargetObject = key.KeyId };
         }
@@ -181,7 +179,8 @@ namespace KmsImport.Core.Kms
         public KmsImportResult ImportKeyMaterial(ProtectedKeyMaterial material, ImportOptions options)
         {
             ImportRules.EnsureParametersUsable(material.ParametersValidTo, material.KeyId);
-            options.Validate(material.KeySpec, material.KeyId);
+            // The spec only decides whether the rotation fields apply; a spec not named is not guessed.
+            options.Validate(KmsNames.ParseOrNull<KeySpec>(material.KeySpec), material.KeyId);
             var request = new ImportKeyMaterialRequest
             {
                 KeyId = material.KeyId,
@@ -201,7 +200,7 @@ namespace KmsImport.Core.Kms
                 KeyId = after.KeyId,
                 KeyMaterialId = string.IsNullOrEmpty(response.KeyMaterialId) ? after.CurrentKeyMaterialId : response.KeyMaterialId,
                 KeyState = after.KeyState,
-                ExpirationModel = options.ExpirationModel,
+                ExpirationModel = KmsNames.Name(options.ExpirationModel),
                 ValidTo = options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES ? options.ValidToUtc : null,
                 Fingerprint = string.IsNullOrEmpty(material.Fingerprint) ? null : material.Fingerprint,
                 Region = Region,
@@ -233,8 +232,9 @@ namespace KmsImport.Core.Kms
             {
                 KeyId = d.KeyId,
                 Arn = d.Arn,
-                KeySpec = d.ImportableKeySpec ?? KeySpec.SYMMETRIC_DEFAULT,
-                KeyUsage = Enum.TryParse<KeyUsage>(d.KeyUsage, out var u) ? u : KeyUsage.ENCRYPT_DECRYPT,
+                // As KMS says them: a spec or usage new to this module stays text, never a default.
+                KeySpec = d.KeySpec,
+                KeyUsage = d.KeyUsage,
                 KeyState = d.KeyState,
                 MultiRegion = d.MultiRegion,
                 MultiRegionKeyType = d.MultiRegionKeyType,

@@ -28,7 +28,7 @@ namespace KmsImport.Cmdlets
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
@@ -93,13 +93,13 @@ namespace KmsImport.Cmdlets
             {
                 _options = ResolveExpirationOrStop(ExpirationModel, ValidTo);
                 if (Generate && (EscrowPath == null) == !NoEscrow)
-                    ThrowError(new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
+                    ThrowError(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
                         "-Generate needs exactly one of -EscrowPath (a folder for one escrow file per key) or -NoEscrow.") { TargetObject = "EscrowPath" });
                 if (EscrowPath != null && !Directory.Exists(Resolve(EscrowPath)))
-                    ThrowError(new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.ObjectNotFound,
+                    ThrowError(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.ObjectNotFound,
                         $"-EscrowPath '{EscrowPath}' is not an existing folder. Create it (owner-only access) and run again.") { TargetObject = EscrowPath });
                 if (MaterialDirectory != null && !Directory.Exists(Resolve(MaterialDirectory)))
-                    ThrowError(new KmsImportException(CryptoErrorIds.KeyMaterialFileNotFound, ErrorKind.ObjectNotFound,
+                    ThrowError(new KmsImportException(ErrorIds.MaterialDirectoryNotFound, ErrorKind.ObjectNotFound,
                         $"-MaterialDirectory '{MaterialDirectory}' is not an existing folder. Pass the folder that holds one <KeyId>.bin file per key (as -Generate -EscrowPath writes them).") { TargetObject = MaterialDirectory });
                 if (Path != null) _path = KeyMaterial.CheckFile(Resolve(Path)); // refused before any call
                 if (MaterialDirectory != null) _materialDirectory = Resolve(MaterialDirectory);
@@ -161,7 +161,7 @@ namespace KmsImport.Cmdlets
             WriteProgress(new ProgressRecord(1, "Invoke-KmsKeyImport", "Done") { RecordType = ProgressRecordType.Completed });
             WriteVerbose("Batch finished: " + string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}")) + "; waited "
                 + $"{_pacers.Values.Sum(p => p.TotalWait.TotalSeconds):0.0} s in all to stay within the request quotas.");
-            if (counts.TryGetValue("Failed", out var failed))
+            if (counts.TryGetValue(BatchStatuses.Failed, out var failed))
                 WriteWarning($"{failed} of {_keys.Count} keys failed; each result carries its ErrorId, key state and ResumeCommand.");
         }
 
@@ -171,8 +171,7 @@ namespace KmsImport.Cmdlets
 
         private KeyMaterial? ProvideMaterial(KmsKeyDescription key, bool keyHoldsMaterial)
         {
-            var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
-                $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.") { TargetObject = key.KeyId };
+            var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
             switch (ParameterSetName)
             {
                 case PathSet:

@@ -17,8 +17,7 @@ public sealed class BundleFuzzTests : IDisposable
     private const int Seed = 0x42554E44; // "BUND"
     private readonly string _dir = Directory.CreateTempSubdirectory("kmsimport-bundle-fuzz-").FullName;
 
-    private static readonly HashSet<string> DocumentedIds = typeof(KmsErrorIds).GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Concat(typeof(CryptoErrorIds).GetFields(BindingFlags.Public | BindingFlags.Static))
+    private static readonly HashSet<string> DocumentedIds = typeof(ErrorIds).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))
         .Select(f => (string)f.GetRawConstantValue()!)
         .ToHashSet(StringComparer.Ordinal);
@@ -31,9 +30,9 @@ public sealed class BundleFuzzTests : IDisposable
         return new KmsImportParameters
         {
             KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab",
-            KeySpec = KeySpec.SYMMETRIC_DEFAULT,
-            WrappingAlgorithm = WrappingAlgorithm.RSAES_OAEP_SHA_256,
-            WrappingKeySpec = WrappingKeySpec.RSA_2048,
+            KeySpec = nameof(KeySpec.SYMMETRIC_DEFAULT),
+            WrappingAlgorithm = nameof(WrappingAlgorithm.RSAES_OAEP_SHA_256),
+            WrappingKeySpec = nameof(WrappingKeySpec.RSA_2048),
             PublicKey = rsa.ExportSubjectPublicKeyInfo(),
             ImportToken = RandomNumberGenerator.GetBytes(256),
             ParametersValidTo = DateTime.UtcNow.AddHours(24),
@@ -108,7 +107,7 @@ public sealed class BundleFuzzTests : IDisposable
         var path = Path.Combine(_dir, "cli.json");
         var overrides = new BundleOverrides { KeySpec = KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm = WrappingAlgorithm.RSAES_OAEP_SHA_256 };
         File.WriteAllBytes(path, json);
-        Assert.Equal(WrappingKeySpec.RSA_2048, ImportBundle.ReadParameters(path, overrides).WrappingKeySpec);
+        Assert.Equal(nameof(WrappingKeySpec.RSA_2048), ImportBundle.ReadParameters(path, overrides).WrappingKeySpec);
 
         var findings = new List<string>();
         for (var i = 0; i < 600; i++)
@@ -154,6 +153,6 @@ public sealed class BundleFuzzTests : IDisposable
         Assert.Equal(p.ImportToken, back.ImportToken);
         Assert.Equal(p.WrappingAlgorithm, back.WrappingAlgorithm);
         Assert.Equal(p.ParametersValidTo, back.ParametersValidTo);
-        Assert.Equal(KmsErrorIds.BundleExists, Assert.Throws<KmsImportException>(() => ImportBundle.WriteParameters(_dir, p)).ErrorId);
+        Assert.Equal(ErrorIds.BundleExists, Assert.Throws<KmsImportException>(() => ImportBundle.WriteParameters(_dir, p)).ErrorId);
     }
 }

@@ -51,7 +51,7 @@ public sealed class KmsClientFactoryTests : IDisposable
     public void AccessKey_without_SecretKey_is_refused()
     {
         var ex = Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(new KmsConnectionSettings { Region = "eu-west-2", AccessKey = "AKIDX" }));
-        Assert.Equal(KmsErrorIds.CredentialsIncomplete, ex.ErrorId);
+        Assert.Equal(ErrorIds.CredentialsIncomplete, ex.ErrorId);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class KmsClientFactoryTests : IDisposable
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIDENV");
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "envsecret");
         var ex = Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(new KmsConnectionSettings { Region = "eu-west-2", ProfileName = "nope", ProfileLocation = Path.Combine(_dir, "credentials") }));
-        Assert.Equal(KmsErrorIds.ProfileNotFound, ex.ErrorId);
+        Assert.Equal(ErrorIds.ProfileNotFound, ex.ErrorId);
         Assert.Contains("nope", ex.Message);
     }
 
@@ -100,7 +100,7 @@ public sealed class KmsClientFactoryTests : IDisposable
     public void Something_else_in_StoredAWSCredentials_is_refused_without_quoting_it()
     {
         var ex = Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(new KmsConnectionSettings { StoredCredentials = "AKIDTEXT:secret-text", Region = "eu-west-2", EndpointUrl = Endpoint }));
-        Assert.Equal(KmsErrorIds.StoredCredentialsUnreadable, ex.ErrorId);
+        Assert.Equal(ErrorIds.StoredCredentialsUnreadable, ex.ErrorId);
         Assert.DoesNotContain("secret-text", ex.ToString());
     }
 
@@ -130,7 +130,7 @@ public sealed class KmsClientFactoryTests : IDisposable
         using var copy = new ForeignSdk();
         var settings = new KmsConnectionSettings { Credential = copy.Session("AKIDGIVEN", "givensecret", null), Region = "eu-west-2", EndpointUrl = Endpoint };
         if (withKeys) { settings.AccessKey = "AKIDX"; settings.SecretKey = "s"; } else settings.ProfileName = "ops";
-        Assert.Equal(KmsErrorIds.CredentialParametersConflict, Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(settings)).ErrorId);
+        Assert.Equal(ErrorIds.CredentialParametersConflict, Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(settings)).ErrorId);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class KmsClientFactoryTests : IDisposable
         foreach (var bad in new object[] { "AKIDTEXT:secret-text", new DuckCredentials(), new System.Net.NetworkCredential("user", "secret-text") })
         {
             var ex = Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(new KmsConnectionSettings { Credential = bad, Region = "eu-west-2", EndpointUrl = Endpoint }));
-            Assert.Equal(KmsErrorIds.CredentialNotSupported, ex.ErrorId);
+            Assert.Equal(ErrorIds.CredentialNotSupported, ex.ErrorId);
             Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
             Assert.DoesNotContain("secret-text", ex.ToString());
         }
@@ -165,10 +165,10 @@ public sealed class KmsClientFactoryTests : IDisposable
     {
         var adapter = new ForeignAWSCredentials(new FailingCredentials());
         var ex = Assert.Throws<KmsImportException>(() => adapter.GetCredentials());
-        Assert.Equal(KmsErrorIds.CredentialsUnavailable, ex.ErrorId);
+        Assert.Equal(ErrorIds.CredentialsUnavailable, ex.ErrorId);
         Assert.Contains("FailingCredentials", ex.Message);
         var empty = Assert.Throws<KmsImportException>(() => new ForeignAWSCredentials(new EmptyKeys()).GetCredentials());
-        Assert.Equal(KmsErrorIds.CredentialsUnavailable, empty.ErrorId);
+        Assert.Equal(ErrorIds.CredentialsUnavailable, empty.ErrorId);
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public sealed class KmsClientFactoryTests : IDisposable
     public void No_region_anywhere_is_refused_with_what_to_do()
     {
         var ex = Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(new KmsConnectionSettings { AccessKey = "A", SecretKey = "S", EndpointUrl = Endpoint }));
-        Assert.Equal(KmsErrorIds.RegionNotSpecified, ex.ErrorId);
+        Assert.Equal(ErrorIds.RegionNotSpecified, ex.ErrorId);
         Assert.Contains("-Region", ex.Message);
     }
 
@@ -204,7 +204,7 @@ public sealed class KmsClientFactoryTests : IDisposable
     public void A_bad_endpoint_url_is_refused(string url)
     {
         var ex = Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(new KmsConnectionSettings { Region = "eu-west-2", AccessKey = "A", SecretKey = "S", EndpointUrl = url }));
-        Assert.Equal(KmsErrorIds.EndpointUrlInvalid, ex.ErrorId);
+        Assert.Equal(ErrorIds.EndpointUrlInvalid, ex.ErrorId);
     }
 
     [Fact]
@@ -249,7 +249,7 @@ public sealed class KmsClientFactoryTests : IDisposable
     {
         Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_KMS", "kms.local");
         var ex = Assert.Throws<KmsImportException>(() => Create(new KmsConnectionSettings { Region = "eu-west-2" }));
-        Assert.Equal(KmsErrorIds.EndpointUrlInvalid, ex.ErrorId);
+        Assert.Equal(ErrorIds.EndpointUrlInvalid, ex.ErrorId);
         Assert.Contains("AWS_ENDPOINT_URL_KMS", ex.Message);
     }
 
