@@ -24,6 +24,7 @@ namespace KmsImport.Completion
                 AccessKey = Get(fakeBoundParameters, "AccessKey"),
                 SecretKey = Get(fakeBoundParameters, "SecretKey"),
                 SessionToken = Get(fakeBoundParameters, "SessionToken"),
+                Credential = fakeBoundParameters != null && fakeBoundParameters.Contains("Credential") ? Unwrap(fakeBoundParameters["Credential"]) : null,
                 ProfileName = Get(fakeBoundParameters, "ProfileName"),
                 ProfileLocation = shell.ProfileLocation,
                 StoredCredentials = shell.StoredCredentials,
