@@ -97,5 +97,14 @@ namespace KmsImport.Core.Crypto
         public const string SecretFileWriteFailed = "SecretFileWriteFailed";
         /// <summary>No way to create an owner-only file on this platform.</summary>
         public const string SecretFilePlatformUnsupported = "SecretFilePlatformUnsupported";
+        /// <summary>An existing escrow file is not what the module writes: a symbolic link, not a regular file, another
+        /// user's, readable by others, or too large. It is not used.</summary>
+        public const string EscrowFileUntrusted = "EscrowFileUntrusted";
+        /// <summary>An existing escrow file holds other material than the fingerprint recorded for it.</summary>
+        public const string EscrowFingerprintMismatch = "EscrowFingerprintMismatch";
+        /// <summary>The material file is a pipe, socket or device: material is read from regular files only, once.</summary>
+        public const string KeyMaterialFileNotRegular = "KeyMaterialFileNotRegular";
+        /// <summary>Raw material that is not random: constant bytes, a short repeating pattern, too few distinct bytes.</summary>
+        public const string KeyMaterialLowEntropy = "KeyMaterialLowEntropy";
     }
 }

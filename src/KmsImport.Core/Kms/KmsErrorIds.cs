@@ -54,5 +54,19 @@ namespace KmsImport.Core.Kms
         public const string BundleExists = "ImportBundleExists";
         public const string BundleNotFound = "ImportBundleNotFound";
         public const string BundleIOError = "ImportBundleIOError";
+        /// <summary>A bundle file is a symbolic link, pipe, device or other non-regular file: bundles are data from strangers.</summary>
+        public const string BundleFileNotRegular = "ImportBundleFileNotRegular";
+        /// <summary>A bundle's JSON is not UTF-8 (UTF-16, for example).</summary>
+        public const string BundleEncodingUnsupported = "ImportBundleEncodingUnsupported";
+        /// <summary>A bundle names an endpoint the caller did not name (and that is not AWS's own for its Region).</summary>
+        public const string BundleEndpointUntrusted = "ImportBundleEndpointUntrusted";
+        /// <summary>A bundle names another Region than the caller's -Region.</summary>
+        public const string BundleRegionMismatch = "ImportBundleRegionMismatch";
+        /// <summary>A key id (from a pipeline object or a bundle) that cannot safely become a file or folder name.</summary>
+        public const string KeyIdUnsafe = "KeyIdUnsafe";
+        /// <summary>A path that is not on the file system (Variable:, Function:, a missing drive).</summary>
+        public const string PathNotFileSystem = "PathNotFileSystem";
+        /// <summary>A shared credentials or config file that the SDK cannot parse.</summary>
+        public const string CredentialsFileInvalid = "CredentialsFileInvalid";
     }
 }

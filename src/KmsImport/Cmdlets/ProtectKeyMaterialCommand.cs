@@ -95,6 +95,10 @@ namespace KmsImport.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? OutDirectory { get; set; }
 
+        /// <summary>Accept raw material that is plainly not random (constant bytes, a repeated pattern), with a warning.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         /// <summary>Password of an encrypted PKCS#8 PEM file.</summary>
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = BytesSet)]
@@ -120,8 +124,11 @@ namespace KmsImport.Cmdlets
             try
             {
                 // Cheap local checks before reading or generating anything.
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 ImportRules.EnsureParametersUsable(ParametersValidTo, KeyId);
                 WrappingMatrix.EnsureAllowed(KeySpec, WrappingAlgorithm, WrappingKeySpec);
+                // A path outside the file system (Function:, a missing drive) is refused before anything is generated or written.
+                var outDirectory = OutDirectory == null ? null : FileSystemPath.Resolve(this, OutDirectory, nameof(OutDirectory));
 
                 using var material = LoadMaterial(out var escrowPath);
                 if (material == null) return;
@@ -138,9 +145,8 @@ namespace KmsImport.Cmdlets
                     EndpointUrl = string.IsNullOrEmpty(EndpointUrl) ? null : EndpointUrl,
                 };
                 var protectedMaterial = KeyMaterialProtector.Protect(parameters, material, escrowPath);
-                if (OutDirectory != null)
+                if (outDirectory != null)
                 {
-                    var outDirectory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutDirectory);
                     if (!ShouldProcess(outDirectory, $"Write the wrapped material for {KeyId} (EncryptedKeyMaterial.bin, ImportToken.bin, ProtectedKeyMaterial.json)")) return;
                     var folder = ImportBundle.WriteProtected(outDirectory, protectedMaterial);
                     WriteVerbose($"Wrote the wrapped material to {folder}.");
@@ -162,7 +168,8 @@ namespace KmsImport.Cmdlets
                 case GenerateSet:
                     return GenerateWithEscrow(out escrowPath);
                 default:
-                    return MaterialSource.Load(this, KeySpec, Path, KeyMaterial, Password);
+                    using (var file = MaterialSource.ReadPath(this, Path))
+                        return MaterialSource.Load(this, KeySpec, file, KeyMaterial, Password, Force);
             }
         }
 
@@ -172,7 +179,7 @@ namespace KmsImport.Cmdlets
             string? target = null;
             if (!NoEscrow)
             {
-                target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(EscrowPath);
+                target = FileSystemPath.Resolve(this, EscrowPath!, nameof(EscrowPath));
                 if (Directory.Exists(target)) target = KeyFileNames.MaterialFile(target, KeyId);
                 if (!ShouldProcess(target, $"Write an owner-only escrow copy of new {KeySpec} material for {KeyId}")) return null;
             }

@@ -59,7 +59,9 @@ namespace KmsImport.Cmdlets
             _tested++;
             try
             {
-                MaterialSource.CheckPath(this, Path); // a bad path is refused before any call
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
+                // A bad path is refused before any call; the file is read once, here.
+                using var file = MaterialSource.ReadPath(this, Path);
                 var service = GetService();
                 var key = service.DescribeKey(KeyId);
                 ProofResult? proof = null;
@@ -67,7 +69,7 @@ namespace KmsImport.Cmdlets
                 {
                     var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.ProofNotPossible, ErrorKind.InvalidOperation,
                         $"Key '{key.KeyId}' has key spec {key.KeySpec}, which holds no imported material to prove.") { TargetObject = key.KeyId };
-                    using var material = MaterialSource.Load(this, spec, Path, KeyMaterial, Password);
+                    using var material = MaterialSource.Load(this, spec, file, KeyMaterial, Password, force: true, warn: false);
                     proof = MaterialProver.Prove(service, key, material);
                     WriteVerbose($"Proof for {key.KeyId}: {proof.Method}, proved={proof.Proved}.");
                 }

@@ -68,7 +68,7 @@ namespace KmsImport.Infrastructure
                 SecretKey = SecretKey,
                 SessionToken = SessionToken,
                 ProfileName = ProfileName,
-                ProfileLocation = ProfileLocation == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(ProfileLocation),
+                ProfileLocation = ProfileLocation == null ? null : FileSystemPath.Resolve(this, ProfileLocation, nameof(ProfileLocation)),
                 StoredCredentials = ReadShellVariable("StoredAWSCredentials"),
                 StoredRegion = ReadShellVariable("StoredAWSRegion") as string,
                 MaxErrorRetry = MaxErrorRetry,
