@@ -66,6 +66,8 @@ namespace KmsImport.Core.Kms
         public const string KeyIdUnsafe = "KeyIdUnsafe";
         /// <summary>A path that is not on the file system (Variable:, Function:, a missing drive).</summary>
         public const string PathNotFileSystem = "PathNotFileSystem";
+        /// <summary>A path that cannot be a path at all (a NUL character, for one).</summary>
+        public const string PathInvalid = "PathInvalid";
         /// <summary>A shared credentials or config file that the SDK cannot parse.</summary>
         public const string CredentialsFileInvalid = "CredentialsFileInvalid";
     }

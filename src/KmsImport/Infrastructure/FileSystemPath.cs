@@ -12,7 +12,8 @@ namespace KmsImport.Infrastructure
     /// </summary>
     internal static class FileSystemPath
     {
-        public static string Resolve(PSCmdlet cmdlet, string path, string parameterName)
+        /// <param name="invalidErrorId">The ErrorId for text that is no path at all (PathInvalid; material -Path keeps KeyMaterialPathInvalid).</param>
+        public static string Resolve(PSCmdlet cmdlet, string path, string parameterName, string invalidErrorId = KmsErrorIds.PathInvalid)
         {
             string resolved;
             ProviderInfo provider;
@@ -23,7 +24,8 @@ namespace KmsImport.Infrastructure
             catch (Exception e) when (e is DriveNotFoundException || e is ProviderNotFoundException || e is ItemNotFoundException
                                       || e is NotSupportedException || e is ArgumentException || e is PSInvalidOperationException)
             {
-                throw Refused(path, parameterName, e is DriveNotFoundException ? "names a drive that does not exist" : "is not a valid path");
+                if (e is DriveNotFoundException) throw Refused(path, parameterName, "names a drive that does not exist");
+                throw Invalid(path, parameterName, invalidErrorId);
             }
             if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
                 throw Refused(path, parameterName, $"belongs to the {provider.Name} provider, not the file system");
@@ -33,13 +35,18 @@ namespace KmsImport.Infrastructure
             }
             catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is System.IO.PathTooLongException)
             {
-                throw Refused(path, parameterName, "is not a valid path");
+                throw Invalid(path, parameterName, invalidErrorId);
             }
         }
 
         private static KmsImportException Refused(string path, string parameterName, string problem) =>
             new KmsImportException(KmsErrorIds.PathNotFileSystem, ErrorKind.InvalidArgument,
                 $"-{parameterName} '{Printable(path)}' {problem}. Pass a file-system path (a folder or file on a disk), for example ./out or C:\\kms.")
+            { TargetObject = path };
+
+        private static KmsImportException Invalid(string path, string parameterName, string errorId) =>
+            new KmsImportException(errorId, ErrorKind.InvalidArgument,
+                $"-{parameterName} '{Printable(path)}' is not a valid path. Check the spelling and quoting.")
             { TargetObject = path };
 
         /// <summary>Control characters (ESC, CR, LF...) shown as \uXXXX so a message cannot rewrite the screen.</summary>

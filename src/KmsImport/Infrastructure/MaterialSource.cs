@@ -13,7 +13,7 @@ namespace KmsImport.Infrastructure
         /// once the key spec is known, from these same bytes. Null when no path was given. The caller disposes it.
         /// </summary>
         public static KeyMaterialFile? ReadPath(PSCmdlet cmdlet, string? path) =>
-            path == null ? null : KeyMaterialFile.Read(FileSystemPath.Resolve(cmdlet, path, "Path"));
+            path == null ? null : KeyMaterialFile.Read(FileSystemPath.Resolve(cmdlet, path, "Path", CryptoErrorIds.KeyMaterialPathInvalid));
 
         /// <summary>
         /// Loads the material. Raw material that is plainly not random is refused (KeyMaterialLowEntropy) unless
