@@ -96,7 +96,8 @@ namespace KmsImport.Cmdlets
         public string? OutDirectory { get; set; }
 
         /// <summary>Accept raw material that is plainly not random (constant bytes, a repeated pattern), with a warning.</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = BytesSet)]
         public SwitchParameter Force { get; set; }
 
         /// <summary>Password of an encrypted PKCS#8 PEM file.</summary>
