@@ -610,10 +610,10 @@ Describe 'Finding 17: bundle JSON is strict UTF-8 with typed fields' {
         $c3.Errors[0].Exception.Message | Should -Not -Match 'permissions'
     }
 
-    It 'variants: UTF-16 without a BOM, a lower-case name, a number where a name belongs, a duplicated field, -1e300 and NaN-like text' {
+    It 'variants: UTF-16 without a BOM, a misspelt name, a number where a name belongs, a duplicated field, -1e300 and NaN-like text' {
         $cases = [ordered]@{
             'utf16-nobom' = [byte[]][Text.Encoding]::Unicode.GetBytes((Get-ParamsJson))
-            'lowercase' = (Get-ParamsJson @{ WrappingAlgorithm = 'rsaes_oaep_sha_256' })
+            'not-a-name' = (Get-ParamsJson @{ WrappingAlgorithm = 'RSAES-OAEP-SHA-256' })
             'number' = ((Get-ParamsJson) -replace '"KeySpec":\s*"[^"]*"', '"KeySpec": 1')
             'duplicate' = ((Get-ParamsJson) -replace '"KeySpec":', '"KeySpec": "HMAC_224", "KeySpec":')
             'negative' = ((Get-ParamsJson) -replace '"ParametersValidTo":\s*"[^"]*"', '"ParametersValidTo": -1e300')

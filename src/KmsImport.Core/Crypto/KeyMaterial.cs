@@ -165,7 +165,7 @@ namespace KmsImport.Core.Crypto
             {
                 var actual = material.Fingerprint;
                 material.Dispose();
-                throw new KmsImportException(CryptoErrorIds.EscrowFingerprintMismatch, ErrorKind.SecurityError,
+                throw new KmsImportException(ErrorIds.EscrowFingerprintMismatch, ErrorKind.SecurityError,
                     $"The escrow file '{full}' holds material with {material.FingerprintAlgorithm} {actual}, not the {expectedFingerprint} recorded for it. "
                     + "It is not used: find the genuine escrow copy, or move this file away.")
                 { TargetObject = full };
@@ -309,7 +309,7 @@ namespace KmsImport.Core.Crypto
         public static string ResolvePath(string path)
         {
             if (string.IsNullOrWhiteSpace(path))
-                throw new KmsImportException(CryptoErrorIds.KeyMaterialPathInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.KeyMaterialPathInvalid, ErrorKind.InvalidArgument,
                     "The key material path is empty. Pass the path of a file that holds the key material.");
             try
             {
@@ -317,7 +317,7 @@ namespace KmsImport.Core.Crypto
             }
             catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is PathTooLongException || e is System.Security.SecurityException)
             {
-                throw new KmsImportException(CryptoErrorIds.KeyMaterialPathInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.KeyMaterialPathInvalid, ErrorKind.InvalidArgument,
                     $"The key material path '{Printable(path)}' is not a valid path ({e.GetType().Name}). Check the spelling and quoting.")
                 { TargetObject = path };
             }
@@ -344,19 +344,19 @@ namespace KmsImport.Core.Crypto
                 {
                     case FileRefusal.NotFound: throw NotFound(full, null);
                     case FileRefusal.IsDirectory:
-                        throw new KmsImportException(CryptoErrorIds.KeyMaterialIsDirectory, ErrorKind.InvalidArgument,
+                        throw new KmsImportException(ErrorIds.KeyMaterialIsDirectory, ErrorKind.InvalidArgument,
                             $"The key material path '{full}' is a directory. Pass the path of the key file inside it.")
                         { TargetObject = full };
                     case FileRefusal.NotRegular:
                     case FileRefusal.SymbolicLink:
                     case FileRefusal.Changed:
-                        throw new KmsImportException(CryptoErrorIds.KeyMaterialFileNotRegular, ErrorKind.InvalidArgument,
+                        throw new KmsImportException(ErrorIds.KeyMaterialFileNotRegular, ErrorKind.InvalidArgument,
                             $"The key material file '{full}' {e.Message}. Key material is read from regular files only (once, into memory): "
                             + "write it to a file first (owner-only, e.g. in a folder only you can read), or pass the bytes with -KeyMaterial.")
                         { TargetObject = full };
                     case FileRefusal.TooLarge: throw TooLarge(full, e.Size);
                     case FileRefusal.Empty:
-                        throw new KmsImportException(CryptoErrorIds.KeyMaterialFileEmpty, ErrorKind.InvalidData,
+                        throw new KmsImportException(ErrorIds.KeyMaterialFileEmpty, ErrorKind.InvalidData,
                             $"The key material file '{full}' is empty (0 bytes). Check that the export or copy that produced it finished, "
                             + "and point to the file that holds the key.")
                         { TargetObject = full };
@@ -374,24 +374,24 @@ namespace KmsImport.Core.Crypto
         {
             if (e is FileNotFoundException || e is DirectoryNotFoundException) return NotFound(full, e);
             if (e is UnauthorizedAccessException || e is System.Security.SecurityException)
-                return new KmsImportException(CryptoErrorIds.KeyMaterialUnreadable, ErrorKind.PermissionDenied,
+                return new KmsImportException(ErrorIds.KeyMaterialUnreadable, ErrorKind.PermissionDenied,
                     $"The key material file '{full}' exists but this account may not read it. Run as a user that can read it, "
                     + "or adjust the file's permissions.", e)
                 { TargetObject = full };
-            return new KmsImportException(CryptoErrorIds.KeyMaterialUnreadable, ErrorKind.ResourceUnavailable,
+            return new KmsImportException(ErrorIds.KeyMaterialUnreadable, ErrorKind.ResourceUnavailable,
                 $"The key material file '{full}' could not be read ({e.GetType().Name}: {e.Message}). Check that it is a regular "
                 + "file, not locked by another program, and on a working disk.", e)
             { TargetObject = full };
         }
 
         private static KmsImportException NotFound(string full, Exception? inner) =>
-            new KmsImportException(CryptoErrorIds.KeyMaterialFileNotFound, ErrorKind.ObjectNotFound,
+            new KmsImportException(ErrorIds.KeyMaterialFileNotFound, ErrorKind.ObjectNotFound,
                 $"No key material file at '{full}'. Check the path (relative paths are resolved against the process's current "
                 + "directory, which in PowerShell can differ from the current location).", inner)
             { TargetObject = full };
 
         private static KmsImportException TooLarge(string full, long? size) =>
-            new KmsImportException(CryptoErrorIds.KeyMaterialFileTooLarge, ErrorKind.InvalidData,
+            new KmsImportException(ErrorIds.KeyMaterialFileTooLarge, ErrorKind.InvalidData,
                 $"The key material file '{full}' is {(size.HasValue ? size.Value + " bytes" : "larger than 1 MiB")}; no importable key "
                 + "is larger than a few KB (an RSA-4096 PKCS#8 key is about 2.4 KB) and files over 1 MiB are refused. Check that the "
                 + "path names the key file, not an archive, keystore or log.")

@@ -88,11 +88,11 @@ namespace KmsImport.Core.Import
             var folder = Path.Combine(directory, KeyFileNames.ForKeyId(keyId));
             bool existed = Directory.Exists(folder);
             if (existed && Directory.GetFileSystemEntries(folder).Length > 0)
-                throw new KmsImportException(KmsErrorIds.BundleExists, ErrorKind.ResourceExists,
+                throw new KmsImportException(ErrorIds.BundleExists, ErrorKind.ResourceExists,
                     $"'{folder}' already holds files; bundles are never overwritten. Choose another -OutDirectory or move the old bundle away.")
                 { TargetObject = folder };
             if (!Directory.Exists(directory))
-                throw new KmsImportException(KmsErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
+                throw new KmsImportException(ErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
                     $"The folder '{directory}' does not exist. Create it first, or pass an existing folder to -OutDirectory.")
                 { TargetObject = directory };
             Directory.CreateDirectory(folder);
@@ -109,7 +109,7 @@ namespace KmsImport.Core.Import
                 if (!existed)
                     try { Directory.Delete(folder); } catch (Exception) { /* best effort */ }
                 if (e is KmsImportException) throw;
-                throw new KmsImportException(KmsErrorIds.BundleIOError, ErrorKind.ResourceUnavailable,
+                throw new KmsImportException(ErrorIds.BundleIOError, ErrorKind.ResourceUnavailable,
                     $"Writing the bundle into '{folder}' failed ({e.GetType().Name}); everything written was removed. "
                     + "Check free disk space and the folder's permissions, then run the same command again.")
                 { TargetObject = folder };
@@ -189,7 +189,7 @@ namespace KmsImport.Core.Import
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is NotSupportedException)
             {
                 // The exception's own message is left out: only the path and the kind of failure are reported.
-                throw new KmsImportException(KmsErrorIds.BundleIOError, ex is UnauthorizedAccessException ? ErrorKind.PermissionDenied : ErrorKind.ResourceUnavailable,
+                throw new KmsImportException(ErrorIds.BundleIOError, ex is UnauthorizedAccessException ? ErrorKind.PermissionDenied : ErrorKind.ResourceUnavailable,
                     $"Could not read or write the bundle at '{path}' ({ex.GetType().Name}). Check the path, free disk space and the permissions.")
                 { TargetObject = path };
             }
@@ -203,7 +203,7 @@ namespace KmsImport.Core.Import
                 return (path, File.Exists(candidate) ? candidate : null);
             }
             if (File.Exists(path)) return (Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", path);
-            throw new KmsImportException(KmsErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
+            throw new KmsImportException(ErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
                 $"'{path}' does not exist. Pass the folder Get-KmsImportParameters -OutDirectory or Protect-KeyMaterial -OutDirectory wrote (…/<KeyId>), or its JSON file.")
             { TargetObject = path };
         }
@@ -242,7 +242,7 @@ namespace KmsImport.Core.Import
                     case FileRefusal.SymbolicLink:
                     case FileRefusal.NotRegular:
                     case FileRefusal.Changed:
-                        throw new KmsImportException(KmsErrorIds.BundleFileNotRegular, ErrorKind.SecurityError,
+                        throw new KmsImportException(ErrorIds.BundleFileNotRegular, ErrorKind.SecurityError,
                             $"The bundle's {role} '{file}' {e.Message}. Bundles are read from regular files only: copy the real files "
                             + "into the bundle folder (not links), or write the bundle again with -OutDirectory.")
                         { TargetObject = file };
@@ -252,7 +252,7 @@ namespace KmsImport.Core.Import
                     case FileRefusal.Empty:
                         throw Invalid(path, $"has a {role} of {(e.Size.HasValue ? e.Size + " bytes" : e.Reason == FileRefusal.Empty ? "0 bytes" : "more than " + maxBytes + " bytes")}, which cannot be KMS's");
                     default:
-                        throw new KmsImportException(KmsErrorIds.BundleIOError, ErrorKind.ResourceUnavailable,
+                        throw new KmsImportException(ErrorIds.BundleIOError, ErrorKind.ResourceUnavailable,
                             $"The bundle's {role} '{file}' {e.Message}. Check the file's permissions.")
                         { TargetObject = file };
                 }
@@ -265,7 +265,7 @@ namespace KmsImport.Core.Import
             int start = 0;
             if (bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) start = 3; // UTF-8 BOM (Windows PowerShell 5.1 writes one)
             else if (bytes.Length >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF) || bytes[0] == 0 || bytes[1] == 0))
-                throw new KmsImportException(KmsErrorIds.BundleEncodingUnsupported, ErrorKind.InvalidData,
+                throw new KmsImportException(ErrorIds.BundleEncodingUnsupported, ErrorKind.InvalidData,
                     $"'{path}' is UTF-16 (or UTF-32) text; bundle descriptions are UTF-8 JSON. Re-save it as UTF-8, e.g. "
                     + "Set-Content -Encoding utf8 (PowerShell 7) or [IO.File]::WriteAllText($path, (Get-Content -Raw $path), [Text.UTF8Encoding]::new($false)) (Windows PowerShell 5.1).")
                 { TargetObject = path };
@@ -307,12 +307,11 @@ namespace KmsImport.Core.Import
             return v.GetString();
         }
 
-        /// <summary>Vocabulary values by NAME only, exactly as KMS spells them: "1" or "hmac_224" is not HMAC_224.</summary>
-        private static T? EnumOrNull<T>(JsonElement? json, string name, string path) where T : struct
+        /// <summary>Vocabulary values by NAME only (KmsNames, the one parser in Model): "1" is not HMAC_224.</summary>
+        private static T? EnumOrNull<T>(JsonElement? json, string name, string path) where T : struct, Enum
         {
             if (!json.HasValue || Str(json.Value, name, path) is not string text) return null;
-            foreach (var known in Enum.GetNames(typeof(T)))
-                if (string.Equals(known, text, StringComparison.Ordinal)) return (T)Enum.Parse(typeof(T), known);
+            if (KmsNames.TryParse<T>(text, out var value)) return value;
             throw Invalid(path, $"has a {name} that is not one of {string.Join(", ", Enum.GetNames(typeof(T)))}");
         }
 
@@ -352,7 +351,7 @@ namespace KmsImport.Core.Import
             string? callerEndpoint = KmsClientFactory.NormalizeEndpoint(overrides.EndpointUrl);
 
             if (callerRegion != null && bundleRegion != null && !string.Equals(callerRegion, bundleRegion, StringComparison.Ordinal))
-                throw new KmsImportException(KmsErrorIds.BundleRegionMismatch, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.BundleRegionMismatch, ErrorKind.InvalidArgument,
                     $"'{path}' was made for another Region than -Region {callerRegion}. Pass the bundle's own Region (its Region field), or leave -Region out.")
                 { TargetObject = path };
             var region = callerRegion ?? bundleRegion ?? "";
@@ -364,13 +363,13 @@ namespace KmsImport.Core.Import
             if (callerEndpoint != null)
             {
                 if (string.Equals(callerEndpoint, normalized, StringComparison.OrdinalIgnoreCase)) return (region, callerEndpoint);
-                throw new KmsImportException(KmsErrorIds.BundleEndpointUntrusted, ErrorKind.SecurityError,
+                throw new KmsImportException(ErrorIds.BundleEndpointUntrusted, ErrorKind.SecurityError,
                     $"'{path}' names another endpoint than -EndpointUrl. Nothing was sent. Check where the bundle came from; "
                     + "if it is genuine, pass the endpoint it names (its EndpointUrl field) with -EndpointUrl.")
                 { TargetObject = path };
             }
             if (normalized != null && IsAwsKmsEndpoint(normalized, region)) return (region, normalized);
-            throw new KmsImportException(KmsErrorIds.BundleEndpointUntrusted, ErrorKind.SecurityError,
+            throw new KmsImportException(ErrorIds.BundleEndpointUntrusted, ErrorKind.SecurityError,
                 $"'{path}' names an endpoint that is not AWS KMS in its Region, and no -EndpointUrl was given. Nothing was sent: "
                 + "signed requests go only where you say. If you trust that endpoint, pass it (the bundle's EndpointUrl field) with -EndpointUrl.")
             { TargetObject = path };
@@ -434,12 +433,12 @@ namespace KmsImport.Core.Import
         }
 
         private static KmsImportException Missing(string path, string what, string parameter) =>
-            new KmsImportException(KmsErrorIds.BundleInvalid, ErrorKind.InvalidData,
+            new KmsImportException(ErrorIds.BundleInvalid, ErrorKind.InvalidData,
                 $"'{path}' does not record the {what} (files from the aws CLI procedure do not); pass {parameter}.")
             { TargetObject = path };
 
         private static KmsImportException Invalid(string path, string problem, Exception? inner = null) =>
-            new KmsImportException(KmsErrorIds.BundleInvalid, ErrorKind.InvalidData,
+            new KmsImportException(ErrorIds.BundleInvalid, ErrorKind.InvalidData,
                 $"'{path}' {problem}. Use the files Get-KmsImportParameters -OutDirectory or Protect-KeyMaterial -OutDirectory wrote.", inner)
             { TargetObject = path };
     }

@@ -24,7 +24,7 @@ namespace KmsImport.Core.Import
                 && (keyId.IndexOf('/') < 0 || keyId.StartsWith("arn:", StringComparison.Ordinal) || keyId.StartsWith("alias/", StringComparison.Ordinal))
                 && keyId.IndexOf("//", StringComparison.Ordinal) < 0;
             if (!ok)
-                throw new KmsImportException(KmsErrorIds.KeyIdUnsafe, ErrorKind.InvalidData,
+                throw new KmsImportException(ErrorIds.KeyIdUnsafe, ErrorKind.InvalidData,
                     $"{origin} '{Printable(keyId ?? "")}' is not a KMS key id, key ARN or alias: those hold only letters, digits and ':/_-'. "
                     + "It is refused before it becomes a file or folder name. Pass the key id as KMS shows it (Get-KmsKeyMaterialExpiry or New-KmsExternalKey output).")
                 { TargetObject = Printable(keyId ?? "") };

@@ -73,7 +73,7 @@ namespace KmsImport.Core.Kms
             if (!Uri.TryCreate(endpointUrl!.Trim(), UriKind.Absolute, out var uri) ||
                 (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                throw new KmsImportException(KmsErrorIds.EndpointUrlInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.EndpointUrlInvalid, ErrorKind.InvalidArgument,
                     $"The endpoint URL '{endpointUrl}' is not an absolute http(s) URL. Pass one such as https://kms.eu-west-2.amazonaws.com, or leave -EndpointUrl out to use AWS.")
                 { TargetObject = endpointUrl };
             }
@@ -89,7 +89,7 @@ namespace KmsImport.Core.Kms
             bool hasAccess = !string.IsNullOrEmpty(s.AccessKey), hasSecret = !string.IsNullOrEmpty(s.SecretKey);
             if (hasAccess != hasSecret)
             {
-                throw new KmsImportException(KmsErrorIds.CredentialsIncomplete, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.CredentialsIncomplete, ErrorKind.InvalidArgument,
                     "-AccessKey and -SecretKey go together: pass both, or neither and let a profile or the environment supply credentials.")
                 { TargetObject = hasAccess ? "SecretKey" : "AccessKey" };
             }
@@ -112,7 +112,7 @@ namespace KmsImport.Core.Kms
                 if (!ProfileStore(() => chain.TryGetProfile(s.ProfileName, out named) && chain.TryGetAWSCredentials(s.ProfileName, out namedCreds), location)
                     || named == null || namedCreds == null)
                 {
-                    throw new KmsImportException(KmsErrorIds.ProfileNotFound, ErrorKind.ObjectNotFound,
+                    throw new KmsImportException(ErrorIds.ProfileNotFound, ErrorKind.ObjectNotFound,
                         $"No credential profile named '{s.ProfileName}' was found{(string.IsNullOrEmpty(s.ProfileLocation) ? " in the SDK store or the shared credentials file" : $" in '{s.ProfileLocation}'")}. Check the name (aws configure list-profiles), or pass -ProfileLocation.")
                     { TargetObject = s.ProfileName };
                 }
@@ -152,7 +152,7 @@ namespace KmsImport.Core.Kms
             }
             catch (Exception ex)
             {
-                throw new KmsImportException(KmsErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
+                throw new KmsImportException(ErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
                     "No AWS credentials were found. Pass -ProfileName (or -AccessKey and -SecretKey), run Set-AWSCredential, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or configure a default profile.", ex);
             }
         }
@@ -174,7 +174,7 @@ namespace KmsImport.Core.Kms
                 var match = System.Text.RegularExpressions.Regex.Match(e.Message, @"(?i)\bline\s*(?:number\s*)?(\d{1,7})\b");
                 string line = match.Success ? $" at line {match.Groups[1].Value}" : "";
                 string file = CredentialFileNamed(e.Message, location);
-                throw new KmsImportException(KmsErrorIds.CredentialsFileInvalid, ErrorKind.InvalidData,
+                throw new KmsImportException(ErrorIds.CredentialsFileInvalid, ErrorKind.InvalidData,
                     $"The AWS credentials or config file {file} cannot be read{line}: every line there must be a [section], a "
                     + "'name = value' pair or a comment (a ':' instead of '=' is the usual slip). Fix that line (its content is not shown "
                     + "here, as it may hold a secret), or pass -ProfileLocation with another file.")
@@ -222,7 +222,7 @@ namespace KmsImport.Core.Kms
             }
             catch (Exception ex) when (ex is not KmsImportException)
             {
-                throw new KmsImportException(KmsErrorIds.StoredCredentialsUnreadable, ErrorKind.AuthenticationError,
+                throw new KmsImportException(ErrorIds.StoredCredentialsUnreadable, ErrorKind.AuthenticationError,
                     "The shell default credentials ($StoredAWSCredentials) could not be read. Run Set-AWSCredential again, or pass -ProfileName.", ex);
             }
         }
@@ -242,7 +242,7 @@ namespace KmsImport.Core.Kms
             }
             if (region == null)
             {
-                throw new KmsImportException(KmsErrorIds.RegionNotSpecified, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.RegionNotSpecified, ErrorKind.InvalidArgument,
                     "No AWS Region was given or found. Pass -Region (for example -Region eu-west-2), run Set-DefaultAWSRegion, or set AWS_REGION.")
                 { TargetObject = "Region" };
             }

@@ -21,13 +21,13 @@ namespace KmsImport.Core.Kms
             foreach (var region in replicaRegions)
             {
                 if (!RegionPattern.IsMatch(region ?? ""))
-                    throw new KmsImportException(KmsErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
                         $"'{region}' is not an AWS Region name (for example eu-west-1).") { TargetObject = region };
                 if (region == primaryRegion)
-                    throw new KmsImportException(KmsErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
                         $"{region} is the primary key's Region; a replica must be in another Region.") { TargetObject = region };
                 if (!seen.Add(region!))
-                    throw new KmsImportException(KmsErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
                         $"{region} is named twice in -ReplicaRegion.") { TargetObject = region };
             }
         }
@@ -60,7 +60,7 @@ namespace KmsImport.Core.Kms
                 var key = DescribeKey(keyId);
                 if (key.KeyState != "Creating") return key;
                 if (DateTime.UtcNow + delay > deadline)
-                    throw new KmsImportException(KmsErrorIds.ReplicaNotReady, ErrorKind.OperationTimeout,
+                    throw new KmsImportException(ErrorIds.ReplicaNotReady, ErrorKind.OperationTimeout,
                         $"Replica '{keyId}' in {Region} is still Creating after {timeout.TotalSeconds:0} s. Wait, then continue with: Get-KmsImportParameters -KeyId {keyId} -Region {Region}")
                     { TargetObject = keyId, IsTransient = true };
                 Thread.Sleep(delay);

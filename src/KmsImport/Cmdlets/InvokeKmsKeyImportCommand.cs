@@ -102,16 +102,16 @@ namespace KmsImport.Cmdlets
             {
                 _options = ResolveExpirationOrStop(ExpirationModel, ValidTo);
                 if (Generate && (EscrowPath == null) == !NoEscrow)
-                    ThrowError(new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
+                    ThrowError(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
                         "-Generate needs exactly one of -EscrowPath (a folder for one escrow file per key) or -NoEscrow.") { TargetObject = "EscrowPath" });
                 if (EscrowPath != null) _escrowPath = FileSystemPath.Resolve(this, EscrowPath, nameof(EscrowPath));
                 if (MaterialDirectory != null) _materialDirectory = FileSystemPath.Resolve(this, MaterialDirectory, nameof(MaterialDirectory));
                 if (ProfileLocation != null) _profileLocation = FileSystemPath.Resolve(this, ProfileLocation, nameof(ProfileLocation));
                 if (_escrowPath != null && !Directory.Exists(_escrowPath))
-                    ThrowError(new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.ObjectNotFound,
+                    ThrowError(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.ObjectNotFound,
                         $"-EscrowPath '{EscrowPath}' is not an existing folder. Create it (owner-only access) and run again.") { TargetObject = EscrowPath });
                 if (_materialDirectory != null && !Directory.Exists(_materialDirectory))
-                    ThrowError(new KmsImportException(CryptoErrorIds.KeyMaterialFileNotFound, ErrorKind.ObjectNotFound,
+                    ThrowError(new KmsImportException(ErrorIds.MaterialDirectoryNotFound, ErrorKind.ObjectNotFound,
                         $"-MaterialDirectory '{MaterialDirectory}' is not an existing folder. Pass the folder that holds one <KeyId>.bin file per key (as -Generate -EscrowPath writes them).") { TargetObject = MaterialDirectory });
                 // Read once, before any call: the same bytes serve every key (a pipe could not be read again).
                 _pathFile = MaterialSource.ReadPath(this, Path);
@@ -189,7 +189,7 @@ namespace KmsImport.Cmdlets
 
         private KeyMaterial? ProvideMaterial(KmsKeyDescription key, bool keyHoldsMaterial)
         {
-            var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
+            var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
                 $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.") { TargetObject = key.KeyId };
             switch (ParameterSetName)
             {
@@ -221,7 +221,7 @@ namespace KmsImport.Cmdlets
             {
                 return load(false);
             }
-            catch (KmsImportException e) when (Force && e.ErrorId == CryptoErrorIds.KeyMaterialLowEntropy)
+            catch (KmsImportException e) when (Force && e.ErrorId == ErrorIds.KeyMaterialLowEntropy)
             {
                 _warnings.Enqueue($"{keyId}: {MaterialSource.LowEntropyWarning(e)}");
                 return load(true);

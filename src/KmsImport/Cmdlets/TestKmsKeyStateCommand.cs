@@ -67,7 +67,7 @@ namespace KmsImport.Cmdlets
                 ProofResult? proof = null;
                 if (ParameterSetName != StateSet)
                 {
-                    var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.ProofNotPossible, ErrorKind.InvalidOperation,
+                    var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.ProofNotPossible, ErrorKind.InvalidOperation,
                         $"Key '{key.KeyId}' has key spec {key.KeySpec}, which holds no imported material to prove.") { TargetObject = key.KeyId };
                     using var material = MaterialSource.Load(this, spec, file, KeyMaterial, Password, force: true, warn: false);
                     proof = MaterialProver.Prove(service, key, material);

@@ -13,7 +13,7 @@ namespace KmsImport.Infrastructure
     internal static class FileSystemPath
     {
         /// <param name="invalidErrorId">The ErrorId for text that is no path at all (PathInvalid; material -Path keeps KeyMaterialPathInvalid).</param>
-        public static string Resolve(PSCmdlet cmdlet, string path, string parameterName, string invalidErrorId = KmsErrorIds.PathInvalid)
+        public static string Resolve(PSCmdlet cmdlet, string path, string parameterName, string invalidErrorId = ErrorIds.PathInvalid)
         {
             string resolved;
             ProviderInfo provider;
@@ -40,7 +40,7 @@ namespace KmsImport.Infrastructure
         }
 
         private static KmsImportException Refused(string path, string parameterName, string problem) =>
-            new KmsImportException(KmsErrorIds.PathNotFileSystem, ErrorKind.InvalidArgument,
+            new KmsImportException(ErrorIds.PathNotFileSystem, ErrorKind.InvalidArgument,
                 $"-{parameterName} '{Printable(path)}' {problem}. Pass a file-system path (a folder or file on a disk), for example ./out or C:\\kms.")
             { TargetObject = path };
 

@@ -13,7 +13,7 @@ namespace KmsImport.Infrastructure
         /// once the key spec is known, from these same bytes. Null when no path was given. The caller disposes it.
         /// </summary>
         public static KeyMaterialFile? ReadPath(PSCmdlet cmdlet, string? path) =>
-            path == null ? null : KeyMaterialFile.Read(FileSystemPath.Resolve(cmdlet, path, "Path", CryptoErrorIds.KeyMaterialPathInvalid));
+            path == null ? null : KeyMaterialFile.Read(FileSystemPath.Resolve(cmdlet, path, "Path", ErrorIds.KeyMaterialPathInvalid));
 
         /// <summary>
         /// Loads the material. Raw material that is plainly not random is refused (KeyMaterialLowEntropy) unless
@@ -29,7 +29,7 @@ namespace KmsImport.Infrastructure
                 {
                     return Read(spec, file, bytes, chars, allowLowEntropy: false);
                 }
-                catch (KmsImportException e) when (force && e.ErrorId == CryptoErrorIds.KeyMaterialLowEntropy)
+                catch (KmsImportException e) when (force && e.ErrorId == ErrorIds.KeyMaterialLowEntropy)
                 {
                     if (warn) cmdlet.WriteWarning(LowEntropyWarning(e));
                     return Read(spec, file, bytes, chars, allowLowEntropy: true);

@@ -57,7 +57,7 @@ public class RawMaterialTests
         foreach (int n in new[] { 0, 1, min - 1, max + 1, max * 2, 1000 })
         {
             var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(spec, RandomBinary(Math.Max(n, 1))[..n]));
-            Assert.Equal(CryptoErrorIds.KeyMaterialWrongLength, e.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialWrongLength, e.ErrorId);
             Assert.Equal(ErrorKind.InvalidData, e.Kind);
             Assert.Contains($"is {n} bytes", e.Message);
             Assert.Contains(min == max ? $"exactly {min}" : $"{min} to {max}", e.Message);
@@ -72,7 +72,7 @@ public class RawMaterialTests
         foreach (var text in new[] { Convert.ToHexString(key), Convert.ToHexString(key).ToLowerInvariant() + "\n", Convert.ToHexString(key) + "\r\n" })
         {
             var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(spec, Encoding.ASCII.GetBytes(text)));
-            Assert.Equal(CryptoErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
             Assert.Contains("hex", e.Message);
             Assert.Contains("decode it first", e.Message);
             Assert.DoesNotContain(text.Trim(), e.Message, StringComparison.OrdinalIgnoreCase);
@@ -87,7 +87,7 @@ public class RawMaterialTests
         foreach (var text in new[] { Convert.ToBase64String(key), Convert.ToBase64String(key) + "\n" })
         {
             var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(spec, Encoding.ASCII.GetBytes(text)));
-            Assert.Equal(CryptoErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
             Assert.Contains("base64", e.Message);
             Assert.DoesNotContain(text.Trim(), e.Message);
         }
@@ -99,10 +99,10 @@ public class RawMaterialTests
         Assert.Equal(32, Base64Len(Convert.ToBase64String(new byte[32])));
         Assert.Equal(44, Convert.ToBase64String(new byte[32]).Length);
         var hex = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, Encoding.ASCII.GetBytes(new string('a', 64))));
-        Assert.Equal(CryptoErrorIds.KeyMaterialLooksLikeText, hex.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialLooksLikeText, hex.ErrorId);
         var b64 = Assert.Throws<KmsImportException>(() =>
             KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomBinary(32)))));
-        Assert.Equal(CryptoErrorIds.KeyMaterialLooksLikeText, b64.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialLooksLikeText, b64.ErrorId);
     }
 
     private static int? Base64Len(string s) => Base64DecodedLength(Encoding.ASCII.GetBytes(s));
@@ -116,7 +116,7 @@ public class RawMaterialTests
     {
         byte[] data = [.. RandomBinary(32), .. Encoding.ASCII.GetBytes(newline)];
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, data));
-        Assert.Equal(CryptoErrorIds.KeyMaterialWrongLength, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialWrongLength, e.ErrorId);
         Assert.Contains("trailing line break", e.Message);
     }
 
@@ -125,7 +125,7 @@ public class RawMaterialTests
     {
         var e = Assert.Throws<KmsImportException>(() =>
             KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, Encoding.ASCII.GetBytes("my very secret production key 01")));
-        Assert.Equal(CryptoErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
         Assert.DoesNotContain("production", e.Message);
     }
 
@@ -134,7 +134,7 @@ public class RawMaterialTests
     {
         using var ec = KeyMaterial.Generate(KeySpec.ECC_NIST_P256);
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, ec.ExportForImport()));
-        Assert.Equal(CryptoErrorIds.KeyMaterialWrongLength, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialWrongLength, e.ErrorId);
         Assert.Contains("private key", e.Message);
     }
 
@@ -151,7 +151,7 @@ public class RawMaterialTests
     public void Undefined_key_specs_are_not_importable()
     {
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes((KeySpec)999, new byte[32]));
-        Assert.Equal(CryptoErrorIds.KeySpecNotImportable, e.ErrorId);
-        Assert.Equal(CryptoErrorIds.KeySpecNotImportable, Assert.Throws<KmsImportException>(() => KeyMaterial.Generate((KeySpec)999)).ErrorId);
+        Assert.Equal(ErrorIds.KeySpecNotImportable, e.ErrorId);
+        Assert.Equal(ErrorIds.KeySpecNotImportable, Assert.Throws<KmsImportException>(() => KeyMaterial.Generate((KeySpec)999)).ErrorId);
     }
 }

@@ -41,7 +41,7 @@ public class UntrustedInputTests
     public void Weak_raw_material_is_refused_and_accepted_only_when_allowed(string name, byte[] data, KeySpec spec)
     {
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(spec, data));
-        Assert.True(e.ErrorId == CryptoErrorIds.KeyMaterialLowEntropy, $"{name}: {e.ErrorId} {e.Message}");
+        Assert.True(e.ErrorId == ErrorIds.KeyMaterialLowEntropy, $"{name}: {e.ErrorId} {e.Message}");
         Assert.Equal(ErrorKind.InvalidData, e.Kind);
         Assert.Contains("-Force", e.Message);
         Assert.DoesNotContain(Convert.ToHexString(data[..8]), e.Message, StringComparison.OrdinalIgnoreCase);
@@ -118,7 +118,7 @@ public class UntrustedInputTests
         foreach (var path in new[] { fifo, link, "/dev/zero", "/dev/null" })
         {
             var e = Assert.Throws<KmsImportException>(() => KeyMaterialFile.Read(path));
-            Assert.Equal(CryptoErrorIds.KeyMaterialFileNotRegular, e.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialFileNotRegular, e.ErrorId);
         }
         // Opening the FIFO would block until a writer came: the refusal comes before any open.
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30));
@@ -160,7 +160,7 @@ public class UntrustedInputTests
         foreach (var (path, why) in new[] { (world, "mode 644"), (link, "symbolic link"), (large, "bytes, more than") })
         {
             var e = Assert.Throws<KmsImportException>(() => SecretFile.ReadExisting(path));
-            Assert.Equal(CryptoErrorIds.EscrowFileUntrusted, e.ErrorId);
+            Assert.Equal(ErrorIds.EscrowFileUntrusted, e.ErrorId);
             Assert.Contains(why, e.Message);
             Assert.Null(e.InnerException);
         }
@@ -176,7 +176,7 @@ public class UntrustedInputTests
         using var again = KeyMaterial.FromEscrowFile(KeySpec.SYMMETRIC_DEFAULT, path, right.Fingerprint);
         Assert.Equal(right.Fingerprint, again.Fingerprint);
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromEscrowFile(KeySpec.SYMMETRIC_DEFAULT, path, "000000"));
-        Assert.Equal(CryptoErrorIds.EscrowFingerprintMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.EscrowFingerprintMismatch, e.ErrorId);
     }
 
     // ---- finding 16: key ids ----------------------------------------------------------------------------
@@ -208,7 +208,7 @@ public class UntrustedInputTests
     public void Other_key_ids_are_refused_and_shown_without_control_characters(string keyId)
     {
         var e = Assert.Throws<KmsImportException>(() => KeyFileNames.ForKeyId(keyId));
-        Assert.Equal(KmsErrorIds.KeyIdUnsafe, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyIdUnsafe, e.ErrorId);
         Assert.DoesNotContain(e.Message, c => char.IsControl(c));
         Assert.DoesNotContain((string)e.TargetObject!, c => char.IsControl(c));
     }
