@@ -105,6 +105,9 @@ namespace KmsImport
         /// <summary>A path that cannot be a path at all (a NUL character, for one).</summary>
         public const string PathInvalid = "PathInvalid";
 
+        /// <summary>A batch key failed in a way the module did not foresee (the message names the exception type).</summary>
+        public const string BatchUnexpectedError = "BatchUnexpectedError";
+
         // ---- escrow and secret files ----------------------------------------------------------------------
         /// <summary>-Generate without -EscrowPath or -NoEscrow, both, or an -EscrowPath folder that does not exist.</summary>
         public const string EscrowPathRequired = "EscrowPathRequired";

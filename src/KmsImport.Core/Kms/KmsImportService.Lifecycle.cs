@@ -43,7 +43,7 @@ namespace KmsImport.Core.Kms
             }));
             var replica = ToExternalKey(response.ReplicaKeyMetadata);
             replica.Region = replicaRegion;
-            replica.MultiRegionKeyType = replica.MultiRegionKeyType ?? "REPLICA";
+            replica.MultiRegionKeyType = replica.MultiRegionKeyType ?? MultiRegionKeyTypes.Replica;
             return replica;
         }
 
@@ -58,7 +58,7 @@ namespace KmsImport.Core.Kms
             while (true)
             {
                 var key = DescribeKey(keyId);
-                if (key.KeyState != "Creating") return key;
+                if (key.KeyState != KeyStates.Creating) return key;
                 if (DateTime.UtcNow + delay > deadline)
                     throw new KmsImportException(ErrorIds.ReplicaNotReady, ErrorKind.OperationTimeout,
                         $"Replica '{keyId}' in {Region} is still Creating after {timeout.TotalSeconds:0} s. Wait, then continue with: Get-KmsImportParameters -KeyId {keyId} -Region {Region}")

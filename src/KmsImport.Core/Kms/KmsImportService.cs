@@ -108,9 +108,7 @@ namespace KmsImport.Core.Kms
         {
             EnsureAlgorithmOffered(algorithm, key.KeyId);
             EnsureAcceptsMaterial(key);
-            var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
-                $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.")
-            { TargetObject = key.KeyId };
+            var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
 
             var choice = ChooseWrapping(spec, algorithm, wrappingKeySpec);
             WrappingMatrix.EnsureAllowed(spec, choice.Algorithm, choice.WrappingKeySpec);
@@ -125,9 +123,9 @@ namespace KmsImport.Core.Kms
             return new KmsImportParameters
             {
                 KeyId = key.KeyId,
-                KeySpec = spec,
-                WrappingAlgorithm = choice.Algorithm,
-                WrappingKeySpec = choice.WrappingKeySpec,
+                KeySpec = KmsNames.Name(spec),
+                WrappingAlgorithm = KmsNames.Name(choice.Algorithm),
+                WrappingKeySpec = KmsNames.Name(choice.WrappingKeySpec),
                 PublicKey = ReadAll(response.PublicKey),
                 ImportToken = ReadAll(response.ImportToken),
                 ParametersValidTo = ImportRules.ToUtc(response.ParametersValidTo ?? DateTime.UtcNow.AddHours(24)),
@@ -151,11 +149,11 @@ namespace KmsImport.Core.Kms
         /// </summary>
         public static void EnsureAcceptsMaterial(KmsKeyDescription key)
         {
-            if (!string.Equals(key.Origin, "EXTERNAL", StringComparison.Ordinal))
+            if (!string.Equals(key.Origin, Origins.External, StringComparison.Ordinal))
                 throw new KmsImportException(ErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' has origin {key.Origin}; KMS imports material only into keys created with origin EXTERNAL. Create one with New-KmsExternalKey.")
                 { TargetObject = key.KeyId };
-            if (key.KeyState == "PendingDeletion" || key.KeyState == "PendingReplicaDeletion")
+            if (KeyStates.IsPendingDeletion(key.KeyState))
                 throw new KmsImportException(ErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' is {key.KeyState}: KMS imports no material into a key scheduled for deletion. If the key is still wanted, cancel the deletion first (aws kms cancel-key-deletion --key-id {key.KeyId}), then run the command again.")
                 { TargetObject = key.KeyId };
@@ -181,7 +179,8 @@ namespace KmsImport.Core.Kms
         public KmsImportResult ImportKeyMaterial(ProtectedKeyMaterial material, ImportOptions options)
         {
             ImportRules.EnsureParametersUsable(material.ParametersValidTo, material.KeyId);
-            options.Validate(material.KeySpec, material.KeyId);
+            // The spec only decides whether the rotation fields apply; a spec not named is not guessed.
+            options.Validate(KmsNames.ParseOrNull<KeySpec>(material.KeySpec), material.KeyId);
             var request = new ImportKeyMaterialRequest
             {
                 KeyId = material.KeyId,
@@ -201,7 +200,7 @@ namespace KmsImport.Core.Kms
                 KeyId = after.KeyId,
                 KeyMaterialId = string.IsNullOrEmpty(response.KeyMaterialId) ? after.CurrentKeyMaterialId : response.KeyMaterialId,
                 KeyState = after.KeyState,
-                ExpirationModel = options.ExpirationModel,
+                ExpirationModel = KmsNames.Name(options.ExpirationModel),
                 ValidTo = options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES ? options.ValidToUtc : null,
                 Fingerprint = string.IsNullOrEmpty(material.Fingerprint) ? null : material.Fingerprint,
                 Region = Region,
@@ -233,8 +232,9 @@ namespace KmsImport.Core.Kms
             {
                 KeyId = d.KeyId,
                 Arn = d.Arn,
-                KeySpec = d.ImportableKeySpec ?? KeySpec.SYMMETRIC_DEFAULT,
-                KeyUsage = Enum.TryParse<KeyUsage>(d.KeyUsage, out var u) ? u : KeyUsage.ENCRYPT_DECRYPT,
+                // As KMS says them: a spec or usage new to this module stays text, never a default.
+                KeySpec = d.KeySpec,
+                KeyUsage = d.KeyUsage,
                 KeyState = d.KeyState,
                 MultiRegion = d.MultiRegion,
                 MultiRegionKeyType = d.MultiRegionKeyType,
