@@ -51,7 +51,7 @@ BeforeAll {
     Add-Fixture 'sym-hex' ([Text.Encoding]::ASCII.GetBytes([Convert]::ToHexString((New-RandomBytes 32))))
     Add-Fixture 'sym-b64' ([Text.Encoding]::ASCII.GetBytes([Convert]::ToBase64String((New-RandomBytes 32))))
     Add-Fixture 'sym-passphrase' ([Text.Encoding]::ASCII.GetBytes('correct horse battery staple 123'))
-    foreach ($n in 27, 29, 31, 47, 63, 65) { Add-Fixture "raw-$n" (New-RandomBytes $n) }
+    foreach ($n in 27, 29, 31, 47, 63, 65, 129) { Add-Fixture "raw-$n" (New-RandomBytes $n) }
     Add-Fixture 'empty' ([byte[]]@())
     Add-Fixture 'huge' ([byte[]]::new(1024 * 1024 + 1))
     Add-Fixture 'garbage-600' (New-RandomBytes 600)
@@ -63,6 +63,9 @@ BeforeAll {
     Add-PathFixture 'eio' '/proc/self/mem'   # exists, read fails with EIO: the "could not be read" path, even for root
     Add-Fixture 'unreadable' (New-RandomBytes 32)
     if (-not $IsWindows) { & chmod 000 $script:Fixtures['unreadable'].Path }
+    Add-Fixture 'sym-zeros' ([byte[]]::new(32))
+    Add-Fixture 'hmac-repeated' ([byte[]](@(0x5A, 0xC3) * 16))
+    Add-PathFixture 'device' '/dev/zero'   # a character device: refused before it is read
     Add-Fixture 'existing-escrow' ([Text.Encoding]::ASCII.GetBytes('keep me'))
 
     # Private keys, public keys and certificates (.NET, plus openssl where .NET cannot write the format).
@@ -188,6 +191,12 @@ BeforeAll {
     New-Bundle 'bad-base64' @{ 'ImportParameters.json' = (Get-BundleJson @{ PublicKey = '***not base64***'; ImportToken = 'AAAA' }) }
     New-Bundle 'big-json' (@{ 'ImportParameters.json' = (Get-BundleJson @{ Padding = ('x' * 70000) }) } + $bins)
     New-Bundle 'big-token' @{ 'ImportParameters.json' = (Get-BundleJson @{}); 'PublicKey.bin' = $sym.PublicKey; 'ImportToken.bin' = [byte[]]::new(8000) }
+    # Issue 14: bundles are data from strangers.
+    New-Bundle 'keyspec-digit' (@{ 'ImportParameters.json' = (Get-BundleJson @{ KeySpec = '1' }) } + $bins)
+    New-Bundle 'validto-huge' (@{ 'ImportParameters.json' = ((Get-BundleJson @{}) -replace '"ParametersValidTo":\s*"[^"]*"', '"ParametersValidTo": 1e300') } + $bins)
+    New-Bundle 'utf16' (@{ 'ImportParameters.json' = [byte[]]([Text.Encoding]::Unicode.GetPreamble() + [Text.Encoding]::Unicode.GetBytes((Get-BundleJson @{}))) } + $bins)
+    New-Bundle 'keyid-dotdot' (@{ 'ImportParameters.json' = (Get-BundleJson @{ KeyId = '..' }) } + $bins)
+    New-Bundle 'foreign-endpoint' (@{ 'ImportParameters.json' = (Get-BundleJson @{ EndpointUrl = 'http://127.0.0.1:9' }) } + $bins)
     New-Bundle 'garbage-public-key' @{ 'ImportParameters.json' = (Get-BundleJson @{ WrappingKeySpec = $null }); 'PublicKey.bin' = (New-RandomBytes 300); 'ImportToken.bin' = $sym.ImportToken }
     # Wrapped-material bundles, from a real Protect-KeyMaterial -OutDirectory, then damaged.
     $out = New-Item -ItemType Directory (Join-Path $script:Work 'protected-out')

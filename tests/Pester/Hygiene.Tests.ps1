@@ -161,7 +161,7 @@ Describe 'No material in streams, transcripts, errors, objects or files' {
             # Offline: parameters to files, wrap from files, import from files.
             $key3 = New-KmsExternalKey @Common
             $p = $key3 | Get-KmsImportParameters -OutDirectory $bundles @Quick @Loud
-            $w = Get-KmsImportParameters -Path (Join-Path $bundles $key3.KeyId) @Loud |
+            $w = Get-KmsImportParameters -Path (Join-Path $bundles $key3.KeyId) @Common @Loud |
                 Protect-KeyMaterial -Path $m.Path -OutDirectory (Join-Path $bundles 'wrapped') @Loud
             Import-KmsKeyMaterial -Path (Join-Path $bundles "wrapped/$($key3.KeyId)") @Common @Loud
             # Errors: wrong length, a different material (KMS refuses), the same from bytes.
@@ -200,7 +200,7 @@ Describe 'No material in streams, transcripts, errors, objects or files' {
 
     It 'HMAC material: import, GenerateMac proofs from a file and from bytes, and a wrong-length error' {
         $m = New-Material 64
-        $long = New-Material 65
+        $long = New-Material 129   # one more than SHA-512's block size, the longest HMAC_512 key KMS takes
         $text = Invoke-Captured {
             $r = New-KmsExternalKey @Common -KeySpec HMAC_512 @Loud | Get-KmsImportParameters @Quick @Loud | Protect-KeyMaterial -Path $m.Path @Loud | Import-KmsKeyMaterial @Loud
             $r | Format-Table * | Out-String
@@ -299,8 +299,8 @@ if (`$r.KeyState -ne 'Enabled') { throw 'generated: not enabled' }
 if (`$r.KeyState -ne 'Enabled') { throw 'rsa: not enabled' }
 `$k = New-KmsExternalKey @c
 `$null = `$k | Get-KmsImportParameters -OutDirectory '$bundles' -WrappingKeySpec RSA_2048
-`$null = Get-KmsImportParameters -Path (Join-Path '$bundles' `$k.KeyId) | Protect-KeyMaterial -Path '$($m.Path)' -OutDirectory (Join-Path '$bundles' 'w')
-`$null = Import-KmsKeyMaterial -Path (Join-Path '$bundles' "w/`$(`$k.KeyId)")
+`$null = Get-KmsImportParameters -Path (Join-Path '$bundles' `$k.KeyId) @c | Protect-KeyMaterial -Path '$($m.Path)' -OutDirectory (Join-Path '$bundles' 'w')
+`$null = Import-KmsKeyMaterial -Path (Join-Path '$bundles' "w/`$(`$k.KeyId)") @c
 `$b = 1..2 | ForEach-Object { New-KmsExternalKey @c -KeySpec HMAC_256 } | Invoke-KmsKeyImport -Generate -EscrowPath '$escrow' -NoPacing
 if (@(`$b | Where-Object Status -ne 'Imported').Count) { throw 'batch failed' }
 `$null = Test-KmsKeyState @c -KeyId `$k.KeyId -Path '$($m.Path)'

@@ -149,7 +149,10 @@ namespace KmsImport.Core.Kms
             var chain = new CredentialProfileStoreChain(location);
             if (!string.IsNullOrEmpty(s.ProfileName))
             {
-                if (!chain.TryGetProfile(s.ProfileName, out var named) || !chain.TryGetAWSCredentials(s.ProfileName, out var namedCreds))
+                CredentialProfile? named = null;
+                AWSCredentials? namedCreds = null;
+                if (!ProfileStore(() => chain.TryGetProfile(s.ProfileName, out named) && chain.TryGetAWSCredentials(s.ProfileName, out namedCreds), location)
+                    || named == null || namedCreds == null)
                 {
                     throw new KmsImportException(ErrorIds.ProfileNotFound, ErrorKind.ObjectNotFound,
                         $"No credential profile named '{s.ProfileName}' was found{(string.IsNullOrEmpty(s.ProfileLocation) ? " in the SDK store or the shared credentials file" : $" in '{s.ProfileLocation}'")}. Check the name (aws configure list-profiles), or pass -ProfileLocation.")
@@ -177,7 +180,10 @@ namespace KmsImport.Core.Kms
 
             var defaultProfile = Environment.GetEnvironmentVariable("AWS_PROFILE");
             if (string.IsNullOrEmpty(defaultProfile)) defaultProfile = "default";
-            if (chain.TryGetProfile(defaultProfile, out var fallbackProfile) && chain.TryGetAWSCredentials(defaultProfile, out var profileCreds))
+            CredentialProfile? fallbackProfile = null;
+            AWSCredentials? profileCreds = null;
+            if (ProfileStore(() => chain.TryGetProfile(defaultProfile, out fallbackProfile) && chain.TryGetAWSCredentials(defaultProfile, out profileCreds), location)
+                && fallbackProfile != null && profileCreds != null)
             {
                 return (profileCreds, $"profile '{defaultProfile}'", fallbackProfile);
             }
@@ -192,6 +198,50 @@ namespace KmsImport.Core.Kms
                 throw new KmsImportException(ErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
                     "No AWS credentials were found. Pass -ProfileName (or -AccessKey and -SecretKey), run Set-AWSCredential, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or configure a default profile.", ex);
             }
+        }
+
+        /// <summary>
+        /// Calls into the SDK's profile store. A credentials or config file it cannot parse makes it throw
+        /// InvalidDataException whose message quotes the offending line, which is often the secret key line
+        /// ("aws_secret_access_key: ..."): that becomes CredentialsFileInvalid naming the file and the line NUMBER only,
+        /// and the SDK's exception is not kept (not even as the inner exception).
+        /// </summary>
+        private static T ProfileStore<T>(Func<T> call, string? location)
+        {
+            try
+            {
+                return call();
+            }
+            catch (Exception e) when (e is System.IO.InvalidDataException || e is FormatException || e is ArgumentException)
+            {
+                var match = System.Text.RegularExpressions.Regex.Match(e.Message, @"(?i)\bline\s*(?:number\s*)?(\d{1,7})\b");
+                string line = match.Success ? $" at line {match.Groups[1].Value}" : "";
+                string file = CredentialFileNamed(e.Message, location);
+                throw new KmsImportException(ErrorIds.CredentialsFileInvalid, ErrorKind.InvalidData,
+                    $"The AWS credentials or config file {file} cannot be read{line}: every line there must be a [section], a "
+                    + "'name = value' pair or a comment (a ':' instead of '=' is the usual slip). Fix that line (its content is not shown "
+                    + "here, as it may hold a secret), or pass -ProfileLocation with another file.")
+                { TargetObject = file };
+            }
+        }
+
+        /// <summary>Which of the files the SDK reads the message names, by comparing paths (the message itself is not used).</summary>
+        private static string CredentialFileNamed(string message, string? location)
+        {
+            var home = Environment.GetEnvironmentVariable("HOME") ?? Environment.GetEnvironmentVariable("USERPROFILE") ?? "";
+            var candidates = new[]
+            {
+                location,
+                Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE"),
+                Environment.GetEnvironmentVariable("AWS_CONFIG_FILE"),
+                home.Length == 0 ? null : System.IO.Path.Combine(home, ".aws", "credentials"),
+                home.Length == 0 ? null : System.IO.Path.Combine(home, ".aws", "config"),
+            };
+            foreach (var c in candidates)
+                if (!string.IsNullOrEmpty(c) && message.IndexOf(c, StringComparison.Ordinal) >= 0) return $"'{c}'";
+            foreach (var c in candidates)
+                if (!string.IsNullOrEmpty(c)) return $"'{c}' (or the config file beside it)";
+            return "(the shared credentials file)";
         }
 
         /// <summary>

@@ -60,11 +60,12 @@ namespace KmsImport.Cmdlets
         {
             try
             {
+                if (KeyId != null) KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 var algorithm = KmsNames.ParseOptional<KmsImport.WrappingAlgorithm>(WrappingAlgorithm, ErrorIds.WrappingNotAllowed, KeyId);
                 var wrappingKeySpec = KmsNames.ParseOptional<KmsImport.WrappingKeySpec>(WrappingKeySpec, ErrorIds.WrappingNotAllowed, KeyId);
                 if (ParameterSetName == FromPathSet)
                 {
-                    var resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+                    var resolved = FileSystemPath.Resolve(this, Path!, nameof(Path));
                     WriteObject(ImportBundle.ReadParameters(resolved, new BundleOverrides
                     {
                         KeyId = KeyId,
@@ -72,16 +73,19 @@ namespace KmsImport.Cmdlets
                         WrappingAlgorithm = algorithm,
                         WrappingKeySpec = wrappingKeySpec,
                         Region = Region,
+                        EndpointUrl = EndpointUrl,
                     }));
                     return;
                 }
 
+                // A path outside the file system (Function:, a missing drive) is refused before any call.
+                var outDirectory = OutDirectory == null ? null : FileSystemPath.Resolve(this, OutDirectory, nameof(OutDirectory));
                 var service = GetService();
                 var parameters = service.GetParametersForImport(KeyId!, algorithm, wrappingKeySpec);
                 WriteVerbose($"Import parameters for {parameters.KeyId}: {parameters.WrappingAlgorithm} with {parameters.WrappingKeySpec}, valid to {parameters.ParametersValidTo:u}.");
-                if (OutDirectory != null)
+                if (outDirectory != null)
                 {
-                    var folder = ImportBundle.WriteParameters(SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutDirectory), parameters);
+                    var folder = ImportBundle.WriteParameters(outDirectory, parameters);
                     WriteVerbose($"Wrote the parameters to {folder}.");
                 }
                 WriteObject(parameters);

@@ -89,10 +89,11 @@ namespace KmsImport.Cmdlets
         {
             try
             {
+                if (!string.IsNullOrEmpty(KeyId)) KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 var pipedSpec = KmsNames.ParseOptional<KmsImport.KeySpec>(KeySpec, ErrorIds.KeySpecNotImportable, KeyId);
                 var material = ParameterSetName == FromPathSet
-                    ? ImportBundle.ReadProtected(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
-                        new BundleOverrides { KeyId = string.IsNullOrEmpty(KeyId) ? null : KeyId })
+                    ? ImportBundle.ReadProtected(FileSystemPath.Resolve(this, Path!, nameof(Path)),
+                        new BundleOverrides { KeyId = string.IsNullOrEmpty(KeyId) ? null : KeyId, Region = Region, EndpointUrl = EndpointUrl })
                     : new ProtectedKeyMaterial
                     {
                         KeyId = KeyId,
@@ -114,10 +115,11 @@ namespace KmsImport.Cmdlets
                     KeyMaterialDescription = KeyMaterialDescription,
                 };
                 options.Validate(keySpec, keyId);
-                // Files carry the Region and endpoint they were made for; explicit parameters still win.
-                if (ParameterSetName == FromPathSet && !MyInvocation.BoundParameters.ContainsKey(nameof(EndpointUrl)) && material.EndpointUrl != null)
+                // Files carry the Region and endpoint they were made for: the reader kept them only where the caller named
+                // the same ones, or they are AWS's own endpoint for that Region (ImportBundle.TrustedOrigin).
+                if (ParameterSetName == FromPathSet && material.EndpointUrl != null)
                     EndpointUrl = material.EndpointUrl;
-                var service = GetService(MyInvocation.BoundParameters.ContainsKey(nameof(Region)) || string.IsNullOrEmpty(material.Region) ? null : material.Region);
+                var service = GetService(ParameterSetName != FromPathSet || string.IsNullOrEmpty(material.Region) ? null : material.Region);
                 var expiry = _expiry.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_expiry.ValidToUtc:u}" : "not expiring";
                 if (!ShouldProcess($"{keyId} in {service.Region}", $"Import key material ({expiry})")) return;
                 material.KeyId = service.ResolveKeyId(material.KeyId);

@@ -58,6 +58,14 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = DirectorySet)]
         public SecureString? Password { get; set; }
 
+        /// <summary>Accept raw material that is plainly not random (constant bytes, a repeated pattern), with a warning per key.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = DirectorySet)]
+        public SwitchParameter Force { get; set; }
+
+        // Warnings from the workers, written on the pipeline thread.
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+
         [Parameter]
         public ExpirationModel? ExpirationModel { get; set; }
 
@@ -84,6 +92,7 @@ namespace KmsImport.Cmdlets
         private readonly Dictionary<KmsImportService, RequestPacer> _pacers = new Dictionary<KmsImportService, RequestPacer>();
         private ImportOptions _options = new ImportOptions();
         private char[]? _password;
+        private KeyMaterialFile? _pathFile;
         // Resolved once on the pipeline thread: workers must not touch session state.
         private string? _path, _materialDirectory, _escrowPath, _profileLocation;
 
@@ -95,16 +104,18 @@ namespace KmsImport.Cmdlets
                 if (Generate && (EscrowPath == null) == !NoEscrow)
                     ThrowError(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
                         "-Generate needs exactly one of -EscrowPath (a folder for one escrow file per key) or -NoEscrow.") { TargetObject = "EscrowPath" });
-                if (EscrowPath != null && !Directory.Exists(Resolve(EscrowPath)))
+                if (EscrowPath != null) _escrowPath = FileSystemPath.Resolve(this, EscrowPath, nameof(EscrowPath));
+                if (MaterialDirectory != null) _materialDirectory = FileSystemPath.Resolve(this, MaterialDirectory, nameof(MaterialDirectory));
+                if (ProfileLocation != null) _profileLocation = FileSystemPath.Resolve(this, ProfileLocation, nameof(ProfileLocation));
+                if (_escrowPath != null && !Directory.Exists(_escrowPath))
                     ThrowError(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.ObjectNotFound,
                         $"-EscrowPath '{EscrowPath}' is not an existing folder. Create it (owner-only access) and run again.") { TargetObject = EscrowPath });
-                if (MaterialDirectory != null && !Directory.Exists(Resolve(MaterialDirectory)))
+                if (_materialDirectory != null && !Directory.Exists(_materialDirectory))
                     ThrowError(new KmsImportException(ErrorIds.MaterialDirectoryNotFound, ErrorKind.ObjectNotFound,
                         $"-MaterialDirectory '{MaterialDirectory}' is not an existing folder. Pass the folder that holds one <KeyId>.bin file per key (as -Generate -EscrowPath writes them).") { TargetObject = MaterialDirectory });
-                if (Path != null) _path = KeyMaterial.CheckFile(Resolve(Path)); // refused before any call
-                if (MaterialDirectory != null) _materialDirectory = Resolve(MaterialDirectory);
-                if (EscrowPath != null) _escrowPath = Resolve(EscrowPath);
-                if (ProfileLocation != null) _profileLocation = Resolve(ProfileLocation);
+                // Read once, before any call: the same bytes serve every key (a pipe could not be read again).
+                _pathFile = MaterialSource.ReadPath(this, Path);
+                _path = _pathFile?.FullPath;
                 if (Password != null) _password = SecureStrings.ToCharArray(Password);
             }
             catch (KmsImportException ex)
@@ -117,6 +128,7 @@ namespace KmsImport.Cmdlets
         {
             try
             {
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 // Services are made here, on the pipeline thread, with this record's Region and endpoint.
                 var service = GetService();
                 if (!NoPacing && !_pacers.ContainsKey(service))
@@ -136,7 +148,11 @@ namespace KmsImport.Cmdlets
 
         protected override void EndProcessing()
         {
-            if (_keys.Count == 0) return;
+            if (_keys.Count == 0)
+            {
+                _pathFile?.Dispose();
+                return;
+            }
             var importer = new BatchImporter(ProvideMaterial, _options, ResumeCommand) { ThrottleLimit = ThrottleLimit };
             using var cancel = new CancellationTokenSource();
             _cancel = cancel;
@@ -147,6 +163,7 @@ namespace KmsImport.Cmdlets
                 foreach (var result in importer.Start(_keys, cancel.Token).GetConsumingEnumerable())
                 {
                     done++;
+                    while (_warnings.TryDequeue(out var warning)) WriteWarning(warning);
                     counts[result.Status] = counts.TryGetValue(result.Status, out var n) ? n + 1 : 1;
                     WriteProgress(new ProgressRecord(1, "Invoke-KmsKeyImport", $"{done} of {_keys.Count} keys")
                     { PercentComplete = 100 * done / _keys.Count, CurrentOperation = $"{result.KeyId}: {result.Status}" });
@@ -156,6 +173,7 @@ namespace KmsImport.Cmdlets
             finally
             {
                 if (_password != null) Array.Clear(_password, 0, _password.Length);
+                _pathFile?.Dispose();
                 foreach (var service in _pacers.Keys) service.Pacer = null;
             }
             WriteProgress(new ProgressRecord(1, "Invoke-KmsKeyImport", "Done") { RecordType = ProgressRecordType.Completed });
@@ -175,13 +193,16 @@ namespace KmsImport.Cmdlets
             switch (ParameterSetName)
             {
                 case PathSet:
-                    return KeyMaterial.FromFile(spec, _path!, _password);
+                    return Forced(key.KeyId, allow => KeyMaterial.FromFile(spec, _pathFile!, _password, allow));
                 case DirectorySet:
-                    return KeyMaterial.FromFile(spec, KeyFileNames.MaterialFile(_materialDirectory!, key.KeyId), _password);
+                    var file = KeyFileNames.MaterialFile(_materialDirectory!, key.KeyId);
+                    return Forced(key.KeyId, allow => KeyMaterial.FromFile(spec, file, _password, allow));
                 default:
                     if (NoEscrow) return keyHoldsMaterial ? null : KeyMaterial.Generate(spec);
                     var escrow = KeyFileNames.MaterialFile(_escrowPath!, key.KeyId);
-                    if (File.Exists(escrow)) return KeyMaterial.FromFile(spec, escrow); // a re-run: import what was escrowed
+                    // A re-run: import what was escrowed, checked as strictly as it was written (a planted link or a
+                    // file others can read is refused). A dangling link counts as there, so it is refused, not replaced.
+                    if (File.Exists(escrow) || UntrustedFile.IsLink(escrow)) return KeyMaterial.FromEscrowFile(spec, escrow);
                     if (keyHoldsMaterial) return null;
                     var material = KeyMaterial.Generate(spec);
                     var bytes = material.ExportForImport();
@@ -189,6 +210,20 @@ namespace KmsImport.Cmdlets
                     catch { material.Dispose(); throw; }
                     finally { Array.Clear(bytes, 0, bytes.Length); }
                     return material;
+            }
+        }
+
+        /// <summary>-Force: weak material is loaded anyway, with a warning for this key.</summary>
+        private KeyMaterial Forced(string keyId, Func<bool, KeyMaterial> load)
+        {
+            try
+            {
+                return load(false);
+            }
+            catch (KmsImportException e) when (Force && e.ErrorId == ErrorIds.KeyMaterialLowEntropy)
+            {
+                _warnings.Enqueue($"{keyId}: {MaterialSource.LowEntropyWarning(e)}");
+                return load(true);
             }
         }
 
@@ -219,6 +254,5 @@ namespace KmsImport.Cmdlets
             return quotas;
         }
 
-        private string Resolve(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
     }
 }

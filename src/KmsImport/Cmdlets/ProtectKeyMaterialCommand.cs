@@ -106,6 +106,11 @@ namespace KmsImport.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? OutDirectory { get; set; }
 
+        /// <summary>Accept raw material that is plainly not random (constant bytes, a repeated pattern), with a warning.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = BytesSet)]
+        public SwitchParameter Force { get; set; }
+
         /// <summary>Password of an encrypted PKCS#8 PEM file.</summary>
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = BytesSet)]
@@ -134,11 +139,14 @@ namespace KmsImport.Cmdlets
             try
             {
                 // Cheap local checks before reading or generating anything.
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 ImportRules.EnsureParametersUsable(ParametersValidTo, KeyId);
                 var (spec, algorithm, wrappingKeySpec) = KeyMaterialProtector.Read(new KmsImportParameters
                     { KeyId = KeyId, KeySpec = KeySpec, WrappingAlgorithm = WrappingAlgorithm, WrappingKeySpec = WrappingKeySpec });
                 WrappingMatrix.EnsureAllowed(spec, algorithm, wrappingKeySpec);
                 _spec = spec;
+                // A path outside the file system (Function:, a missing drive) is refused before anything is generated or written.
+                var outDirectory = OutDirectory == null ? null : FileSystemPath.Resolve(this, OutDirectory, nameof(OutDirectory));
 
                 using var material = LoadMaterial(out var escrowPath);
                 if (material == null) return;
@@ -155,9 +163,8 @@ namespace KmsImport.Cmdlets
                     EndpointUrl = string.IsNullOrEmpty(EndpointUrl) ? null : EndpointUrl,
                 };
                 var protectedMaterial = KeyMaterialProtector.Protect(parameters, material, escrowPath);
-                if (OutDirectory != null)
+                if (outDirectory != null)
                 {
-                    var outDirectory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutDirectory);
                     if (!ShouldProcess(outDirectory, $"Write the wrapped material for {KeyId} (EncryptedKeyMaterial.bin, ImportToken.bin, ProtectedKeyMaterial.json)")) return;
                     var folder = ImportBundle.WriteProtected(outDirectory, protectedMaterial);
                     WriteVerbose($"Wrote the wrapped material to {folder}.");
@@ -179,7 +186,8 @@ namespace KmsImport.Cmdlets
                 case GenerateSet:
                     return GenerateWithEscrow(out escrowPath);
                 default:
-                    return MaterialSource.Load(this, _spec, Path, KeyMaterial, Password);
+                    using (var file = MaterialSource.ReadPath(this, Path))
+                        return MaterialSource.Load(this, _spec, file, KeyMaterial, Password, Force);
             }
         }
 
@@ -189,7 +197,7 @@ namespace KmsImport.Cmdlets
             string? target = null;
             if (!NoEscrow)
             {
-                target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(EscrowPath);
+                target = FileSystemPath.Resolve(this, EscrowPath!, nameof(EscrowPath));
                 if (Directory.Exists(target)) target = KeyFileNames.MaterialFile(target, KeyId);
                 if (!ShouldProcess(target, $"Write an owner-only escrow copy of new {_spec} material for {KeyId}")) return null;
             }

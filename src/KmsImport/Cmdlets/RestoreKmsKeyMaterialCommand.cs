@@ -40,6 +40,10 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public SecureString? Password { get; set; }
 
+        /// <summary>Accept raw material that is plainly not random (constant bytes, a repeated pattern), with a warning.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         [Parameter]
         public ExpirationModel? ExpirationModel { get; set; }
 
@@ -69,13 +73,14 @@ namespace KmsImport.Cmdlets
             try
             {
                 // What needs no key spec is refused before any call.
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 KmsImportService.EnsureAlgorithmOffered(WrappingAlgorithm, KeyId);
-                MaterialSource.CheckPath(this, Path);
+                using var file = MaterialSource.ReadPath(this, Path);
                 var service = GetService();
                 var key = service.DescribeKey(KeyId);
                 var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
                 // Read and check the material before asking KMS for anything that has a quota.
-                using var material = MaterialSource.Load(this, spec, Path, KeyMaterial, Password);
+                using var material = MaterialSource.Load(this, spec, file, KeyMaterial, Password, Force);
                 var expiry = _expiry.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_expiry.ValidToUtc:u}" : "not expiring";
                 if (!ShouldProcess($"{key.KeyId} in {service.Region}", $"Re-import {spec} material {material.Fingerprint} ({expiry})")) return;
 

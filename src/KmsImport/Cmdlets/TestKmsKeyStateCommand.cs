@@ -60,14 +60,16 @@ namespace KmsImport.Cmdlets
             _tested++;
             try
             {
-                MaterialSource.CheckPath(this, Path); // a bad path is refused before any call
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
+                // A bad path is refused before any call; the file is read once, here.
+                using var file = MaterialSource.ReadPath(this, Path);
                 var service = GetService();
                 var key = service.DescribeKey(KeyId);
                 ProofResult? proof = null;
                 if (ParameterSetName != StateSet)
                 {
                     var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId, ErrorIds.ProofNotPossible);
-                    using var material = MaterialSource.Load(this, spec, Path, KeyMaterial, Password);
+                    using var material = MaterialSource.Load(this, spec, file, KeyMaterial, Password, force: true, warn: false);
                     proof = MaterialProver.Prove(service, key, material);
                     WriteVerbose($"Proof for {key.KeyId}: {proof.Method}, proved={proof.Proved}.");
                 }

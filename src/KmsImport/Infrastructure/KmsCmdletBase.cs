@@ -78,7 +78,7 @@ namespace KmsImport.Infrastructure
                 SessionToken = SessionToken,
                 Credential = Credential is PSObject wrapped ? wrapped.BaseObject : Credential,
                 ProfileName = ProfileName,
-                ProfileLocation = ProfileLocation == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(ProfileLocation),
+                ProfileLocation = ProfileLocation == null ? null : FileSystemPath.Resolve(this, ProfileLocation, nameof(ProfileLocation)),
                 StoredCredentials = ReadShellVariable("StoredAWSCredentials"),
                 StoredRegion = ReadShellVariable("StoredAWSRegion") as string,
                 MaxErrorRetry = MaxErrorRetry,
