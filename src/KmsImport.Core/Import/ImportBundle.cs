@@ -164,13 +164,22 @@ namespace KmsImport.Core.Import
             { TargetObject = path };
         }
 
-        private static string NewFolder(string directory, string keyId)
+        /// <summary>Refuses, before anything is written anywhere, a bundle folder that already holds files.</summary>
+        public static void EnsureProtectedWritable(string directory, string keyId) => Guard(() => { EnsureFree(directory, keyId); return directory; }, directory);
+
+        private static string EnsureFree(string directory, string keyId)
         {
             var folder = Path.Combine(directory, KeyFileNames.ForKeyId(keyId));
             if (Directory.Exists(folder) && Directory.GetFileSystemEntries(folder).Length > 0)
                 throw new KmsImportException(KmsErrorIds.BundleExists, ErrorKind.ResourceExists,
                     $"'{folder}' already holds files; bundles are never overwritten. Choose another -OutDirectory or move the old bundle away.")
                 { TargetObject = folder };
+            return folder;
+        }
+
+        private static string NewFolder(string directory, string keyId)
+        {
+            var folder = EnsureFree(directory, keyId);
             Directory.CreateDirectory(folder);
             return folder;
         }

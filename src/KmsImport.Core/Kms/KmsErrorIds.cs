@@ -44,6 +44,7 @@ namespace KmsImport.Core.Kms
         public const string KeyMaterialSpecMismatch = "KeyMaterialSpecMismatch";
         public const string AliasNameInvalid = "AliasNameInvalid";
         public const string EscrowPathRequired = "EscrowPathRequired";
+        public const string PathNotFileSystem = "PathNotFileSystem";
         public const string ImportOptionsInvalid = "ImportOptionsInvalid";
         public const string ReplicaRegionInvalid = "ReplicaRegionInvalid";
         public const string ReplicaNotReady = "ReplicaNotReady";

@@ -1,5 +1,8 @@
+using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using KmsImport.Core.Import;
+using KmsImport.Core.Kms;
 using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
@@ -8,6 +11,8 @@ namespace KmsImport.Cmdlets
     /// <summary>
     /// Downloads a wrapping public key and import token (valid 24 hours) for a key, or, with
     /// -Path, reads a set written earlier (offline key ceremonies: no credentials, no network).
+    /// A piped key object that says its KeySpec, Origin EXTERNAL and a state that takes material
+    /// is not described again; a replica announced by New-KmsExternalKey is created here.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "KmsImportParameters", DefaultParameterSetName = OnlineSet)]
     [OutputType(typeof(KmsImportParameters))]
@@ -46,9 +51,47 @@ namespace KmsImport.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 
-        /// <summary>With -Path: the key spec, where the files do not record it.</summary>
-        [Parameter(ParameterSetName = FromPathSet)]
+        /// <summary>
+        /// The key spec: with -Path, where the files do not record it; online, as the piped key object
+        /// says it (with -Origin and -KeyState it spares a DescribeKey).
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         public KeySpec? KeySpec { get; set; }
+
+        /// <summary>The key's origin as the piped key object says it (EXTERNAL for keys made by New-KmsExternalKey).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
+        [AllowNull, AllowEmptyString]
+        public string? Origin { get; set; }
+
+        /// <summary>The key's state as the piped key object says it.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
+        [AllowNull, AllowEmptyString]
+        public string? KeyState { get; set; }
+
+        /// <summary>The key's multi-Region type as the piped key object says it (PRIMARY, REPLICA), handed on with the parameters.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
+        [AllowNull, AllowEmptyString]
+        public string? MultiRegionKeyType { get; set; }
+
+        /// <summary>
+        /// For a replica of a multi-Region key: the Region of its primary. The replica is created
+        /// there (ReplicateKey into -Region) unless it exists, once the primary holds material.
+        /// New-KmsExternalKey -ReplicaRegion sets it on each replica object.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
+        [AllowNull, AllowEmptyString]
+        [ArgumentCompleter(typeof(RegionCompleter))]
+        public string? PrimaryRegion { get; set; }
+
+        /// <summary>How long to wait for a new replica to leave the Creating state.</summary>
+        [Parameter(ParameterSetName = OnlineSet)]
+        [ValidateRange(1, 3600)]
+        public int ReplicaTimeoutSeconds { get; set; } = 300;
+
+        // Replicas whose primary had no material yet when they arrived (e.g. after Sort-Object).
+        private readonly List<(KeyFacts Facts, string? Region, string? EndpointUrl)> _deferred = new List<(KeyFacts, string?, string?)>();
+
+        protected override void BeginProcessing() => Workflow.ReplicaTimeout = TimeSpan.FromSeconds(ReplicaTimeoutSeconds);
 
         protected override void ProcessRecord()
         {
@@ -56,8 +99,7 @@ namespace KmsImport.Cmdlets
             {
                 if (ParameterSetName == FromPathSet)
                 {
-                    var resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-                    WriteObject(ImportBundle.ReadParameters(resolved, new BundleOverrides
+                    WriteObject(ImportBundle.ReadParameters(ResolvePath(Path!, nameof(Path)), new BundleOverrides
                     {
                         KeyId = KeyId,
                         KeySpec = KeySpec,
@@ -68,20 +110,61 @@ namespace KmsImport.Cmdlets
                     return;
                 }
 
-                var service = GetService();
-                var parameters = service.GetParametersForImport(KeyId!, WrappingAlgorithm, WrappingKeySpec);
-                WriteVerbose($"Import parameters for {parameters.KeyId}: {parameters.WrappingAlgorithm} with {parameters.WrappingKeySpec}, valid to {parameters.ParametersValidTo:u}.");
-                if (OutDirectory != null)
+                var facts = new KeyFacts(KeyId!)
                 {
-                    var folder = ImportBundle.WriteParameters(SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutDirectory), parameters);
-                    WriteVerbose($"Wrote the parameters to {folder}.");
+                    KeySpec = KeySpec,
+                    Origin = Origin,
+                    KeyState = KeyState,
+                    MultiRegionKeyType = string.IsNullOrEmpty(MultiRegionKeyType) ? null : MultiRegionKeyType,
+                    PrimaryRegion = string.IsNullOrEmpty(PrimaryRegion) ? null : PrimaryRegion,
+                };
+                try
+                {
+                    Fetch(facts);
                 }
-                WriteObject(parameters);
+                catch (KmsImportException ex) when (ex.ErrorId == KmsErrorIds.ReplicaNeedsPrimaryMaterial && facts.IsReplicaToCreate)
+                {
+                    // The primary is further down the input (or was buffered): in a streaming pipeline it is
+                    // imported by the next stages before this command ends. Try again then.
+                    WriteVerbose($"Replica of {facts.KeyId} in {Region}: the primary holds no material yet; trying again at the end of the input.");
+                    _deferred.Add((facts, Region, EndpointUrl));
+                }
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? (object?)KeyId ?? Path);
+                WriteRecordError(ex, (object?)KeyId ?? Path);
             }
+        }
+
+        protected override void EndProcessing()
+        {
+            foreach (var (facts, region, endpointUrl) in _deferred)
+            {
+                Region = region;
+                EndpointUrl = endpointUrl;
+                try
+                {
+                    Fetch(facts);
+                }
+                catch (KmsImportException ex)
+                {
+                    WriteRecordError(ex, facts.KeyId);
+                }
+            }
+        }
+
+        private void Fetch(KeyFacts facts)
+        {
+            var service = GetService();
+            var key = Workflow.ResolveKey(service, facts, GetService);
+            var parameters = Workflow.GetParameters(service, key, WrappingAlgorithm, WrappingKeySpec);
+            WriteVerbose($"Import parameters for {parameters.KeyId} in {parameters.Region}: {parameters.WrappingAlgorithm} with {parameters.WrappingKeySpec}, valid to {parameters.ParametersValidTo:u}.");
+            if (OutDirectory != null)
+            {
+                var folder = ImportBundle.WriteParameters(ResolvePath(OutDirectory, nameof(OutDirectory)), parameters);
+                WriteVerbose($"Wrote the parameters to {folder}.");
+            }
+            WriteObject(parameters);
         }
     }
 }

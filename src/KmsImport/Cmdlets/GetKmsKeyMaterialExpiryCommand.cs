@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using KmsImport.Core.Kms;
+using KmsImport.Core.Import;
 using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
@@ -62,7 +63,7 @@ namespace KmsImport.Cmdlets
             try
             {
                 var key = service.DescribeKey(keyId);
-                if (externalOnly && (key.Origin != "EXTERNAL" || key.KeyState == "PendingDeletion")) return;
+                if (externalOnly && (key.Origin != KmsNames.OriginExternal || key.KeyState == KmsNames.PendingDeletion)) return;
                 var report = ExpiryCheck.Evaluate(key, WarningDays);
                 if (report.Status == "Warning")
                     WriteWarning($"Material of {report.KeyId} expires {report.ValidTo:u} ({report.DaysRemaining:0.#} days). Re-import the escrowed material: Restore-KmsKeyMaterial -KeyId {report.KeyId} -Path <escrow file> -ValidTo <new date>");
@@ -70,7 +71,7 @@ namespace KmsImport.Cmdlets
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? keyId);
+                WriteRecordError(ex, keyId);
             }
         }
     }

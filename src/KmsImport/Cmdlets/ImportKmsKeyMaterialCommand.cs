@@ -7,7 +7,10 @@ using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
 {
-    /// <summary>Uploads wrapped key material into its KMS key (ImportKeyMaterial).</summary>
+    /// <summary>
+    /// Uploads wrapped key material into its KMS key (ImportKeyMaterial). The result says what the
+    /// import call answered; pipe it into Test-KmsKeyState to observe the key's state.
+    /// </summary>
     [Cmdlet(VerbsData.Import, "KmsKeyMaterial", DefaultParameterSetName = PipelineSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(KmsImportResult))]
     public sealed class ImportKmsKeyMaterialCommand : KmsCmdletBase
@@ -86,7 +89,7 @@ namespace KmsImport.Cmdlets
             try
             {
                 var material = ParameterSetName == FromPathSet
-                    ? ImportBundle.ReadProtected(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
+                    ? ImportBundle.ReadProtected(ResolvePath(Path!, nameof(Path)),
                         new BundleOverrides { KeyId = string.IsNullOrEmpty(KeyId) ? null : KeyId })
                     : new ProtectedKeyMaterial
                     {
@@ -97,9 +100,7 @@ namespace KmsImport.Cmdlets
                         ParametersValidTo = ParametersValidTo,
                         Fingerprint = Fingerprint ?? "",
                     };
-                var keyId = material.KeyId;
                 var keySpec = ParameterSetName == FromPathSet ? material.KeySpec : KeySpec;
-                ImportRules.EnsureParametersUsable(material.ParametersValidTo, keyId);
                 var options = new ImportOptions
                 {
                     ExpirationModel = _expiry.ExpirationModel,
@@ -108,21 +109,19 @@ namespace KmsImport.Cmdlets
                     KeyMaterialId = string.IsNullOrEmpty(KeyMaterialId) ? null : KeyMaterialId,
                     KeyMaterialDescription = KeyMaterialDescription,
                 };
-                options.Validate(keySpec, keyId);
+                Workflow.CheckImport(material, options, keySpec);
                 // Files carry the Region and endpoint they were made for; explicit parameters still win.
                 if (ParameterSetName == FromPathSet && !MyInvocation.BoundParameters.ContainsKey(nameof(EndpointUrl)) && material.EndpointUrl != null)
                     EndpointUrl = material.EndpointUrl;
                 var service = GetService(MyInvocation.BoundParameters.ContainsKey(nameof(Region)) || string.IsNullOrEmpty(material.Region) ? null : material.Region);
-                var expiry = _expiry.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_expiry.ValidToUtc:u}" : "not expiring";
-                if (!ShouldProcess($"{keyId} in {service.Region}", $"Import key material ({expiry})")) return;
-                material.KeyId = service.ResolveKeyId(material.KeyId);
-                var result = service.ImportKeyMaterial(material, options);
-                WriteVerbose($"Imported material into {result.KeyId}; key state {result.KeyState}.");
+                if (!ShouldProcess($"{material.KeyId} in {service.Region}", $"Import key material ({DescribeExpiry(_expiry)})")) return;
+                var result = Workflow.Import(service, material, options, keySpec);
+                WriteVerbose($"Imported material into {result.KeyId} in {result.Region}; run Test-KmsKeyState to see its state.");
                 WriteObject(result);
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? (string.IsNullOrEmpty(KeyId) ? Path : KeyId));
+                WriteRecordError(ex, string.IsNullOrEmpty(KeyId) ? Path : KeyId);
             }
         }
     }

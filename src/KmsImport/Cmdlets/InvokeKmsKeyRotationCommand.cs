@@ -35,7 +35,7 @@ namespace KmsImport.Cmdlets
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? KeyId);
+                WriteRecordError(ex, KeyId);
             }
         }
     }

@@ -41,7 +41,7 @@ namespace KmsImport.Cmdlets
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? KeyId);
+                WriteRecordError(ex, KeyId);
             }
         }
     }

@@ -1,16 +1,16 @@
 using System;
 
-namespace KmsImport.Core.Kms
+namespace KmsImport.Core.Import
 {
     /// <summary>Classifies an EXTERNAL key's material against its expiry.</summary>
     public static class ExpiryCheck
     {
         public static KmsKeyExpiryReport Evaluate(KmsKeyDescription key, double warningDays)
         {
-            var now = Import.ImportRules.UtcNow();
+            var now = ImportRules.UtcNow();
             double? days = key.ValidTo.HasValue ? (key.ValidTo.Value - now).TotalDays : (double?)null;
             string status;
-            if (key.KeyState == "PendingImport" || (days.HasValue && days.Value <= 0))
+            if (key.KeyState == Kms.KmsNames.PendingImport || (days.HasValue && days.Value <= 0))
                 status = "Expired";
             else if (key.ExpirationModel == "KEY_MATERIAL_DOES_NOT_EXPIRE" || !key.ValidTo.HasValue)
                 status = "DoesNotExpire";
