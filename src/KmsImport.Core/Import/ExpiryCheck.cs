@@ -10,7 +10,7 @@ namespace KmsImport.Core.Import
             var now = ImportRules.UtcNow();
             double? days = key.ValidTo.HasValue ? (key.ValidTo.Value - now).TotalDays : (double?)null;
             string status;
-            if (key.KeyState == Kms.KmsNames.PendingImport || (days.HasValue && days.Value <= 0))
+            if (key.KeyState == KeyStates.PendingImport || (days.HasValue && days.Value <= 0))
                 status = "Expired";
             else if (key.ExpirationModel == "KEY_MATERIAL_DOES_NOT_EXPIRE" || !key.ValidTo.HasValue)
                 status = "DoesNotExpire";

@@ -18,20 +18,13 @@ namespace KmsImport.Core.Import
 
         /// <summary>True for the states in which KMS takes material (PendingImport) or takes the same material again (Enabled, Disabled).</summary>
         public static bool StateAcceptsMaterial(string? keyState) =>
-            keyState == KmsNames.PendingImport || HoldsMaterial(keyState);
-
-        /// <summary>True for the states of a key that holds material.</summary>
-        public static bool HoldsMaterial(string? keyState) =>
-            keyState == KmsNames.Enabled || keyState == KmsNames.Disabled;
+            keyState == KeyStates.PendingImport || KeyStates.HoldsMaterial(keyState);
 
         /// <summary>True for a key id or ARN that names an alias (which must be described to learn the key).</summary>
-        public static bool IsAlias(string keyIdOrAlias) => KmsNames.IsAlias(keyIdOrAlias);
+        public static bool IsAlias(string keyIdOrAlias) => KmsKeyIds.IsAlias(keyIdOrAlias);
 
         /// <summary>The key's spec if KMS imports material for it; otherwise KeySpecNotImportable.</summary>
-        public static KeySpec ImportableSpec(KmsKeyDescription key) =>
-            key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
-                $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.")
-            { TargetObject = key.KeyId };
+        public static KeySpec ImportableSpec(KmsKeyDescription key) => KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
 
         /// <summary>
         /// What DescribeKey (or a pipeline object) already tells, checked before anything with a quota is asked:
@@ -39,12 +32,12 @@ namespace KmsImport.Core.Import
         /// </summary>
         public static void EnsureAcceptsMaterial(KmsKeyDescription key)
         {
-            if (!string.Equals(key.Origin, KmsNames.OriginExternal, StringComparison.Ordinal))
-                throw new KmsImportException(KmsErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
+            if (!string.Equals(key.Origin, Origins.External, StringComparison.Ordinal))
+                throw new KmsImportException(ErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' has origin {key.Origin}; KMS imports material only into keys created with origin EXTERNAL. Create one with New-KmsExternalKey.")
                 { TargetObject = key.KeyId };
-            if (key.KeyState == KmsNames.PendingDeletion || key.KeyState == KmsNames.PendingReplicaDeletion)
-                throw new KmsImportException(KmsErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
+            if (KeyStates.IsPendingDeletion(key.KeyState))
+                throw new KmsImportException(ErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' is {key.KeyState}: KMS imports no material into a key scheduled for deletion. If the key is still wanted, cancel the deletion first (aws kms cancel-key-deletion --key-id {key.KeyId}), then run the command again.")
                 { TargetObject = key.KeyId };
         }
@@ -54,7 +47,7 @@ namespace KmsImport.Core.Import
         {
             if (algorithm != WrappingAlgorithm.RSAES_PKCS1_V1_5) return;
             WrappingMatrix.IsAllowed(KeySpec.SYMMETRIC_DEFAULT, algorithm.Value, KmsImport.WrappingKeySpec.RSA_4096, out var reason);
-            throw new KmsImportException(CryptoErrorIds.WrappingAlgorithmRetired, ErrorKind.InvalidArgument, reason ?? "RSAES_PKCS1_V1_5 is retired.")
+            throw new KmsImportException(ErrorIds.WrappingAlgorithmRetired, ErrorKind.InvalidArgument, reason ?? "RSAES_PKCS1_V1_5 is retired.")
             { TargetObject = keyId };
         }
 
@@ -88,11 +81,11 @@ namespace KmsImport.Core.Import
             if (!options.HasRotationFields) return;
             if (keySpec.HasValue && !KeySpecRules.IsSymmetric(keySpec.Value))
                 throw OptionsInvalid(keyId, $"-ImportType, -KeyMaterialId and -KeyMaterialDescription apply to SYMMETRIC_DEFAULT keys only; key '{keyId}' is {keySpec}. Leave them out: HMAC and asymmetric keys take one material forever.");
-            if (options.ImportType != null && options.ImportType != ImportOptions.NewKeyMaterial && options.ImportType != ImportOptions.ExistingKeyMaterial)
+            if (options.ImportType != null && options.ImportType != ImportTypes.NewKeyMaterial && options.ImportType != ImportTypes.ExistingKeyMaterial)
                 throw OptionsInvalid(keyId, "-ImportType is NEW_KEY_MATERIAL or EXISTING_KEY_MATERIAL.");
             if (options.KeyMaterialId != null)
             {
-                if (options.ImportType == ImportOptions.NewKeyMaterial)
+                if (options.ImportType == ImportTypes.NewKeyMaterial)
                     throw OptionsInvalid(keyId, "-KeyMaterialId names existing material; it cannot go with -ImportType NEW_KEY_MATERIAL. Leave one out.");
                 if (!MaterialIdPattern.IsMatch(options.KeyMaterialId))
                     throw OptionsInvalid(keyId, "-KeyMaterialId is 64 lowercase hexadecimal characters, as Get-KmsKeyRotation shows it.");
@@ -102,20 +95,20 @@ namespace KmsImport.Core.Import
         }
 
         private static KmsImportException OptionsInvalid(string keyId, string message) =>
-            new KmsImportException(KmsErrorIds.ImportOptionsInvalid, ErrorKind.InvalidArgument, message) { TargetObject = keyId };
+            new KmsImportException(ErrorIds.ImportOptionsInvalid, ErrorKind.InvalidArgument, message) { TargetObject = keyId };
 
         /// <summary>Checks a new key's options; returns the normalised alias (alias/...) or null.</summary>
         public static string? ValidateExternalKeyOptions(ExternalKeyOptions options)
         {
             var usage = options.KeyUsage ?? KeySpecRules.DefaultUsage(options.KeySpec);
             if (!KeySpecRules.AllowedUsages(options.KeySpec).Contains(usage))
-                throw new KmsImportException(KmsErrorIds.KeyUsageNotAllowed, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.KeyUsageNotAllowed, ErrorKind.InvalidArgument,
                     $"KeyUsage {usage} is not allowed for {options.KeySpec}. Allowed: {string.Join(", ", KeySpecRules.AllowedUsages(options.KeySpec))}.")
                 { TargetObject = usage };
             if (string.IsNullOrEmpty(options.Alias)) return null;
             var alias = options.Alias!.StartsWith("alias/", StringComparison.Ordinal) ? options.Alias : "alias/" + options.Alias;
             if (!AliasPattern.IsMatch(alias) || alias.StartsWith("alias/aws/", StringComparison.Ordinal))
-                throw new KmsImportException(KmsErrorIds.AliasNameInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.AliasNameInvalid, ErrorKind.InvalidArgument,
                     $"'{options.Alias}' is not a valid alias name: use letters, digits, '/', '_' and '-' (at most 256 characters with 'alias/'), not beginning with 'alias/aws/'.")
                 { TargetObject = options.Alias };
             return alias;
@@ -128,13 +121,13 @@ namespace KmsImport.Core.Import
             foreach (var region in replicaRegions)
             {
                 if (!RegionPattern.IsMatch(region ?? ""))
-                    throw new KmsImportException(KmsErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
                         $"'{region}' is not an AWS Region name (for example eu-west-1).") { TargetObject = region };
                 if (region == primaryRegion)
-                    throw new KmsImportException(KmsErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
                         $"{region} is the primary key's Region; a replica must be in another Region.") { TargetObject = region };
                 if (!seen.Add(region!))
-                    throw new KmsImportException(KmsErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
                         $"{region} is named twice in -ReplicaRegion.") { TargetObject = region };
             }
         }
@@ -147,16 +140,16 @@ namespace KmsImport.Core.Import
         public static void CheckEscrowChoice(string? resolvedEscrowPath, bool noEscrow, bool folderOnly)
         {
             if (resolvedEscrowPath == null && !noEscrow)
-                throw new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
                     folderOnly
                         ? "-Generate needs exactly one of -EscrowPath (a folder for one escrow file per key) or -NoEscrow."
                         : "-Generate needs -EscrowPath (a new file or a directory) so the generated material can be restored after it expires or is deleted. Pass -NoEscrow to state that you want no copy.")
                 { TargetObject = "EscrowPath" };
             if (resolvedEscrowPath != null && noEscrow)
-                throw new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
                     "-EscrowPath and -NoEscrow contradict each other. Pass one of them.") { TargetObject = "NoEscrow" };
             if (folderOnly && resolvedEscrowPath != null && !Directory.Exists(resolvedEscrowPath))
-                throw new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.ObjectNotFound,
+                throw new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.ObjectNotFound,
                     $"-EscrowPath '{resolvedEscrowPath}' is not an existing folder. Create it (owner-only access) and run again.") { TargetObject = resolvedEscrowPath };
         }
 
@@ -164,7 +157,7 @@ namespace KmsImport.Core.Import
         public static void CheckMaterialDirectory(string resolvedDirectory)
         {
             if (!Directory.Exists(resolvedDirectory))
-                throw new KmsImportException(CryptoErrorIds.KeyMaterialFileNotFound, ErrorKind.ObjectNotFound,
+                throw new KmsImportException(ErrorIds.MaterialDirectoryNotFound, ErrorKind.ObjectNotFound,
                     $"-MaterialDirectory '{resolvedDirectory}' is not an existing folder. Pass the folder that holds one <KeyId>.bin file per key (as -Generate -EscrowPath writes them).") { TargetObject = resolvedDirectory };
         }
     }

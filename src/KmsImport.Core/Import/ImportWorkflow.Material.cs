@@ -27,7 +27,7 @@ namespace KmsImport.Core.Import
                     return new ObtainedMaterial(KeyMaterial.FromFile(spec, KeyFileNames.MaterialFile(plan.Path!, key.KeyId), plan.Password), null, false);
             }
 
-            var isReplica = key.MultiRegionKeyType == KmsNames.Replica;
+            var isReplica = key.MultiRegionKeyType == MultiRegionKeyTypes.Replica;
             var escrow = EscrowFile(plan.Path, key.KeyId);
             if (escrow != null && File.Exists(escrow))
             {
@@ -38,7 +38,7 @@ namespace KmsImport.Core.Import
             }
             if (keyHoldsMaterial) return null;
             if (isReplica)
-                throw new KmsImportException(KmsErrorIds.ReplicaNeedsPrimaryMaterial, ErrorKind.InvalidOperation,
+                throw new KmsImportException(ErrorIds.ReplicaNeedsPrimaryMaterial, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' in {key.Region} is a multi-Region replica: it takes exactly its primary's material, so none is generated for it"
                     + (escrow == null ? "" : $", and there is no escrow file '{escrow}' of the primary's")
                     + ". Wrap the primary's material for it: Protect-KeyMaterial -Path <the primary's escrow file>, or Invoke-KmsKeyImport -MaterialDirectory <escrow folder>.")
@@ -59,7 +59,7 @@ namespace KmsImport.Core.Import
             {
                 SecretFile.CreateNew(material.EscrowPath!, bytes);
             }
-            catch (KmsImportException ex) when (ex.ErrorId == CryptoErrorIds.SecretFileExists)
+            catch (KmsImportException ex) when (ex.ErrorId == ErrorIds.SecretFileExists)
             {
                 throw EscrowExists(material.EscrowPath!, keyId, ex);
             }
@@ -72,7 +72,7 @@ namespace KmsImport.Core.Import
         }
 
         private static KmsImportException EscrowExists(string escrow, string keyId, Exception? inner = null) =>
-            new KmsImportException(CryptoErrorIds.SecretFileExists, ErrorKind.ResourceExists,
+            new KmsImportException(ErrorIds.SecretFileExists, ErrorKind.ResourceExists,
                 $"The escrow file '{escrow}' already exists; escrow files are never overwritten and no new material was generated. "
                 + $"If it holds key '{keyId}''s material from an earlier run, import that material: Protect-KeyMaterial -Path '{escrow}' "
                 + "(or Invoke-KmsKeyImport -Generate -EscrowPath <its folder>, which resumes from it). Otherwise choose another -EscrowPath.", inner)

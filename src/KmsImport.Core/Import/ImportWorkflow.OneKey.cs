@@ -31,9 +31,7 @@ namespace KmsImport.Core.Import
     /// <summary>How one key's import went: the key before, the status, and what KMS answered and showed after.</summary>
     public sealed class KeyImportOutcome
     {
-        public const string Imported = "Imported";
-        public const string Verified = "Verified";
-        public const string Skipped = "Skipped";
+        /// <summary>ShouldProcess said no: nothing with a quota was asked for (the other statuses are <see cref="BatchStatuses"/>).</summary>
         public const string NotConfirmed = "NotConfirmed";
 
         public KmsKeyDescription? Key { get; internal set; }
@@ -68,12 +66,12 @@ namespace KmsImport.Core.Import
             // Refuse what the key already shows (origin not EXTERNAL, deletion scheduled) before any
             // material is read or generated, and before proofs or parameters are asked for.
             var spec = CheckKey(key);
-            var holdsMaterial = ImportRules.HoldsMaterial(key.KeyState);
+            var holdsMaterial = KeyStates.HoldsMaterial(key.KeyState);
 
             using var material = ObtainMaterial(request.Material, spec, key, holdsMaterial);
             if (material == null)
             {
-                outcome.Status = KeyImportOutcome.Skipped;
+                outcome.Status = BatchStatuses.Skipped;
                 outcome.Message = "The key already holds material; none was generated.";
                 return outcome;
             }
@@ -84,7 +82,7 @@ namespace KmsImport.Core.Import
                 return outcome;
             }
 
-            var enabled = key.KeyState == KmsNames.Enabled;
+            var enabled = key.KeyState == KeyStates.Enabled;
             if (request.ProveBeforeReimport && enabled)
             {
                 var proof = MaterialProver.Prove(service, key, material.Material);
@@ -93,10 +91,10 @@ namespace KmsImport.Core.Import
                 if (MaterialProver.ProvesIdentity(proof))
                 {
                     if (!proof.Proved)
-                        throw new KmsImportException(KmsErrorIds.ProofFailed, ErrorKind.InvalidData,
+                        throw new KmsImportException(ErrorIds.ProofFailed, ErrorKind.InvalidData,
                             $"Key '{key.KeyId}' is Enabled with other material than the one given ({proof.Detail}). It was left as it is.")
                         { TargetObject = key.KeyId };
-                    outcome.Status = KeyImportOutcome.Verified;
+                    outcome.Status = BatchStatuses.Verified;
                     outcome.Message = proof.Detail;
                     return outcome;
                 }
@@ -111,14 +109,14 @@ namespace KmsImport.Core.Import
             outcome.KeyState = after.KeyState;
             if (request.ProveBeforeReimport && enabled)
             {
-                outcome.Status = KeyImportOutcome.Verified;
+                outcome.Status = BatchStatuses.Verified;
                 outcome.Message = "The key was Enabled; re-importing the same material was accepted, so it holds this material.";
                 // What identified symmetric material was KMS accepting it again, not the round trip before.
-                outcome.ProofMethod = MaterialProver.ReImport;
+                outcome.ProofMethod = ProofMethods.ReImport;
             }
             else
             {
-                outcome.Status = KeyImportOutcome.Imported;
+                outcome.Status = BatchStatuses.Imported;
                 outcome.Message = $"Imported; key state {after.KeyState}.";
             }
             return outcome;

@@ -68,7 +68,7 @@ namespace KmsImport.Core.Import
             KeyState = null,
             Origin = primary.Origin,
             MultiRegion = true,
-            MultiRegionKeyType = KmsNames.Replica,
+            MultiRegionKeyType = MultiRegionKeyTypes.Replica,
             Description = primary.Description,
             Region = replicaRegion,
             EndpointUrl = primary.EndpointUrl,
@@ -96,7 +96,7 @@ namespace KmsImport.Core.Import
             {
                 primaryService.ReplicateKey(keyId, replicaService.Region, null);
             }
-            catch (KmsImportException ex) when (ex.ErrorId == KmsErrorIds.KeyInvalidState)
+            catch (KmsImportException ex) when (ex.ErrorId == ErrorIds.KeyInvalidState)
             {
                 throw ReplicaNeedsPrimaryMaterial(keyId, primaryService, replicaService, ex);
             }
@@ -106,7 +106,7 @@ namespace KmsImport.Core.Import
         private static KmsImportException ReplicaNeedsPrimaryMaterial(string keyId, KmsImportService primary, KmsImportService replica, Exception inner)
         {
             var endpoint = replica.EndpointUrl == null ? "" : $" -EndpointUrl '{replica.EndpointUrl}'";
-            return new KmsImportException(KmsErrorIds.ReplicaNeedsPrimaryMaterial, ErrorKind.InvalidOperation,
+            return new KmsImportException(ErrorIds.ReplicaNeedsPrimaryMaterial, ErrorKind.InvalidOperation,
                 $"KMS replicates {keyId} into {replica.Region} only once its primary in {primary.Region} holds key material, and it holds none yet. "
                 + $"Import the primary first, then create and import the replica: Get-KmsImportParameters -KeyId '{keyId}' -Region '{replica.Region}' -PrimaryRegion '{primary.Region}'{endpoint} | Protect-KeyMaterial -Path <the primary's material> | Import-KmsKeyMaterial",
                 inner)

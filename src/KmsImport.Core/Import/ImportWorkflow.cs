@@ -117,7 +117,7 @@ namespace KmsImport.Core.Import
             ProofResult? proof = null;
             if (material != null)
             {
-                var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.ProofNotPossible, ErrorKind.InvalidOperation,
+                var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.ProofNotPossible, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' has key spec {key.KeySpec}, which holds no imported material to prove.") { TargetObject = key.KeyId };
                 using var obtained = ObtainMaterial(material, spec, key, keyHoldsMaterial: true)
                     ?? throw new InvalidOperationException("Proofs take material from a file or bytes.");

@@ -26,7 +26,7 @@ namespace KmsImport.Core.Import
         /// EXTERNAL and a state that takes material. An alias must always be described (it names no key id).
         /// </summary>
         public bool SufficeForImport =>
-            KeySpec.HasValue && Origin == KmsNames.OriginExternal && ImportRules.StateAcceptsMaterial(KeyState)
+            KeySpec.HasValue && Origin == Origins.External && ImportRules.StateAcceptsMaterial(KeyState)
             && !ImportRules.IsAlias(KeyId) && !IsReplicaToCreate;
 
         internal KmsKeyDescription ToDescription(KmsImportService service) => new KmsKeyDescription

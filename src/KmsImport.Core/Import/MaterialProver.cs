@@ -15,19 +15,14 @@ namespace KmsImport.Core.Import
     /// </summary>
     public static class MaterialProver
     {
-        /// <summary>The method of a symmetric round trip, which shows the key works but does not identify the material.</summary>
-        public const string EncryptDecrypt = "Encrypt+Decrypt";
-        /// <summary>The method when KMS accepted the same material again (what identifies symmetric material).</summary>
-        public const string ReImport = "ReImport";
-
         /// <summary>True when the proof's method identifies the material (every method but the symmetric round trip).</summary>
-        public static bool ProvesIdentity(ProofResult proof) => proof.Method != EncryptDecrypt;
+        public static bool ProvesIdentity(ProofResult proof) => proof.Method != ProofMethods.EncryptDecrypt;
 
         public static ProofResult Prove(KmsImportService service, KmsKeyDescription key, KeyMaterial material)
         {
             if (!string.Equals(key.KeySpec, material.KeySpec.ToString(), StringComparison.Ordinal))
                 return new ProofResult("None", false, $"The material is {material.KeySpec} but the key is {key.KeySpec}.");
-            if (key.KeyState != KmsNames.Enabled)
+            if (key.KeyState != KeyStates.Enabled)
                 return new ProofResult("None", false, $"KMS can use the key only when it is Enabled; it is {key.KeyState}.");
 
             var challenge = new byte[32];
@@ -74,7 +69,7 @@ namespace KmsImport.Core.Import
             var blob = service.Encrypt(key.KeyId, challenge);
             var back = service.Decrypt(key.KeyId, blob, null);
             var roundTrip = MaterialProof.FixedTimeEquals(back, challenge);
-            return new ProofResult(EncryptDecrypt, roundTrip, roundTrip
+            return new ProofResult(ProofMethods.EncryptDecrypt, roundTrip, roundTrip
                 ? "KMS encrypted and decrypted a random message. This shows the key works; KMS offers no check that identifies symmetric material (re-importing the escrowed copy is accepted only if it is identical)."
                 : "KMS's Encrypt/Decrypt round trip did not return the message.");
         }

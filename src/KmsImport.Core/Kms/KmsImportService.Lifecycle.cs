@@ -45,9 +45,9 @@ namespace KmsImport.Core.Kms
             while (true)
             {
                 var key = DescribeKey(keyId);
-                if (key.KeyState != KmsNames.Creating) return key;
+                if (key.KeyState != KeyStates.Creating) return key;
                 if (DateTime.UtcNow + delay > deadline)
-                    throw new KmsImportException(KmsErrorIds.ReplicaNotReady, ErrorKind.OperationTimeout,
+                    throw new KmsImportException(ErrorIds.ReplicaNotReady, ErrorKind.OperationTimeout,
                         $"Replica '{keyId}' in {Region} is still Creating after {timeout.TotalSeconds:0} s. Wait, then continue with: Get-KmsImportParameters -KeyId {keyId} -Region {Region}")
                     { TargetObject = keyId, IsTransient = true };
                 Thread.Sleep(delay);

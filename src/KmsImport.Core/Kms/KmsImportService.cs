@@ -63,7 +63,7 @@ namespace KmsImport.Core.Kms
         /// ListKeyRotations and ImportKeyMaterial take no alias, so an alias is resolved first.
         /// </summary>
         public string ResolveKeyId(string keyIdOrAlias) =>
-            KmsNames.IsAlias(keyIdOrAlias)
+            KmsKeyIds.IsAlias(keyIdOrAlias)
                 ? DescribeKey(keyIdOrAlias).KeyId
                 : keyIdOrAlias;
 

@@ -122,7 +122,7 @@ namespace KmsImport.Cmdlets
                 {
                     Fetch(facts);
                 }
-                catch (KmsImportException ex) when (ex.ErrorId == KmsErrorIds.ReplicaNeedsPrimaryMaterial && facts.IsReplicaToCreate)
+                catch (KmsImportException ex) when (ex.ErrorId == ErrorIds.ReplicaNeedsPrimaryMaterial && facts.IsReplicaToCreate)
                 {
                     // The primary is further down the input (or was buffered): in a streaming pipeline it is
                     // imported by the next stages before this command ends. Try again then.

@@ -63,7 +63,7 @@ namespace KmsImport.Cmdlets
             try
             {
                 var key = service.DescribeKey(keyId);
-                if (externalOnly && (key.Origin != KmsNames.OriginExternal || key.KeyState == KmsNames.PendingDeletion)) return;
+                if (externalOnly && (key.Origin != Origins.External || key.KeyState == KeyStates.PendingDeletion)) return;
                 var report = ExpiryCheck.Evaluate(key, WarningDays);
                 if (report.Status == "Warning")
                     WriteWarning($"Material of {report.KeyId} expires {report.ValidTo:u} ({report.DaysRemaining:0.#} days). Re-import the escrowed material: Restore-KmsKeyMaterial -KeyId {report.KeyId} -Path <escrow file> -ValidTo <new date>");

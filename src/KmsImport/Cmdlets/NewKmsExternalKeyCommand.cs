@@ -91,7 +91,7 @@ namespace KmsImport.Cmdlets
             {
                 var key = LanguagePrimitives.ConvertTo<string>(entry.Key);
                 if (string.IsNullOrEmpty(key) || entry.Value == null)
-                    ThrowError(new KmsImportException(KmsErrorIds.TagInvalid, ErrorKind.InvalidArgument,
+                    ThrowError(new KmsImportException(ErrorIds.TagInvalid, ErrorKind.InvalidArgument,
                         "Every -Tag entry needs a non-empty key and a value, e.g. -Tag @{ Owner = 'ops' }.") { TargetObject = "Tag" });
                 tags[key] = LanguagePrimitives.ConvertTo<string>(entry.Value);
             }

@@ -179,7 +179,7 @@ namespace KmsImport.Cmdlets
         private bool ConfirmGenerate(KmsKeyDescription key)
         {
             var escrow = ImportWorkflow.EscrowFile(_plan!.Path, KeyId);
-            if (key.MultiRegionKeyType == KmsNames.Replica && escrow != null && File.Exists(escrow)) return true;
+            if (key.MultiRegionKeyType == MultiRegionKeyTypes.Replica && escrow != null && File.Exists(escrow)) return true;
             return escrow != null
                 ? ShouldProcess(escrow, $"Write an owner-only escrow copy of new {KeySpec} material for {KeyId}")
                 : ShouldProcess(KeyId, $"Generate {KeySpec} material with no escrow copy (it can never be re-imported)");

@@ -72,7 +72,7 @@ namespace KmsImport.Cmdlets
                 {
                     ExpirationModel = _expiry.ExpirationModel,
                     ValidToUtc = _expiry.ValidToUtc,
-                    ImportType = ImportOptions.ExistingKeyMaterial,
+                    ImportType = ImportTypes.ExistingKeyMaterial,
                     KeyMaterialId = KeyMaterialId,
                 };
             try

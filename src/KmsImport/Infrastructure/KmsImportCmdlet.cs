@@ -56,7 +56,7 @@ namespace KmsImport.Infrastructure
             path == null ? null : ResolvePath(path, parameterName);
 
         private static KmsImportException NotAFile(string path, string parameterName, Exception? inner) =>
-            new KmsImportException(KmsErrorIds.PathNotFileSystem, ErrorKind.InvalidArgument,
+            new KmsImportException(ErrorIds.PathNotFileSystem, ErrorKind.InvalidArgument,
                 $"-{parameterName} '{path}' is not a path in the file system. Pass a file or folder path (for example ./material.bin or C:\\keys).", inner)
             { TargetObject = path };
 

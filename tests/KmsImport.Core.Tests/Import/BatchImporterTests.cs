@@ -75,7 +75,7 @@ public sealed class BatchImporterTests : IDisposable
 
         var failed = results.Single(r => r.KeyId == keys[1].KeyId);
         Assert.Equal("Failed", failed.Status);
-        Assert.Equal(KmsErrorIds.KeyNotFound, failed.ErrorId);
+        Assert.Equal(ErrorIds.KeyNotFound, failed.ErrorId);
         Assert.Equal($"resume {keys[1].KeyId} {Region}", failed.ResumeCommand);
         Assert.Equal("Imported", results.Single(r => r.KeyId == keys[0].KeyId).Status);
         Assert.Single(Directory.GetFiles(_dir)); // nothing generated for the missing key
@@ -127,7 +127,7 @@ public sealed class BatchImporterTests : IDisposable
         var result = Run(Importer(MaterialPlan.Generate(_dir, resumeFromEscrow: true)), new[] { key }).Single();
 
         Assert.Equal("Failed", result.Status);
-        Assert.Equal(KmsErrorIds.ReplicaNeedsPrimaryMaterial, result.ErrorId);
+        Assert.Equal(ErrorIds.ReplicaNeedsPrimaryMaterial, result.ErrorId);
         Assert.Null(result.KeyState); // KMS has no such replica: no state is made up
         Assert.Equal($"resume {created.KeyId} eu-west-1", result.ResumeCommand);
     }

@@ -63,7 +63,7 @@ public sealed class ImportWorkflowTests : IDisposable
         Assert.Equal(key.KeyId, result.KeyId);
         Assert.Equal(new[] { "CreateKey", "GetParametersForImport", "ImportKeyMaterial" }, _kms.Operations(key.KeyId));
 
-        var report = _workflow.Verify(Service, key.KeyId, KmsNames.Enabled);
+        var report = _workflow.Verify(Service, key.KeyId, KeyStates.Enabled);
         Assert.True(report.Passed);
         Assert.Equal("Enabled", report.KeyState);
         Assert.Equal(new[] { "CreateKey", "GetParametersForImport", "ImportKeyMaterial", "DescribeKey" }, _kms.Operations(key.KeyId));
@@ -93,13 +93,13 @@ public sealed class ImportWorkflowTests : IDisposable
         var facts = new KeyFacts("alias/some-key") { KeySpec = KeySpec.SYMMETRIC_DEFAULT, Origin = "EXTERNAL", KeyState = "PendingImport" };
         Assert.False(facts.SufficeForImport);
         var ex = Assert.Throws<KmsImportException>(() => _workflow.ResolveKey(Service, facts));
-        Assert.Equal(KmsErrorIds.KeyNotFound, ex.ErrorId);
+        Assert.Equal(ErrorIds.KeyNotFound, ex.ErrorId);
         Assert.Equal(new[] { "DescribeKey" }, _kms.Operations());
     }
 
     [Theory]
-    [InlineData("AWS_KMS", "Enabled", KmsErrorIds.KeyNotExternal)]
-    [InlineData("EXTERNAL", "PendingDeletion", KmsErrorIds.KeyInvalidState)]
+    [InlineData("AWS_KMS", "Enabled", ErrorIds.KeyNotExternal)]
+    [InlineData("EXTERNAL", "PendingDeletion", ErrorIds.KeyInvalidState)]
     public void GetParameters_refuses_what_the_key_shows_before_any_call(string origin, string state, string errorId)
     {
         var key = _kms.Seed(Region, "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT", null, origin, state);
@@ -116,10 +116,10 @@ public sealed class ImportWorkflowTests : IDisposable
         var key = CreateKey();
         var resolved = _workflow.ResolveKey(Service, new KeyFacts(key.KeyId));
         _kms.ClearLog();
-        Assert.Equal(CryptoErrorIds.WrappingAlgorithmRetired,
+        Assert.Equal(ErrorIds.WrappingAlgorithmRetired,
             Assert.Throws<KmsImportException>(() => _workflow.GetParameters(Service, resolved, WrappingAlgorithm.RSAES_PKCS1_V1_5, null)).ErrorId);
         resolved.KeySpec = "ECC_NIST_EDWARDS25519";
-        Assert.Equal(KmsErrorIds.KeySpecNotImportable,
+        Assert.Equal(ErrorIds.KeySpecNotImportable,
             Assert.Throws<KmsImportException>(() => _workflow.GetParameters(Service, resolved, null, null)).ErrorId);
         Assert.Empty(_kms.Operations());
     }
@@ -152,7 +152,7 @@ public sealed class ImportWorkflowTests : IDisposable
         var bundles = Path.Combine(_dir, "bundles");
         Directory.CreateDirectory(Path.Combine(bundles, key.KeyId));
         File.WriteAllText(Path.Combine(bundles, key.KeyId, "old.txt"), "x");
-        Assert.Equal(KmsErrorIds.BundleExists, Assert.Throws<KmsImportException>(() => _workflow.Wrap(parameters, material, bundles)).ErrorId);
+        Assert.Equal(ErrorIds.BundleExists, Assert.Throws<KmsImportException>(() => _workflow.Wrap(parameters, material, bundles)).ErrorId);
         Assert.Empty(Directory.GetFiles(escrowDir));
 
         var wrapped = _workflow.Wrap(parameters, material);
@@ -172,7 +172,7 @@ public sealed class ImportWorkflowTests : IDisposable
         var before = File.ReadAllBytes(escrow);
 
         var ex = Assert.Throws<KmsImportException>(() => _workflow.ObtainMaterial(MaterialPlan.Generate(escrow), KeySpec.SYMMETRIC_DEFAULT, resolved, false));
-        Assert.Equal(CryptoErrorIds.SecretFileExists, ex.ErrorId);
+        Assert.Equal(ErrorIds.SecretFileExists, ex.ErrorId);
         Assert.Contains($"Protect-KeyMaterial -Path '{escrow}'", ex.Message);
         Assert.Equal(before, File.ReadAllBytes(escrow));
 
@@ -203,7 +203,7 @@ public sealed class ImportWorkflowTests : IDisposable
 
         // Before the primary's import: refused, nothing created, and the message says how to resume.
         var ex = Assert.Throws<KmsImportException>(() => _workflow.ResolveKey(_kms.Service("eu-west-1"), FactsOf(announced), _kms.Service));
-        Assert.Equal(KmsErrorIds.ReplicaNeedsPrimaryMaterial, ex.ErrorId);
+        Assert.Equal(ErrorIds.ReplicaNeedsPrimaryMaterial, ex.ErrorId);
         Assert.Contains($"-PrimaryRegion '{Region}'", ex.Message);
         Assert.False(_kms.Exists("eu-west-1", primary.KeyId));
 
@@ -230,7 +230,7 @@ public sealed class ImportWorkflowTests : IDisposable
     {
         var replica = new KmsKeyDescription { KeyId = "mrk-1", KeySpec = "SYMMETRIC_DEFAULT", MultiRegionKeyType = "REPLICA", Region = "eu-west-1" };
         var ex = Assert.Throws<KmsImportException>(() => _workflow.ObtainMaterial(MaterialPlan.Generate(_dir), KeySpec.SYMMETRIC_DEFAULT, replica, false));
-        Assert.Equal(KmsErrorIds.ReplicaNeedsPrimaryMaterial, ex.ErrorId);
+        Assert.Equal(ErrorIds.ReplicaNeedsPrimaryMaterial, ex.ErrorId);
         Assert.Empty(Directory.GetFiles(_dir));
     }
 
@@ -245,11 +245,11 @@ public sealed class ImportWorkflowTests : IDisposable
         _kms.ClearLog();
 
         var options = new ImportOptions { ImportType = "NEW_KEY_MATERIAL", KeyMaterialId = new string('a', 64) };
-        Assert.Equal(KmsErrorIds.ImportOptionsInvalid, Assert.Throws<KmsImportException>(() => _workflow.Import(Service, wrapped, options, KeySpec.SYMMETRIC_DEFAULT)).ErrorId);
+        Assert.Equal(ErrorIds.ImportOptionsInvalid, Assert.Throws<KmsImportException>(() => _workflow.Import(Service, wrapped, options, KeySpec.SYMMETRIC_DEFAULT)).ErrorId);
         var hmacOptions = new ImportOptions { ImportType = "NEW_KEY_MATERIAL" };
-        Assert.Equal(KmsErrorIds.ImportOptionsInvalid, Assert.Throws<KmsImportException>(() => _workflow.Import(Service, wrapped, hmacOptions, KeySpec.HMAC_256)).ErrorId);
+        Assert.Equal(ErrorIds.ImportOptionsInvalid, Assert.Throws<KmsImportException>(() => _workflow.Import(Service, wrapped, hmacOptions, KeySpec.HMAC_256)).ErrorId);
         wrapped.ParametersValidTo = DateTime.UtcNow.AddSeconds(30);
-        Assert.Equal(KmsErrorIds.ImportParametersExpired, Assert.Throws<KmsImportException>(() => _workflow.Import(Service, wrapped, new ImportOptions(), KeySpec.SYMMETRIC_DEFAULT)).ErrorId);
+        Assert.Equal(ErrorIds.ImportParametersExpired, Assert.Throws<KmsImportException>(() => _workflow.Import(Service, wrapped, new ImportOptions(), KeySpec.SYMMETRIC_DEFAULT)).ErrorId);
         Assert.Empty(_kms.Operations());
     }
 
@@ -269,7 +269,7 @@ public sealed class ImportWorkflowTests : IDisposable
         var outcome = _workflow.ImportKey(Service, request);
 
         Assert.Equal(1, confirmed);
-        Assert.Equal(KeyImportOutcome.Imported, outcome.Status);
+        Assert.Equal(BatchStatuses.Imported, outcome.Status);
         Assert.Equal("Enabled", outcome.Result!.KeyState);
         Assert.Equal(new[] { "DescribeKey", "GetParametersForImport", "ImportKeyMaterial", "DescribeKey" }, _kms.Operations());
     }
@@ -292,14 +292,14 @@ public sealed class ImportWorkflowTests : IDisposable
         var key = CreateKey();
         var file = NewMaterialFile();
         ImportThroughSteps(key, MaterialPlan.FromFile(file));
-        var report = _workflow.Verify(Service, key.KeyId, KmsNames.Enabled, MaterialPlan.FromFile(file));
+        var report = _workflow.Verify(Service, key.KeyId, KeyStates.Enabled, MaterialPlan.FromFile(file));
         Assert.True(report.Passed);
-        Assert.Equal(MaterialProver.EncryptDecrypt, report.ProofMethod);
+        Assert.Equal(ProofMethods.EncryptDecrypt, report.ProofMethod);
 
         _kms.ClearLog();
         var missing = Path.Combine(_dir, "missing.bin");
-        Assert.Equal(CryptoErrorIds.KeyMaterialFileNotFound,
-            Assert.Throws<KmsImportException>(() => _workflow.Verify(Service, key.KeyId, KmsNames.Enabled, MaterialPlan.FromFile(missing))).ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialFileNotFound,
+            Assert.Throws<KmsImportException>(() => _workflow.Verify(Service, key.KeyId, KeyStates.Enabled, MaterialPlan.FromFile(missing))).ErrorId);
         Assert.Empty(_kms.Operations());
     }
 }

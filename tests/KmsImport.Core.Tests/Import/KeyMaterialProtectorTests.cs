@@ -47,7 +47,7 @@ public sealed class KeyMaterialProtectorTests
     {
         using var material = KeyMaterial.FromBytes(KeySpec.HMAC_256, RandomNumberGenerator.GetBytes(32));
         var ex = Assert.Throws<KmsImportException>(() => KeyMaterialProtector.Protect(Parameters(), material));
-        Assert.Equal(KmsErrorIds.KeyMaterialSpecMismatch, ex.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialSpecMismatch, ex.ErrorId);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class KeyMaterialProtectorTests
     {
         using var material = KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, RandomNumberGenerator.GetBytes(32));
         var ex = Assert.Throws<KmsImportException>(() => KeyMaterialProtector.Protect(Parameters(validTo: DateTime.UtcNow.AddSeconds(30)), material));
-        Assert.Equal(KmsErrorIds.ImportParametersExpired, ex.ErrorId);
+        Assert.Equal(ErrorIds.ImportParametersExpired, ex.ErrorId);
     }
 
     [Fact]
@@ -64,6 +64,6 @@ public sealed class KeyMaterialProtectorTests
         using var material = KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, RandomNumberGenerator.GetBytes(32));
         var parameters = Parameters();
         parameters.ImportToken = Array.Empty<byte>();
-        Assert.Equal(KmsErrorIds.ImportParametersIncomplete, Assert.Throws<KmsImportException>(() => KeyMaterialProtector.Protect(parameters, material)).ErrorId);
+        Assert.Equal(ErrorIds.ImportParametersIncomplete, Assert.Throws<KmsImportException>(() => KeyMaterialProtector.Protect(parameters, material)).ErrorId);
     }
 }

@@ -55,7 +55,7 @@ public sealed class MaterialProverTests
 
         var proof = MaterialProver.Prove(_kms.Service(Region), Describe(key.KeyId), material);
 
-        Assert.Equal((MaterialProver.EncryptDecrypt, true), (proof.Method, proof.Proved));
+        Assert.Equal((ProofMethods.EncryptDecrypt, true), (proof.Method, proof.Proved));
         Assert.False(MaterialProver.ProvesIdentity(proof));
         Assert.Contains("Encrypt", _kms.Operations(key.KeyId));
         Assert.Contains("Decrypt", _kms.Operations(key.KeyId));
