@@ -121,7 +121,7 @@ namespace KmsImport.Core.Import
 
         private void Fail(BatchKey key, KmsBatchImportResult result, string errorId, string message)
         {
-            result.Status = "Failed";
+            result.Status = BatchStatuses.Failed;
             result.ErrorId = errorId;
             result.Message = message;
             result.ResumeCommand = _resumeCommand(key);

@@ -192,7 +192,7 @@ namespace KmsImport.Cmdlets
             CompleteProgress();
             WriteVerbose("Batch finished: " + string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}")) + "; waited "
                 + $"{_pacers.Values.Sum(p => p.TotalWait.TotalSeconds):0.0} s in all to stay within the request quotas.");
-            if (counts.TryGetValue("Failed", out var failed))
+            if (counts.TryGetValue(BatchStatuses.Failed, out var failed))
                 WriteWarning($"{failed} of {_keys.Count} keys failed; each result carries its ErrorId, key state and ResumeCommand.");
         }
 

@@ -30,7 +30,7 @@ namespace KmsImport.Cmdlets
 
         [Parameter]
         [ValidateSet("Enabled", "Disabled", "PendingImport", "PendingDeletion", "PendingReplicaDeletion", "Creating", "Updating", "Unavailable")]
-        public string ExpectedState { get; set; } = "Enabled";
+        public string ExpectedState { get; set; } = KeyStates.Enabled;
 
         /// <summary>The material KMS should hold, as a file (any format Protect-KeyMaterial accepts).</summary>
         [Parameter(Mandatory = true, ParameterSetName = PathSet)]
