@@ -125,7 +125,15 @@ internal static partial class KmsNames
 
     public static string[] KeyAgreementAlgorithmsFor(string keyUsage) => keyUsage == "KEY_AGREEMENT" ? ["ECDH"] : [];
 
-    /// <summary>Minimum HMAC key length in bytes (the spec's digest length); KMS accepts up to 1024 bits.</summary>
+    /// <summary>Longest HMAC key in bytes KMS imports: the hash's block size (SHA-224/256 64, SHA-384/512 128).</summary>
+    public static int HmacMaxBytes(string keySpec) => keySpec switch
+    {
+        "HMAC_224" or "HMAC_256" => 64,
+        "HMAC_384" or "HMAC_512" => 128,
+        _ => throw new ArgumentOutOfRangeException(nameof(keySpec)),
+    };
+
+    /// <summary>Minimum HMAC key length in bytes (the spec's digest length); see HmacMaxBytes for the longest.</summary>
     public static int HmacMinBytes(string keySpec) => keySpec switch
     {
         "HMAC_224" => 28,

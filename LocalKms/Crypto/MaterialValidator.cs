@@ -28,10 +28,10 @@ internal static class MaterialValidator
 
         if (KmsNames.IsHmac(keySpec))
         {
-            int min = KmsNames.HmacMinBytes(keySpec);
-            if (material.Length < min || material.Length > 128)
+            int min = KmsNames.HmacMinBytes(keySpec), max = KmsNames.HmacMaxBytes(keySpec);
+            if (material.Length < min || material.Length > max)
             {
-                throw new InvalidMaterialException($"{keySpec} key material must be {min} to 128 bytes; got {material.Length} bytes.");
+                throw new InvalidMaterialException($"{keySpec} key material must be {min} to {max} bytes; got {material.Length} bytes.");
             }
 
             return material.ToArray();

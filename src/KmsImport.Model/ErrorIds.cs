@@ -21,8 +21,6 @@ namespace KmsImport
         public const string KeyMaterialPathInvalid = "KeyMaterialPathInvalid";
         /// <summary>No file at the path.</summary>
         public const string KeyMaterialFileNotFound = "KeyMaterialFileNotFound";
-        /// <summary>A path parameter names something outside the file system (Variable:, Function:, Env:, a registry drive).</summary>
-        public const string PathNotFileSystem = "PathNotFileSystem";
         /// <summary>The path names a directory.</summary>
         public const string KeyMaterialIsDirectory = "KeyMaterialIsDirectory";
         /// <summary>The file has no content.</summary>
@@ -31,6 +29,10 @@ namespace KmsImport
         public const string KeyMaterialFileTooLarge = "KeyMaterialFileTooLarge";
         /// <summary>The file exists but could not be read (permissions, I/O error).</summary>
         public const string KeyMaterialUnreadable = "KeyMaterialUnreadable";
+        /// <summary>The material file is a pipe, socket or device: material is read from regular files only, once.</summary>
+        public const string KeyMaterialFileNotRegular = "KeyMaterialFileNotRegular";
+        /// <summary>Raw material that is not random: constant bytes, a short repeating pattern, too few distinct bytes.</summary>
+        public const string KeyMaterialLowEntropy = "KeyMaterialLowEntropy";
         /// <summary>-MaterialDirectory is not an existing folder.</summary>
         public const string MaterialDirectoryNotFound = "MaterialDirectoryNotFound";
         /// <summary>Not PKCS#8, PKCS#1, SEC1 (DER or PEM) nor encrypted PKCS#8.</summary>
@@ -90,6 +92,21 @@ namespace KmsImport
         public const string BundleExists = "ImportBundleExists";
         public const string BundleNotFound = "ImportBundleNotFound";
         public const string BundleIOError = "ImportBundleIOError";
+        /// <summary>A bundle file is a symbolic link, pipe, device or other non-regular file: bundles are data from strangers.</summary>
+        public const string BundleFileNotRegular = "ImportBundleFileNotRegular";
+        /// <summary>A bundle's JSON is not UTF-8 (UTF-16, for example).</summary>
+        public const string BundleEncodingUnsupported = "ImportBundleEncodingUnsupported";
+        /// <summary>A bundle names an endpoint the caller did not name (and that is not AWS's own for its Region).</summary>
+        public const string BundleEndpointUntrusted = "ImportBundleEndpointUntrusted";
+        /// <summary>A bundle names another Region than the caller's -Region.</summary>
+        public const string BundleRegionMismatch = "ImportBundleRegionMismatch";
+        /// <summary>A path that is not on the file system (Variable:, Function:, a missing drive).</summary>
+        public const string PathNotFileSystem = "PathNotFileSystem";
+        /// <summary>A path that cannot be a path at all (a NUL character, for one).</summary>
+        public const string PathInvalid = "PathInvalid";
+
+        /// <summary>A batch key failed in a way the module did not foresee (the message names the exception type).</summary>
+        public const string BatchUnexpectedError = "BatchUnexpectedError";
 
         // ---- escrow and secret files ----------------------------------------------------------------------
         /// <summary>-Generate without -EscrowPath or -NoEscrow, both, or an -EscrowPath folder that does not exist.</summary>
@@ -104,6 +121,11 @@ namespace KmsImport
         public const string SecretFileWriteFailed = "SecretFileWriteFailed";
         /// <summary>No way to create an owner-only file on this platform.</summary>
         public const string SecretFilePlatformUnsupported = "SecretFilePlatformUnsupported";
+        /// <summary>An existing escrow file is not what the module writes: a symbolic link, not a regular file, another
+        /// user's, readable by others, or too large. It is not used.</summary>
+        public const string EscrowFileUntrusted = "EscrowFileUntrusted";
+        /// <summary>An existing escrow file holds other material than the fingerprint recorded for it.</summary>
+        public const string EscrowFingerprintMismatch = "EscrowFingerprintMismatch";
 
         // ---- proofs that KMS holds given material ---------------------------------------------------------
         public const string ProofFailed = "KeyMaterialProofFailed";
@@ -125,6 +147,8 @@ namespace KmsImport
         public const string ReplicaRegionInvalid = "ReplicaRegionInvalid";
         public const string ReplicaNotReady = "ReplicaNotReady";
         public const string ReplicaNeedsPrimaryMaterial = "ReplicaNeedsPrimaryMaterial";
+        /// <summary>A key id (from a pipeline object or a bundle) that cannot safely become a file or folder name.</summary>
+        public const string KeyIdUnsafe = "KeyIdUnsafe";
 
         // ---- what the KMS service answered ----------------------------------------------------------------
         public const string KeyNotFound = "KmsKeyNotFound";
@@ -152,6 +176,14 @@ namespace KmsImport
         public const string CredentialsIncomplete = "CredentialsIncomplete";
         public const string ProfileNotFound = "ProfileNotFound";
         public const string StoredCredentialsUnreadable = "StoredCredentialsUnreadable";
+        /// <summary>-Credential was given something that is neither an AWSCredentials (any SDK copy) nor AWS Tools' AWSPSCredentials.</summary>
+        public const string CredentialNotSupported = "CredentialNotSupported";
+        /// <summary>-Credential together with -AccessKey/-SecretKey or -ProfileName.</summary>
+        public const string CredentialParametersConflict = "CredentialParametersConflict";
+        /// <summary>A credentials object (-Credential, $StoredAWSCredentials) gave no keys when a request was signed.</summary>
+        public const string CredentialsUnavailable = "CredentialsUnavailable";
+        /// <summary>A shared credentials or config file that the SDK cannot parse.</summary>
+        public const string CredentialsFileInvalid = "CredentialsFileInvalid";
         public const string EndpointUnreachable = "KmsEndpointUnreachable";
         public const string AuthenticationFailed = "KmsAuthenticationFailed";
         public const string AccessDenied = "KmsAccessDenied";

@@ -131,6 +131,14 @@ public sealed class CryptoUnitTests
         Assert.Equal(128, MaterialValidator.Validate("HMAC_512", new byte[128]).Length);
         Assert.Throws<InvalidMaterialException>(() => MaterialValidator.Validate("HMAC_512", new byte[63]));
         Assert.Throws<InvalidMaterialException>(() => MaterialValidator.Validate("HMAC_256", new byte[129]));
+        // HMAC material from the digest length up to the hash's block size, exactly (KMS's range).
+        foreach (var (spec, min, max) in new[] { ("HMAC_224", 28, 64), ("HMAC_256", 32, 64), ("HMAC_384", 48, 128), ("HMAC_512", 64, 128) })
+        {
+            Assert.Equal(min, MaterialValidator.Validate(spec, new byte[min]).Length);
+            Assert.Equal(max, MaterialValidator.Validate(spec, new byte[max]).Length);
+            Assert.Throws<InvalidMaterialException>(() => MaterialValidator.Validate(spec, new byte[min - 1]));
+            Assert.Throws<InvalidMaterialException>(() => MaterialValidator.Validate(spec, new byte[max + 1]));
+        }
 
         byte[] p256 = Kms.Ec("ECC_NIST_P256");
         Assert.NotEmpty(MaterialValidator.Validate("ECC_NIST_P256", p256));

@@ -346,7 +346,7 @@ Describe 'Offline key ceremony' {
         $offline = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$env:KMSIMPORT_TEST_MODULE'
-`$p = Get-KmsImportParameters -Path '$folder'
+`$p = Get-KmsImportParameters -Path '$folder' -EndpointUrl '$Url'   # a bundle made against LocalKms names it: say it again
 `$w = `$p | Protect-KeyMaterial -Path '$material' -OutDirectory '$wrapped'
 `$w.KeyId
 "@
@@ -357,7 +357,7 @@ Import-Module '$env:KMSIMPORT_TEST_MODULE'
         ($out | Select-Object -Last 1) | Should -Be $key.KeyId
         @(Get-LocalKmsRequest -Url $Url).Count | Should -Be 0   # the offline side made no call
 
-        $result = Import-KmsKeyMaterial -Path (Join-Path $wrapped $key.KeyId)
+        $result = Import-KmsKeyMaterial -Path (Join-Path $wrapped $key.KeyId) -EndpointUrl $Url
         $result.Outcome | Should -Be 'Imported'
         ($result | Test-KmsKeyState).KeyState | Should -Be 'Enabled'
         $result.Region | Should -Be 'eu-west-2'
@@ -397,7 +397,7 @@ Import-Module '$env:KMSIMPORT_TEST_MODULE'
         $key | Get-KmsImportParameters -OutDirectory $params -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ImportBundleExists,*'
         $bins = New-Folder 'bins-only'
-        [IO.File]::WriteAllBytes((Join-Path $bins 'PublicKey.bin'), (Get-KmsImportParameters -Path (Join-Path $params $key.KeyId)).PublicKey)
+        [IO.File]::WriteAllBytes((Join-Path $bins 'PublicKey.bin'), (Get-KmsImportParameters -Path (Join-Path $params $key.KeyId) -EndpointUrl $Url).PublicKey)
         [IO.File]::WriteAllBytes((Join-Path $bins 'ImportToken.bin'), [byte[]](1..32))
         Get-KmsImportParameters -Path $bins -ErrorVariable err2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err2[0].FullyQualifiedErrorId | Should -BeLike 'ImportBundleInvalid,*'

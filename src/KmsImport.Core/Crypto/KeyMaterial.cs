@@ -109,47 +109,81 @@ namespace KmsImport.Core.Crypto
         /// Loads material from bytes: raw bytes for SYMMETRIC_DEFAULT/HMAC specs; for asymmetric specs any private
         /// key encoding — PKCS#8, PKCS#1, SEC1 as DER or PEM text bytes, or encrypted PKCS#8 (PEM or DER) with
         /// <paramref name="password"/>. <paramref name="data"/> is not modified and not kept: the material is copied.
+        /// Raw material that is plainly not random is refused (KeyMaterialLowEntropy) unless <paramref name="allowLowEntropy"/> (-Force).
         /// </summary>
-        public static KeyMaterial FromBytes(KeySpec spec, byte[] data, char[]? password = null)
+        public static KeyMaterial FromBytes(KeySpec spec, byte[] data, char[]? password = null, bool allowLowEntropy = false)
         {
             if (data == null) throw new ArgumentNullException(nameof(data));
             KeySpecRules.EnsureImportable(spec);
-            return KeyMaterialReader.Read(spec, data, password, MaterialSource.Bytes);
+            return KeyMaterialReader.Read(spec, data, password, MaterialSource.Bytes, allowLowEntropy);
         }
 
         /// <summary>
         /// Loads material from a file (see <see cref="FromBytes"/> for the formats). Refuses a missing path
-        /// (KeyMaterialFileNotFound), a directory (KeyMaterialIsDirectory), an empty file (KeyMaterialFileEmpty),
-        /// more than 1 MiB (KeyMaterialFileTooLarge) and an unreadable file (KeyMaterialUnreadable).
+        /// (KeyMaterialFileNotFound), a directory (KeyMaterialIsDirectory), a pipe, socket or device
+        /// (KeyMaterialFileNotRegular), an empty file (KeyMaterialFileEmpty), more than 1 MiB
+        /// (KeyMaterialFileTooLarge) and an unreadable file (KeyMaterialUnreadable).
         /// </summary>
-        public static KeyMaterial FromFile(KeySpec spec, string path, char[]? password = null)
+        public static KeyMaterial FromFile(KeySpec spec, string path, char[]? password = null, bool allowLowEntropy = false)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             KeySpecRules.EnsureImportable(spec);
-            string full = KeyFileReader.ResolvePath(path);
-            byte[] data = KeyFileReader.ReadBounded(full);
+            using var file = KeyMaterialFile.Read(path);
+            return FromFile(spec, file, password, allowLowEntropy);
+        }
+
+        /// <summary>Loads material from a file read earlier (<see cref="KeyMaterialFile.Read"/>): the file is read once.</summary>
+        public static KeyMaterial FromFile(KeySpec spec, KeyMaterialFile file, char[]? password = null, bool allowLowEntropy = false)
+        {
+            if (file == null) throw new ArgumentNullException(nameof(file));
+            KeySpecRules.EnsureImportable(spec);
+            return KeyMaterialReader.Read(spec, file.Bytes, password, MaterialSource.File(file.FullPath), allowLowEntropy);
+        }
+
+        /// <summary>
+        /// Loads an escrow file found where a resumed run expects one (written by this module from a CSPRNG, so the
+        /// low-entropy check applies: a planted constant file is refused too), checked as strictly as it is written
+        /// (<see cref="SecretFile.ReadExisting"/>); with <paramref name="expectedFingerprint"/>, the material must
+        /// also have that fingerprint (EscrowFingerprintMismatch otherwise).
+        /// </summary>
+        public static KeyMaterial FromEscrowFile(KeySpec spec, string path, string? expectedFingerprint = null)
+        {
+            if (path == null) throw new ArgumentNullException(nameof(path));
+            KeySpecRules.EnsureImportable(spec);
+            var full = Path.GetFullPath(path);
+            byte[] data = SecretFile.ReadExisting(full);
+            KeyMaterial material;
             try
             {
-                return KeyMaterialReader.Read(spec, data, password, MaterialSource.File(full));
+                material = KeyMaterialReader.Read(spec, data, null, MaterialSource.File(full));
             }
             finally
             {
                 Array.Clear(data, 0, data.Length);
             }
+            if (!string.IsNullOrEmpty(expectedFingerprint) && !string.Equals(material.Fingerprint, expectedFingerprint, StringComparison.OrdinalIgnoreCase))
+            {
+                var actual = material.Fingerprint;
+                material.Dispose();
+                throw new KmsImportException(ErrorIds.EscrowFingerprintMismatch, ErrorKind.SecurityError,
+                    $"The escrow file '{full}' holds material with {material.FingerprintAlgorithm} {actual}, not the {expectedFingerprint} recorded for it. "
+                    + "It is not used: find the genuine escrow copy, or move this file away.")
+                { TargetObject = full };
+            }
+            return material;
         }
 
         /// <summary>
-        /// The checks of <see cref="FromFile"/> that need no key spec: the path is valid and names a file (not a
-        /// directory) that can be read, is not empty and not over 1 MiB — so a caller can refuse a bad path before it
-        /// asks KMS for the key spec. The bytes read are zeroed at once. Returns the full path.
+        /// The checks of <see cref="FromFile(KeySpec, string, char[], bool)"/> that need no key spec: the path is valid and names a
+        /// regular file that can be read, is not empty and not over 1 MiB — so a caller can refuse a bad path before it
+        /// asks KMS for the key spec. The bytes read are zeroed at once. Returns the full path. Prefer
+        /// <see cref="KeyMaterialFile.Read"/>, which keeps the bytes, when they are used later (a pipe can be read once only).
         /// </summary>
         public static string CheckFile(string path)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
-            string full = KeyFileReader.ResolvePath(path);
-            byte[] data = KeyFileReader.ReadBounded(full);
-            Array.Clear(data, 0, data.Length);
-            return full;
+            using var file = KeyMaterialFile.Read(path);
+            return file.FullPath;
         }
 
         /// <summary>
@@ -233,7 +267,43 @@ namespace KmsImport.Core.Crypto
         public string? Path { get; }
     }
 
-    /// <summary>Reads key files with the size and error rules of <see cref="KeyMaterial.FromFile"/>.</summary>
+    /// <summary>
+    /// A material file read once into memory (pinned, zeroed on Dispose), so the checks before any KMS call and
+    /// the load after it see the same bytes, and a pipe or a file that changes is never read twice.
+    /// </summary>
+    public sealed class KeyMaterialFile : IDisposable
+    {
+        private readonly byte[] _bytes;
+        private GCHandle _pin;
+
+        private KeyMaterialFile(string fullPath, byte[] bytes)
+        {
+            FullPath = fullPath;
+            _bytes = bytes;
+            _pin = GCHandle.Alloc(_bytes, GCHandleType.Pinned);
+        }
+
+        public string FullPath { get; }
+
+        public int Length => _bytes.Length;
+
+        internal byte[] Bytes => _bytes;
+
+        /// <summary>Reads <paramref name="path"/> once (regular file, not empty, at most 1 MiB), or throws the module's error.</summary>
+        public static KeyMaterialFile Read(string path)
+        {
+            string full = KeyFileReader.ResolvePath(path);
+            return new KeyMaterialFile(full, KeyFileReader.ReadBounded(full));
+        }
+
+        public void Dispose()
+        {
+            Array.Clear(_bytes, 0, _bytes.Length);
+            if (_pin.IsAllocated) _pin.Free();
+        }
+    }
+
+    /// <summary>Reads key files with the size and error rules of <see cref="KeyMaterial.FromFile(KeySpec, string, char[], bool)"/>.</summary>
     internal static class KeyFileReader
     {
         public static string ResolvePath(string path)
@@ -241,56 +311,58 @@ namespace KmsImport.Core.Crypto
             if (string.IsNullOrWhiteSpace(path))
                 throw new KmsImportException(ErrorIds.KeyMaterialPathInvalid, ErrorKind.InvalidArgument,
                     "The key material path is empty. Pass the path of a file that holds the key material.");
-            string full;
             try
             {
-                full = System.IO.Path.GetFullPath(path);
+                return System.IO.Path.GetFullPath(path);
             }
             catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is PathTooLongException || e is System.Security.SecurityException)
             {
                 throw new KmsImportException(ErrorIds.KeyMaterialPathInvalid, ErrorKind.InvalidArgument,
-                    $"The key material path '{path}' is not a valid path ({e.Message}). Check the spelling and quoting.", e)
+                    $"The key material path '{Printable(path)}' is not a valid path ({e.GetType().Name}). Check the spelling and quoting.")
                 { TargetObject = path };
             }
-            if (Directory.Exists(full))
-                throw new KmsImportException(ErrorIds.KeyMaterialIsDirectory, ErrorKind.InvalidArgument,
-                    $"The key material path '{full}' is a directory. Pass the path of the key file inside it.")
-                { TargetObject = full };
-            if (!System.IO.File.Exists(full))
-                throw NotFound(full, null);
-            return full;
         }
 
+        /// <summary>The path with control characters (NUL, ESC, CR, LF...) shown as \uXXXX, for messages.</summary>
+        internal static string Printable(string text)
+        {
+            var sb = new System.Text.StringBuilder(text.Length);
+            foreach (var c in text) sb.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+            return sb.ToString();
+        }
+
+        /// <summary>The file's bytes, read once; regular files only (symbolic links to one are followed: the file is the user's own choice).</summary>
         public static byte[] ReadBounded(string full)
         {
-            byte[] buffer = new byte[KeyMaterial.MaxFileSize + 1];
-            int total = 0;
             try
             {
-                // bufferSize 1 turns FileStream's own buffer off: no unzeroed copy of the key inside the stream.
-                using (var fs = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None))
+                return UntrustedFile.Read(full, KeyMaterial.MaxFileSize, followLinks: true);
+            }
+            catch (FileRefusedException e)
+            {
+                switch (e.Reason)
                 {
-                    if (fs.CanSeek && fs.Length > KeyMaterial.MaxFileSize) throw TooLarge(full, fs.Length);
-                    int n;
-                    while (total < buffer.Length && (n = fs.Read(buffer, total, buffer.Length - total)) > 0) total += n;
+                    case FileRefusal.NotFound: throw NotFound(full, null);
+                    case FileRefusal.IsDirectory:
+                        throw new KmsImportException(ErrorIds.KeyMaterialIsDirectory, ErrorKind.InvalidArgument,
+                            $"The key material path '{full}' is a directory. Pass the path of the key file inside it.")
+                        { TargetObject = full };
+                    case FileRefusal.NotRegular:
+                    case FileRefusal.SymbolicLink:
+                    case FileRefusal.Changed:
+                        throw new KmsImportException(ErrorIds.KeyMaterialFileNotRegular, ErrorKind.InvalidArgument,
+                            $"The key material file '{full}' {e.Message}. Key material is read from regular files only (once, into memory): "
+                            + "write it to a file first (owner-only, e.g. in a folder only you can read), or pass the bytes with -KeyMaterial.")
+                        { TargetObject = full };
+                    case FileRefusal.TooLarge: throw TooLarge(full, e.Size);
+                    case FileRefusal.Empty:
+                        throw new KmsImportException(ErrorIds.KeyMaterialFileEmpty, ErrorKind.InvalidData,
+                            $"The key material file '{full}' is empty (0 bytes). Check that the export or copy that produced it finished, "
+                            + "and point to the file that holds the key.")
+                        { TargetObject = full };
+                    default:
+                        throw MapIoException(e.InnerException ?? e, full);
                 }
-                if (total > KeyMaterial.MaxFileSize) throw TooLarge(full, null);
-                if (total == 0)
-                    throw new KmsImportException(ErrorIds.KeyMaterialFileEmpty, ErrorKind.InvalidData,
-                        $"The key material file '{full}' is empty (0 bytes). Check that the export or copy that produced it finished, "
-                        + "and point to the file that holds the key.")
-                    { TargetObject = full };
-                var data = new byte[total];
-                Buffer.BlockCopy(buffer, 0, data, 0, total);
-                return data;
-            }
-            catch (Exception e) when (!(e is KmsImportException) && IsIoFailure(e))
-            {
-                throw MapIoException(e, full);
-            }
-            finally
-            {
-                Array.Clear(buffer, 0, buffer.Length);
             }
         }
 

@@ -25,61 +25,74 @@ namespace KmsImport.Core.Crypto
         private static readonly DerObjectIdentifier Pbes2Oid = PkcsObjectIdentifiers.IdPbeS2;
         private static readonly DerObjectIdentifier Pbkdf2Oid = PkcsObjectIdentifiers.IdPbkdf2;
 
-        public static KeyMaterial Read(KeySpec spec, byte[] data, char[]? password, MaterialSource source)
+        public static KeyMaterial Read(KeySpec spec, byte[] data, char[]? password, MaterialSource source, bool allowLowEntropy = false)
         {
             var rawLength = KeySpecRules.RawMaterialLength(spec);
-            return rawLength.HasValue ? ReadRaw(spec, rawLength.Value, data, source) : ReadAsymmetric(spec, data, password, source);
+            return rawLength.HasValue
+                ? ReadRaw(spec, rawLength.Value, KeySpecRules.RawMaterialMaxLength(spec)!.Value, data, source, allowLowEntropy)
+                : ReadAsymmetric(spec, data, password, source);
         }
 
         // =====================================================================================================
         // Raw material (SYMMETRIC_DEFAULT, HMAC_*)
         // =====================================================================================================
         //
-        // The bytes are the key. Common mistakes are detected and refused rather than silently imported:
+        // The bytes are the key: SYMMETRIC_DEFAULT exactly 32, HMAC from the digest length up to the hash's block
+        // size (KMS's own range). Common mistakes are detected and refused rather than silently imported:
         //  * wrong length: always refused (KeyMaterialWrongLength); the message says why it is probably wrong:
-        //    hex or base64 text whose decoded length is the right one (KeyMaterialLooksLikeText), a trailing
+        //    hex or base64 text whose decoded length is a right one (KeyMaterialLooksLikeText), a trailing
         //    newline, a private key given for a symmetric spec.
         //  * right length but every byte is printable ASCII text (a passphrase, or hex/base64 of a shorter key):
         //    refused as KeyMaterialLooksLikeText. For random bytes that happens with probability (97/256)^n —
         //    below 1e-11 for the shortest spec (28 bytes) — so a real random key is practically never refused.
-        private static KeyMaterial ReadRaw(KeySpec spec, int expected, byte[] data, MaterialSource source)
+        //  * right length but not random (constant, a short repeating pattern, too few distinct bytes):
+        //    KeyMaterialLowEntropy (see MaterialEntropy), unless the caller overrides it (-Force).
+        private static KeyMaterial ReadRaw(KeySpec spec, int min, int max, byte[] data, MaterialSource source, bool allowLowEntropy)
         {
-            if (data.Length == expected)
-            {
-                if (IsAllText(data))
-                    throw Error(ErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
-                        $"{source.Description} has the {expected} bytes {spec} needs, but every byte is a printable text character — "
-                        + "a passphrase, or hex/base64 text of a shorter key — not random key bytes. KMS wants raw random bytes: "
-                        + $"decode text to binary first, or generate material with a CSPRNG (e.g. 'openssl rand -out key.bin {expected}').");
-                return new KeyMaterial(spec, data, "Raw", null);
-            }
-
+            string lengths = min == max ? $"exactly {min}" : $"{min} to {max}";
+            bool InRange(int n) => n >= min && n <= max;
+            // Hex or base64 text whose decoded length is one KMS takes: named as such, whatever its own length.
             int? hexBytes = HexDecodedLength(data);
-            if (hexBytes == expected)
+            if (hexBytes.HasValue && InRange(hexBytes.Value))
                 throw Error(ErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
-                    $"{source.Description} is {data.Length} bytes of text that looks like hex: it decodes to the {expected} bytes {spec} needs. "
+                    $"{source.Description} is {data.Length} bytes of text that looks like hex: it decodes to {hexBytes} bytes, a length {spec} takes. "
                     + "KMS wants the raw bytes, not their hex text; decode it first, e.g. 'xxd -r -p key.hex > key.bin', and import key.bin.");
             int? b64Bytes = Base64DecodedLength(data);
-            if (b64Bytes == expected)
+            if (b64Bytes.HasValue && InRange(b64Bytes.Value))
                 throw Error(ErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
-                    $"{source.Description} is {data.Length} bytes of text that looks like base64: it decodes to the {expected} bytes {spec} needs. "
+                    $"{source.Description} is {data.Length} bytes of text that looks like base64: it decodes to {b64Bytes} bytes, a length {spec} takes. "
                     + "KMS wants the raw bytes, not their base64 text; decode it first, e.g. 'openssl base64 -d -A -in key.b64 -out key.bin' "
                     + "or [IO.File]::WriteAllBytes('key.bin', [Convert]::FromBase64String((Get-Content key.b64 -Raw).Trim())), and import key.bin.");
 
+            if (InRange(data.Length))
+            {
+                if (IsAllText(data))
+                    throw Error(ErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
+                        $"{source.Description} has {data.Length} bytes, a length {spec} takes, but every byte is a printable text character — "
+                        + "a passphrase, or hex/base64 text of a shorter key — not random key bytes. KMS wants raw random bytes: "
+                        + $"decode text to binary first, or generate material with a CSPRNG (e.g. 'openssl rand -out key.bin {min}').");
+                if (!allowLowEntropy && MaterialEntropy.Weakness(data) is string weakness)
+                    throw Error(ErrorIds.KeyMaterialLowEntropy, ErrorKind.InvalidData, source,
+                        $"{source.Description} is not random key material: {weakness}. Imported HMAC and asymmetric material can never be "
+                        + $"replaced, so this is refused. Generate material with a CSPRNG (e.g. 'openssl rand -out key.bin {min}', or "
+                        + "-Generate); if this is deliberate (a test vector), pass -Force.");
+                return new KeyMaterial(spec, data, "Raw", null);
+            }
+
             string hint;
-            if (EndsWithNewline(data, expected))
+            if (EndsWithNewline(data, min, max))
                 hint = " The extra bytes are a trailing line break (CR/LF): the file was probably written by a text editor or 'echo'. "
                        + "Write the key bytes without a newline (e.g. 'openssl rand -out key.bin 32', or 'printf' instead of 'echo').";
             else if (Pem.LooksLikePem(data) || (data.Length > 64 && data[0] == 0x30))
                 hint = " It looks like a private key (PEM or DER): if it is one, choose the matching asymmetric key spec (RSA_*, ECC_*, SM2).";
             else if (hexBytes.HasValue)
-                hint = $" It looks like hex text of {hexBytes} bytes; KMS wants raw bytes of exactly {expected}.";
+                hint = $" It looks like hex text of {hexBytes} bytes; KMS wants raw bytes, {lengths} of them.";
             else if (b64Bytes.HasValue && data.Length >= 8)
-                hint = $" It may be base64 text of {b64Bytes} bytes; KMS wants raw bytes of exactly {expected}.";
+                hint = $" It may be base64 text of {b64Bytes} bytes; KMS wants raw bytes, {lengths} of them.";
             else
-                hint = $" Supply the key's raw bytes only; for new material, generate it (e.g. 'openssl rand -out key.bin {expected}', or Protect-KeyMaterial -Generate).";
+                hint = $" Supply the key's raw bytes only; for new material, generate it (e.g. 'openssl rand -out key.bin {min}', or Protect-KeyMaterial -Generate).";
             throw Error(ErrorIds.KeyMaterialWrongLength, ErrorKind.InvalidData, source,
-                $"{source.Description} is {data.Length} bytes, but {spec} material must be exactly {expected} random bytes.{hint}");
+                $"{source.Description} is {data.Length} bytes, but {spec} material must be {lengths} random bytes.{hint}");
         }
 
         private static bool IsAllText(byte[] data)
@@ -91,11 +104,11 @@ namespace KmsImport.Core.Crypto
             return true;
         }
 
-        private static bool EndsWithNewline(byte[] data, int expected)
+        private static bool EndsWithNewline(byte[] data, int min, int max)
         {
             int n = data.Length;
-            if (n == expected + 1 && data[n - 1] == (byte)'\n') return true;
-            if (n == expected + 2 && data[n - 2] == (byte)'\r' && data[n - 1] == (byte)'\n') return true;
+            if (n - 1 >= min && n - 1 <= max && data[n - 1] == (byte)'\n') return true;
+            if (n - 2 >= min && n - 2 <= max && data[n - 2] == (byte)'\r' && data[n - 1] == (byte)'\n') return true;
             return false;
         }
 

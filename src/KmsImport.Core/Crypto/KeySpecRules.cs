@@ -71,8 +71,9 @@ namespace KmsImport.Core.Crypto
         }
 
         /// <summary>
-        /// Exact length in bytes of raw material: SYMMETRIC_DEFAULT 32 (the 16-byte SM4 variant of the China
-        /// Regions is not supported), HMAC_224/256/384/512 28/32/48/64. Null for asymmetric specs.
+        /// Length in bytes of generated raw material, and the shortest accepted: SYMMETRIC_DEFAULT 32 (the 16-byte SM4
+        /// variant of the China Regions is not supported), HMAC_224/256/384/512 28/32/48/64 (the digest length). Null for
+        /// asymmetric specs. <see cref="RawMaterialMaxLength"/> gives the longest accepted.
         /// </summary>
         public static int? RawMaterialLength(KeySpec spec)
         {
@@ -83,6 +84,26 @@ namespace KmsImport.Core.Crypto
                 case KeySpec.HMAC_256: return 32;
                 case KeySpec.HMAC_384: return 48;
                 case KeySpec.HMAC_512: return 64;
+                default:
+                    if (!IsDefined(spec)) throw NotImportable(spec);
+                    return null;
+            }
+        }
+
+        /// <summary>
+        /// Longest raw material KMS imports: SYMMETRIC_DEFAULT 32; HMAC keys up to the hash's block size, HMAC_224 and
+        /// HMAC_256 64 bytes, HMAC_384 and HMAC_512 128 bytes (RFC 2104 hashes longer keys first, so KMS stops there).
+        /// Null for asymmetric specs.
+        /// </summary>
+        public static int? RawMaterialMaxLength(KeySpec spec)
+        {
+            switch (spec)
+            {
+                case KeySpec.SYMMETRIC_DEFAULT: return 32;
+                case KeySpec.HMAC_224:
+                case KeySpec.HMAC_256: return 64;
+                case KeySpec.HMAC_384:
+                case KeySpec.HMAC_512: return 128;
                 default:
                     if (!IsDefined(spec)) throw NotImportable(spec);
                     return null;

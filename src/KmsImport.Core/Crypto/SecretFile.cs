@@ -109,6 +109,37 @@ namespace KmsImport.Core.Crypto
             return RuntimeCreate(full);
         }
 
+        /// <summary>Escrow files hold one key: a PKCS#8 RSA-4096 key is about 2.4 KB, raw material at most 128 bytes.</summary>
+        public const int MaxEscrowFileBytes = 64 * 1024;
+
+        /// <summary>
+        /// Reads an escrow file that is already there (a resumed run) as strictly as <see cref="CreateNew"/> writes
+        /// one: a regular file (not a symbolic link, pipe or device), owned by the current user, readable by nobody
+        /// else (mode 0600 or stricter on Unix; owner and an owner-only, non-inherited ACL on Windows), at most
+        /// <see cref="MaxEscrowFileBytes"/>. Anything else is refused with EscrowFileUntrusted and is not read.
+        /// The caller zeroes the bytes.
+        /// </summary>
+        public static byte[] ReadExisting(string path)
+        {
+            if (path == null) throw new ArgumentNullException(nameof(path));
+            var full = Path.GetFullPath(path);
+            try
+            {
+                return UntrustedFile.Read(full, MaxEscrowFileBytes, followLinks: false, ownerOnly: true);
+            }
+            catch (FileRefusedException e)
+            {
+                // The inner exception is left out: it may carry an OS message; the reason says all there is.
+                throw new KmsImportException(ErrorIds.EscrowFileUntrusted, ErrorKind.SecurityError,
+                    $"The existing escrow file '{full}' {e.Message}, so it is not what this module writes and is not used. "
+                    + "Check where it came from; if it is the genuine copy, make it a regular file owned by you with mode 0600 "
+                    + "(chmod 600; owner-only ACL on Windows), or move it away to generate new material.")
+                { TargetObject = full };
+            }
+        }
+
+        internal static void CheckOwnerOnlyWindows(string full) => Windows.CheckOwnerOnly(full);
+
         internal static KmsImportException Exists(string full) =>
             new KmsImportException(ErrorIds.SecretFileExists, ErrorKind.ResourceExists,
                 $"'{full}' already exists; escrow files are never overwritten. Choose a new file name, or move the existing file "
@@ -320,6 +351,55 @@ namespace KmsImport.Core.Crypto
                 {
                     LocalFree(descriptor);
                 }
+            }
+
+            [DllImport("advapi32.dll", EntryPoint = "GetNamedSecurityInfoW", CharSet = CharSet.Unicode)]
+            private static extern uint GetNamedSecurityInfo(string name, int objectType, uint securityInfo, out IntPtr owner, out IntPtr group,
+                out IntPtr dacl, out IntPtr sacl, out IntPtr securityDescriptor);
+
+            [DllImport("advapi32.dll", EntryPoint = "ConvertSecurityDescriptorToStringSecurityDescriptorW", CharSet = CharSet.Unicode, SetLastError = true)]
+            [return: MarshalAs(UnmanagedType.Bool)]
+            private static extern bool ConvertSecurityDescriptorToString(IntPtr descriptor, uint revision, uint securityInfo, out IntPtr text, IntPtr length);
+
+            /// <summary>
+            /// Refuses a file whose owner is not the current user or whose DACL is inherited or grants anyone else
+            /// anything: the SDDL must be O:&lt;me&gt; and D:P with allow entries for &lt;me&gt; only (what Create writes).
+            /// </summary>
+            public static void CheckOwnerOnly(string full)
+            {
+                const int SeFileObject = 1;
+                const uint OwnerAndDacl = 0x1 | 0x4;
+                string me = CurrentUserSid(full);
+                uint rc = GetNamedSecurityInfo(full, SeFileObject, OwnerAndDacl, out _, out _, out _, out _, out IntPtr descriptor);
+                if (rc != 0) throw new FileRefusedException(FileRefusal.Unreadable, $"has a security descriptor that could not be read (Win32 error {rc})");
+                string sddl;
+                try
+                {
+                    if (!ConvertSecurityDescriptorToString(descriptor, 1, OwnerAndDacl, out IntPtr text, IntPtr.Zero))
+                        throw new FileRefusedException(FileRefusal.Unreadable, "has a security descriptor that could not be read");
+                    try { sddl = Marshal.PtrToStringUni(text) ?? ""; }
+                    finally { LocalFree(text); }
+                }
+                finally
+                {
+                    LocalFree(descriptor);
+                }
+                int d = sddl.IndexOf("D:", StringComparison.Ordinal);
+                string owner = d > 2 && sddl.StartsWith("O:", StringComparison.Ordinal) ? sddl.Substring(2, d - 2) : "";
+                if (!string.Equals(owner, me, StringComparison.OrdinalIgnoreCase))
+                    throw new FileRefusedException(FileRefusal.NotOwner, "belongs to another user, not to this account");
+                string dacl = d >= 0 ? sddl.Substring(d + 2) : "";
+                int open = dacl.IndexOf('(');
+                string flags = open >= 0 ? dacl.Substring(0, open) : dacl;
+                bool ownerOnly = flags.Contains("P") && open >= 0;
+                foreach (var ace in dacl.Substring(Math.Max(open, 0)).Split(new[] { '(', ')' }, StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var parts = ace.Split(';');
+                    if (parts.Length < 6 || !parts[0].Equals("A", StringComparison.Ordinal) || !parts[5].Equals(me, StringComparison.OrdinalIgnoreCase))
+                        ownerOnly = false;
+                }
+                if (!ownerOnly)
+                    throw new FileRefusedException(FileRefusal.NotOwnerOnly, "has an access list that is inherited or lets others than its owner in (an escrow file is owner-only)");
             }
 
             private static string CurrentUserSid(string full)

@@ -99,7 +99,7 @@ namespace KmsImport.Core.Import
                 }
                 catch (Exception ex)
                 {
-                    Fail(key, result, "BatchUnexpectedError", ex.GetType().Name + ": " + ex.Message);
+                    Fail(key, result, ErrorIds.BatchUnexpectedError, ex.GetType().Name + ": " + ex.Message);
                     break;
                 }
             }

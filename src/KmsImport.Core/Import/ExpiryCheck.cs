@@ -11,11 +11,11 @@ namespace KmsImport.Core.Import
             double? days = key.ValidTo.HasValue ? (key.ValidTo.Value - now).TotalDays : (double?)null;
             string status;
             if (key.KeyState == KeyStates.PendingImport || (days.HasValue && days.Value <= 0))
-                status = "Expired";
-            else if (key.ExpirationModel == "KEY_MATERIAL_DOES_NOT_EXPIRE" || !key.ValidTo.HasValue)
-                status = "DoesNotExpire";
+                status = ExpiryStatuses.Expired;
+            else if (key.ExpirationModel == nameof(ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE) || !key.ValidTo.HasValue)
+                status = ExpiryStatuses.DoesNotExpire;
             else
-                status = days!.Value <= warningDays ? "Warning" : "OK";
+                status = days!.Value <= warningDays ? ExpiryStatuses.Warning : ExpiryStatuses.Ok;
 
             return new KmsKeyExpiryReport
             {

@@ -20,20 +20,24 @@ namespace KmsImport.Core.Import
             switch (plan.Origin)
             {
                 case MaterialOrigin.File:
-                    return new ObtainedMaterial(KeyMaterial.FromFile(spec, plan.Path!, plan.Password), null, false);
+                    plan.CheckLocally();
+                    return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromFile(spec, plan.File!, plan.Password, allow)), null, false);
                 case MaterialOrigin.Bytes:
-                    return new ObtainedMaterial(KeyMaterial.FromBytes(spec, plan.Bytes!, plan.Password), null, false);
+                    return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromBytes(spec, plan.Bytes!, plan.Password, allow)), null, false);
                 case MaterialOrigin.Directory:
-                    return new ObtainedMaterial(KeyMaterial.FromFile(spec, KeyFileNames.MaterialFile(plan.Path!, key.KeyId), plan.Password), null, false);
+                    var file = KeyFileNames.MaterialFile(plan.Path!, key.KeyId);
+                    return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromFile(spec, file, plan.Password, allow)), null, false);
             }
 
             var isReplica = key.MultiRegionKeyType == MultiRegionKeyTypes.Replica;
             var escrow = EscrowFile(plan.Path, key.KeyId);
-            if (escrow != null && File.Exists(escrow))
+            // A dangling link counts as there: it is refused by the escrow checks, never replaced.
+            if (escrow != null && (File.Exists(escrow) || UntrustedFile.IsLink(escrow)))
             {
-                // A re-run of a batch, or a replica: the escrowed file is this key's material.
+                // A re-run of a batch, or a replica: the escrowed file is this key's material, checked as
+                // strictly as it was written (a planted link or a file others can read is refused).
                 if (plan.ResumeFromEscrow || isReplica)
-                    return new ObtainedMaterial(KeyMaterial.FromFile(spec, escrow), escrow, false);
+                    return new ObtainedMaterial(KeyMaterial.FromEscrowFile(spec, escrow), escrow, false);
                 throw EscrowExists(escrow, key.KeyId);
             }
             if (keyHoldsMaterial) return null;
@@ -45,6 +49,25 @@ namespace KmsImport.Core.Import
                 { TargetObject = key.KeyId };
             return new ObtainedMaterial(KeyMaterial.Generate(spec), escrow, escrow != null) { Generated = true };
         }
+
+        /// <summary>-Force: weak raw material is loaded anyway, with a warning naming the key (the message names no byte).</summary>
+        private static KeyMaterial Forced(MaterialPlan plan, string keyId, Func<bool, KeyMaterial> load)
+        {
+            try
+            {
+                return load(false);
+            }
+            catch (KmsImportException e) when (plan.AllowLowEntropy && e.ErrorId == ErrorIds.KeyMaterialLowEntropy)
+            {
+                plan.Warn?.Invoke($"{keyId}: {LowEntropyWarning(e)}");
+                return load(true);
+            }
+        }
+
+        /// <summary>The warning -Force gives instead of the KeyMaterialLowEntropy error.</summary>
+        public static string LowEntropyWarning(KmsImportException e) =>
+            "-Force: importing material that is plainly not random. " + e.Message.Split(new[] { " Imported HMAC" }, StringSplitOptions.None)[0]
+            + " Anyone who guesses it can use the key; HMAC and asymmetric material can never be replaced.";
 
         /// <summary>The escrow file for a key: the file named, or &lt;folder&gt;/&lt;KeyId&gt;.bin in an existing folder; null for no escrow.</summary>
         public static string? EscrowFile(string? escrowPath, string keyId) =>

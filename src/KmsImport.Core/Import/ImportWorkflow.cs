@@ -100,7 +100,7 @@ namespace KmsImport.Core.Import
                 wrapped.KeyId = keyId;
             }
             var result = service.ImportKeyMaterial(wrapped, options);
-            if (keySpec.HasValue) result.KeySpec = keySpec;
+            if (keySpec.HasValue) result.KeySpec = KmsNames.Name(keySpec.Value);
             return result;
         }
 
@@ -117,8 +117,7 @@ namespace KmsImport.Core.Import
             ProofResult? proof = null;
             if (material != null)
             {
-                var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.ProofNotPossible, ErrorKind.InvalidOperation,
-                    $"Key '{key.KeyId}' has key spec {key.KeySpec}, which holds no imported material to prove.") { TargetObject = key.KeyId };
+                var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId, ErrorIds.ProofNotPossible);
                 using var obtained = ObtainMaterial(material, spec, key, keyHoldsMaterial: true)
                     ?? throw new InvalidOperationException("Proofs take material from a file or bytes.");
                 proof = MaterialProver.Prove(service, key, obtained.Material);

@@ -17,8 +17,10 @@ namespace KmsImport.Core.Import
     /// The workflow reads or generates it per key (<see cref="ImportWorkflow.ObtainMaterial"/>).
     /// The password array belongs to the caller, who clears it when the command ends.
     /// </summary>
-    public sealed class MaterialPlan
+    public sealed class MaterialPlan : IDisposable
     {
+        private KeyMaterialFile? _file;
+
         private MaterialPlan(MaterialOrigin origin) => Origin = origin;
 
         public MaterialOrigin Origin { get; }
@@ -28,6 +30,13 @@ namespace KmsImport.Core.Import
         public char[]? Password { get; private set; }
         /// <summary>Generate: an escrow file that exists already is this key's material from an earlier run (batches resume).</summary>
         public bool ResumeFromEscrow { get; private set; }
+        /// <summary>-Force: raw material that is plainly not random is accepted, with a warning (<see cref="Warn"/>), instead of KeyMaterialLowEntropy.</summary>
+        public bool AllowLowEntropy { get; set; }
+        /// <summary>Where the -Force warnings go (per key); null for none (Test-KmsKeyState proves, it imports nothing).</summary>
+        public Action<string>? Warn { get; set; }
+
+        /// <summary>The file of a File plan, read once (<see cref="CheckLocally"/>): a pipe cannot be read twice.</summary>
+        internal KeyMaterialFile? File => _file;
 
         public static MaterialPlan FromFile(string path, char[]? password = null) => new MaterialPlan(MaterialOrigin.File) { Path = path, Password = password };
 
@@ -42,13 +51,20 @@ namespace KmsImport.Core.Import
         public static MaterialPlan Generate(string? escrowPath, bool resumeFromEscrow = false) =>
             new MaterialPlan(MaterialOrigin.Generate) { Path = escrowPath, ResumeFromEscrow = resumeFromEscrow };
 
-        /// <summary>What needs no key spec, checked before any call: the file exists and is readable, the folder exists.</summary>
+        /// <summary>Clears the bytes of a file read by <see cref="CheckLocally"/>.</summary>
+        public void Dispose() => _file?.Dispose();
+
+        /// <summary>What needs no key spec, checked before any call: the file exists, is a regular file and is read (once); the folder exists.</summary>
         public void CheckLocally()
         {
             switch (Origin)
             {
                 case MaterialOrigin.File:
-                    Path = KeyMaterial.CheckFile(Path!);
+                    if (_file == null)
+                    {
+                        _file = KeyMaterialFile.Read(Path!);
+                        Path = _file.FullPath;
+                    }
                     break;
                 case MaterialOrigin.Directory:
                     ImportRules.CheckMaterialDirectory(Path!);

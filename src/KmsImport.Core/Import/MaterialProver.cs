@@ -20,7 +20,7 @@ namespace KmsImport.Core.Import
 
         public static ProofResult Prove(KmsImportService service, KmsKeyDescription key, KeyMaterial material)
         {
-            if (!string.Equals(key.KeySpec, material.KeySpec.ToString(), StringComparison.Ordinal))
+            if (!string.Equals(key.KeySpec, KmsNames.Name(material.KeySpec), StringComparison.Ordinal))
                 return new ProofResult(ProofMethods.None, false, $"The material is {material.KeySpec} but the key is {key.KeySpec}.");
             if (key.KeyState != KeyStates.Enabled)
                 return new ProofResult(ProofMethods.None, false, $"KMS can use the key only when it is Enabled; it is {key.KeyState}.");
@@ -47,14 +47,14 @@ namespace KmsImport.Core.Import
 
                 switch (key.KeyUsage)
                 {
-                    case "SIGN_VERIFY":
+                    case nameof(KeyUsage.SIGN_VERIFY):
                         var algorithm = MaterialProof.SigningAlgorithmFor(material.KeySpec);
                         var signature = service.Sign(key.KeyId, algorithm, challenge);
                         var verified = MaterialProof.VerifySignature(localSpki, algorithm, challenge, signature);
                         return new ProofResult(ProofMethods.GetPublicKeySign, verified, verified
                             ? $"Public keys match, and KMS's {algorithm} signature of a random message verifies with the local public key."
                             : $"Public keys match, but KMS's {algorithm} signature does not verify locally.");
-                    case "ENCRYPT_DECRYPT" when KeySpecRules.IsRsa(material.KeySpec):
+                    case nameof(KeyUsage.ENCRYPT_DECRYPT) when KeySpecRules.IsRsa(material.KeySpec):
                         var ciphertext = MaterialProof.EncryptOaepSha256(localSpki, challenge);
                         var plaintext = service.Decrypt(key.KeyId, ciphertext, "RSAES_OAEP_SHA_256");
                         var same = MaterialProof.FixedTimeEquals(plaintext, challenge);

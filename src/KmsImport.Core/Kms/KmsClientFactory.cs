@@ -1,5 +1,4 @@
 using System;
-using System.Reflection;
 using Amazon;
 using Amazon.KeyManagementService;
 using Amazon.Runtime;
@@ -11,12 +10,13 @@ namespace KmsImport.Core.Kms
     /// <summary>A KMS client together with what it was resolved to, for reporting.</summary>
     public sealed class ResolvedKmsClient
     {
-        internal ResolvedKmsClient(IAmazonKeyManagementService client, string region, string? endpointUrl, string credentialSource)
+        internal ResolvedKmsClient(IAmazonKeyManagementService client, string region, string? endpointUrl, string credentialSource, string? endpointSource = null)
         {
             Client = client;
             Region = region;
             EndpointUrl = endpointUrl;
             CredentialSource = credentialSource;
+            EndpointSource = endpointSource;
         }
 
         internal IAmazonKeyManagementService Client { get; }
@@ -24,14 +24,19 @@ namespace KmsImport.Core.Kms
         public string? EndpointUrl { get; }
         /// <summary>Where the credentials came from, e.g. "-AccessKey/-SecretKey" or "profile 'ops'". Never the secret.</summary>
         public string CredentialSource { get; }
+        /// <summary>Where EndpointUrl came from ("-EndpointUrl", "AWS_ENDPOINT_URL_KMS", a profile's endpoint_url), or null for AWS's own.</summary>
+        public string? EndpointSource { get; }
     }
 
     /// <summary>
-    /// Resolves credentials and Region in the order AWS Tools for PowerShell documents, then builds
-    /// the SDK client. Credentials: explicit keys, explicit profile, the shell default
-    /// ($StoredAWSCredentials), environment variables, the AWS_PROFILE or "default" profile of the
-    /// shared files, then the SDK's remaining chain (container and instance roles). Region: -Region,
-    /// $StoredAWSRegion, AWS_REGION / AWS_DEFAULT_REGION, the profile's region, then the SDK's chain.
+    /// Resolves credentials, Region and endpoint in the order AWS Tools for PowerShell documents, then
+    /// builds the SDK client. Credentials: explicit keys, -Credential (an AWSCredentials of any SDK copy,
+    /// or AWS Tools' AWSPSCredentials), explicit profile, the shell default ($StoredAWSCredentials),
+    /// environment variables, the AWS_PROFILE or "default" profile of the shared files, then the SDK's
+    /// remaining chain (container and instance roles). Region: -Region, $StoredAWSRegion, AWS_REGION /
+    /// AWS_DEFAULT_REGION, the profile's region, then the SDK's chain. Endpoint: -EndpointUrl, then the
+    /// configured endpoint settings (<see cref="ConfiguredEndpoint"/>), else AWS's endpoint for the Region.
+    /// Every request is signed for the resolved Region, whichever endpoint it goes to.
     /// A profile that was named but does not exist is an error, never a silent fallback.
     /// </summary>
     public static class KmsClientFactory
@@ -40,9 +45,9 @@ namespace KmsImport.Core.Kms
         {
             if (settings == null) throw new ArgumentNullException(nameof(settings));
 
-            var endpoint = NormalizeEndpoint(settings.EndpointUrl);
             var (credentials, source, profile) = ResolveCredentials(settings);
-            var region = ResolveRegion(settings, profile);
+            var (endpoint, endpointSource) = ResolveEndpoint(settings);
+            var region = ResolveRegion(settings, profile, endpoint);
 
             var config = new AmazonKeyManagementServiceConfig
             {
@@ -53,6 +58,9 @@ namespace KmsImport.Core.Kms
                 MaxStaleConnectionRetries = 0,
                 RetryMode = ParseRetryMode(settings.RetryMode),
                 Timeout = TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds)),
+                // Configured endpoints (AWS_ENDPOINT_URL_KMS, ...) were resolved above; left to the SDK it would
+                // apply them again on a client built for a Region and sign for a Region guessed from the URL.
+                IgnoreConfiguredEndpointUrls = true,
             };
             if (endpoint != null)
             {
@@ -64,17 +72,33 @@ namespace KmsImport.Core.Kms
                 config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
             }
 
-            return new ResolvedKmsClient(new AmazonKeyManagementServiceClient(credentials, config), region, endpoint, source);
+            return new ResolvedKmsClient(new AmazonKeyManagementServiceClient(credentials, config), region, endpoint, source, endpointSource);
         }
 
-        internal static string? NormalizeEndpoint(string? endpointUrl)
+        /// <summary>-EndpointUrl wins; else the endpoint configured in the environment or the shared config file.</summary>
+        internal static (string? Url, string? Source) ResolveEndpoint(KmsConnectionSettings s)
+        {
+            var explicitUrl = NormalizeEndpoint(s.EndpointUrl);
+            if (explicitUrl != null) return (explicitUrl, "-EndpointUrl");
+            var (configured, source) = ConfiguredEndpoint.Resolve(EndpointProfileName(s));
+            return configured == null ? (null, null) : (NormalizeEndpoint(configured, source), source);
+        }
+
+        /// <summary>The profile whose endpoint settings apply: -ProfileName, else AWS_PROFILE, else "default" (as the SDKs choose it).</summary>
+        private static string EndpointProfileName(KmsConnectionSettings s) =>
+            FirstNonEmpty(s.ProfileName, Environment.GetEnvironmentVariable("AWS_PROFILE")) ?? "default";
+
+        internal static string? NormalizeEndpoint(string? endpointUrl, string? source = null)
         {
             if (string.IsNullOrWhiteSpace(endpointUrl)) return null;
             if (!Uri.TryCreate(endpointUrl!.Trim(), UriKind.Absolute, out var uri) ||
                 (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
+                var advice = source == null
+                    ? "Pass one such as https://kms.eu-west-2.amazonaws.com, or leave -EndpointUrl out to use AWS."
+                    : $"It came from {source}: correct it there, set AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, or pass -EndpointUrl.";
                 throw new KmsImportException(ErrorIds.EndpointUrlInvalid, ErrorKind.InvalidArgument,
-                    $"The endpoint URL '{endpointUrl}' is not an absolute http(s) URL. Pass one such as https://kms.eu-west-2.amazonaws.com, or leave -EndpointUrl out to use AWS.")
+                    $"The endpoint URL '{endpointUrl}' is not an absolute http(s) URL. {advice}")
                 { TargetObject = endpointUrl };
             }
             return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
@@ -93,6 +117,12 @@ namespace KmsImport.Core.Kms
                     "-AccessKey and -SecretKey go together: pass both, or neither and let a profile or the environment supply credentials.")
                 { TargetObject = hasAccess ? "SecretKey" : "AccessKey" };
             }
+            if (s.Credential != null && (hasAccess || !string.IsNullOrEmpty(s.ProfileName)))
+            {
+                throw new KmsImportException(ErrorIds.CredentialParametersConflict, ErrorKind.InvalidArgument,
+                    $"-Credential and {(hasAccess ? "-AccessKey/-SecretKey" : "-ProfileName")} are alternatives: pass one of them.")
+                { TargetObject = "Credential" };
+            }
             if (hasAccess)
             {
                 AWSCredentials explicitCreds = string.IsNullOrEmpty(s.SessionToken)
@@ -101,13 +131,28 @@ namespace KmsImport.Core.Kms
                 return (explicitCreds, "-AccessKey/-SecretKey", null);
             }
 
+            if (s.Credential != null)
+            {
+                if (!ForeignCredentials.TryAdapt(s.Credential, out var given, out var what))
+                {
+                    // The type's name only: the object's text could be its keys.
+                    throw new KmsImportException(ErrorIds.CredentialNotSupported, ErrorKind.InvalidArgument,
+                        $"-Credential takes an AWSCredentials object (Get-AWSCredential, (Use-STSRole ...).Credentials, New-AWSCredential) or AWS Tools' $StoredAWSCredentials, not a {s.Credential.GetType().FullName}. For a profile use -ProfileName.")
+                    { TargetObject = "Credential" };
+                }
+                return (given!, $"-Credential ({what})", null);
+            }
+
             // The SDK reads AWS_SHARED_CREDENTIALS_FILE once per process; read it per call so a runbook
             // that sets it after the module loaded is still honoured.
             var location = FirstNonEmpty(s.ProfileLocation, Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE"));
             var chain = new CredentialProfileStoreChain(location);
             if (!string.IsNullOrEmpty(s.ProfileName))
             {
-                if (!chain.TryGetProfile(s.ProfileName, out var named) || !chain.TryGetAWSCredentials(s.ProfileName, out var namedCreds))
+                CredentialProfile? named = null;
+                AWSCredentials? namedCreds = null;
+                if (!ProfileStore(() => chain.TryGetProfile(s.ProfileName, out named) && chain.TryGetAWSCredentials(s.ProfileName, out namedCreds), location)
+                    || named == null || namedCreds == null)
                 {
                     throw new KmsImportException(ErrorIds.ProfileNotFound, ErrorKind.ObjectNotFound,
                         $"No credential profile named '{s.ProfileName}' was found{(string.IsNullOrEmpty(s.ProfileLocation) ? " in the SDK store or the shared credentials file" : $" in '{s.ProfileLocation}'")}. Check the name (aws configure list-profiles), or pass -ProfileLocation.")
@@ -118,7 +163,8 @@ namespace KmsImport.Core.Kms
 
             if (s.StoredCredentials != null)
             {
-                return (FromStoredCredentials(s.StoredCredentials), "$StoredAWSCredentials", null);
+                var stored = FromStoredCredentials(s.StoredCredentials, out var what);
+                return (stored, $"$StoredAWSCredentials ({what})", null);
             }
 
             var accessFromEnv = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID");
@@ -134,7 +180,10 @@ namespace KmsImport.Core.Kms
 
             var defaultProfile = Environment.GetEnvironmentVariable("AWS_PROFILE");
             if (string.IsNullOrEmpty(defaultProfile)) defaultProfile = "default";
-            if (chain.TryGetProfile(defaultProfile, out var fallbackProfile) && chain.TryGetAWSCredentials(defaultProfile, out var profileCreds))
+            CredentialProfile? fallbackProfile = null;
+            AWSCredentials? profileCreds = null;
+            if (ProfileStore(() => chain.TryGetProfile(defaultProfile, out fallbackProfile) && chain.TryGetAWSCredentials(defaultProfile, out profileCreds), location)
+                && fallbackProfile != null && profileCreds != null)
             {
                 return (profileCreds, $"profile '{defaultProfile}'", fallbackProfile);
             }
@@ -152,32 +201,63 @@ namespace KmsImport.Core.Kms
         }
 
         /// <summary>
-        /// $StoredAWSCredentials holds an AWSCredentials object of AWS Tools' own SDK copy, which may
-        /// live in another load context or be another SDK version: read it by reflection
-        /// (GetCredentials() -> AccessKey, SecretKey, Token) instead of casting.
+        /// Calls into the SDK's profile store. A credentials or config file it cannot parse makes it throw
+        /// InvalidDataException whose message quotes the offending line, which is often the secret key line
+        /// ("aws_secret_access_key: ..."): that becomes CredentialsFileInvalid naming the file and the line NUMBER only,
+        /// and the SDK's exception is not kept (not even as the inner exception).
         /// </summary>
-        internal static AWSCredentials FromStoredCredentials(object stored)
+        private static T ProfileStore<T>(Func<T> call, string? location)
         {
-            if (stored is AWSCredentials same) return same;
             try
             {
-                var immutable = stored.GetType().GetMethod("GetCredentials", BindingFlags.Public | BindingFlags.Instance, null, Type.EmptyTypes, null)?.Invoke(stored, null)
-                    ?? throw new InvalidOperationException("no GetCredentials()");
-                string? Read(string name) => immutable.GetType().GetProperty(name)?.GetValue(immutable) as string;
-                var access = Read("AccessKey");
-                var secret = Read("SecretKey");
-                var token = Read("Token");
-                if (string.IsNullOrEmpty(access) || string.IsNullOrEmpty(secret)) throw new InvalidOperationException("empty keys");
-                return string.IsNullOrEmpty(token) ? new BasicAWSCredentials(access, secret) : new SessionAWSCredentials(access, secret, token);
+                return call();
             }
-            catch (Exception ex) when (ex is not KmsImportException)
+            catch (Exception e) when (e is System.IO.InvalidDataException || e is FormatException || e is ArgumentException)
             {
-                throw new KmsImportException(ErrorIds.StoredCredentialsUnreadable, ErrorKind.AuthenticationError,
-                    "The shell default credentials ($StoredAWSCredentials) could not be read. Run Set-AWSCredential again, or pass -ProfileName.", ex);
+                var match = System.Text.RegularExpressions.Regex.Match(e.Message, @"(?i)\bline\s*(?:number\s*)?(\d{1,7})\b");
+                string line = match.Success ? $" at line {match.Groups[1].Value}" : "";
+                string file = CredentialFileNamed(e.Message, location);
+                throw new KmsImportException(ErrorIds.CredentialsFileInvalid, ErrorKind.InvalidData,
+                    $"The AWS credentials or config file {file} cannot be read{line}: every line there must be a [section], a "
+                    + "'name = value' pair or a comment (a ':' instead of '=' is the usual slip). Fix that line (its content is not shown "
+                    + "here, as it may hold a secret), or pass -ProfileLocation with another file.")
+                { TargetObject = file };
             }
         }
 
-        private static string ResolveRegion(KmsConnectionSettings s, CredentialProfile? profile)
+        /// <summary>Which of the files the SDK reads the message names, by comparing paths (the message itself is not used).</summary>
+        private static string CredentialFileNamed(string message, string? location)
+        {
+            var home = Environment.GetEnvironmentVariable("HOME") ?? Environment.GetEnvironmentVariable("USERPROFILE") ?? "";
+            var candidates = new[]
+            {
+                location,
+                Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE"),
+                Environment.GetEnvironmentVariable("AWS_CONFIG_FILE"),
+                home.Length == 0 ? null : System.IO.Path.Combine(home, ".aws", "credentials"),
+                home.Length == 0 ? null : System.IO.Path.Combine(home, ".aws", "config"),
+            };
+            foreach (var c in candidates)
+                if (!string.IsNullOrEmpty(c) && message.IndexOf(c, StringComparison.Ordinal) >= 0) return $"'{c}'";
+            foreach (var c in candidates)
+                if (!string.IsNullOrEmpty(c)) return $"'{c}' (or the config file beside it)";
+            return "(the shared credentials file)";
+        }
+
+        /// <summary>
+        /// $StoredAWSCredentials holds AWS Tools' AWSPSCredentials (or, set by hand, an AWSCredentials) of
+        /// AWS Tools' own SDK copy, in another load context and maybe another SDK version: it is wrapped,
+        /// not cast and not copied (see <see cref="ForeignAWSCredentials"/>).
+        /// </summary>
+        internal static AWSCredentials FromStoredCredentials(object stored, out string description)
+        {
+            if (ForeignCredentials.TryAdapt(stored, out var credentials, out description)) return credentials!;
+            throw new KmsImportException(ErrorIds.StoredCredentialsUnreadable, ErrorKind.AuthenticationError,
+                $"The shell default credentials ($StoredAWSCredentials) hold a {stored.GetType().FullName}, which is neither AWS Tools' AWSPSCredentials nor an AWSCredentials. Run Set-AWSCredential again, remove the variable (Remove-Variable StoredAWSCredentials -Scope Global), or pass -ProfileName.")
+            { TargetObject = "StoredAWSCredentials" };
+        }
+
+        private static string ResolveRegion(KmsConnectionSettings s, CredentialProfile? profile, string? endpoint)
         {
             string? region = FirstNonEmpty(
                 s.Region,
@@ -185,7 +265,7 @@ namespace KmsImport.Core.Kms
                 Environment.GetEnvironmentVariable("AWS_REGION"),
                 Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
                 profile?.Region?.SystemName);
-            if (region == null && string.IsNullOrEmpty(s.EndpointUrl))
+            if (region == null && endpoint == null)
             {
                 try { region = FallbackRegionFactory.GetRegionEndpoint()?.SystemName; }
                 catch (Exception) { region = null; }

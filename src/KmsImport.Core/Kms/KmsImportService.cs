@@ -89,9 +89,9 @@ namespace KmsImport.Core.Kms
             return new KmsImportParameters
             {
                 KeyId = keyId,
-                KeySpec = spec,
-                WrappingAlgorithm = choice.Algorithm,
-                WrappingKeySpec = choice.WrappingKeySpec,
+                KeySpec = KmsNames.Name(spec),
+                WrappingAlgorithm = KmsNames.Name(choice.Algorithm),
+                WrappingKeySpec = KmsNames.Name(choice.WrappingKeySpec),
                 PublicKey = ReadAll(response.PublicKey),
                 ImportToken = ReadAll(response.ImportToken),
                 ParametersValidTo = UtcTime.ToUtc(response.ParametersValidTo ?? DateTime.UtcNow.AddHours(24)),
@@ -123,9 +123,9 @@ namespace KmsImport.Core.Kms
             {
                 KeyId = string.IsNullOrEmpty(response.KeyId) ? material.KeyId : ArnKeyId(response.KeyId),
                 Outcome = KmsImportResult.Imported,
-                KeySpec = material.KeySpec,
+                KeySpec = string.IsNullOrEmpty(material.KeySpec) ? null : material.KeySpec,
                 KeyMaterialId = string.IsNullOrEmpty(response.KeyMaterialId) ? null : response.KeyMaterialId,
-                ExpirationModel = options.ExpirationModel,
+                ExpirationModel = KmsNames.Name(options.ExpirationModel),
                 ValidTo = options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES ? options.ValidToUtc : null,
                 Fingerprint = string.IsNullOrEmpty(material.Fingerprint) ? null : material.Fingerprint,
                 Region = Region,
@@ -164,8 +164,9 @@ namespace KmsImport.Core.Kms
             {
                 KeyId = d.KeyId,
                 Arn = d.Arn,
-                KeySpec = d.ImportableKeySpec ?? KeySpec.SYMMETRIC_DEFAULT,
-                KeyUsage = Enum.TryParse<KeyUsage>(d.KeyUsage, out var u) ? u : KeyUsage.ENCRYPT_DECRYPT,
+                // As KMS says them: a spec or usage new to this module stays text, never a default.
+                KeySpec = d.KeySpec,
+                KeyUsage = d.KeyUsage,
                 KeyState = d.KeyState,
                 Origin = d.Origin,
                 MultiRegion = d.MultiRegion,

@@ -16,12 +16,14 @@ namespace KmsImport
         public string KeyId { get; set; } = "";
         /// <summary>Imported: KMS accepted the material (ImportKeyMaterial succeeded).</summary>
         public string Outcome { get; set; } = "";
-        public KeySpec? KeySpec { get; set; }
+        /// <summary>As KMS spells it; null where the import did not know it.</summary>
+        public string? KeySpec { get; set; }
         /// <summary>KMS's identifier of the imported material (symmetric keys); null where KMS returns none.</summary>
         public string? KeyMaterialId { get; set; }
         /// <summary>The key state DescribeKey showed after the import; null where it was not observed.</summary>
         public string? KeyState { get; set; }
-        public ExpirationModel ExpirationModel { get; set; }
+        /// <summary>KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE.</summary>
+        public string ExpirationModel { get; set; } = "";
         public DateTime? ValidTo { get; set; }
         public string? Fingerprint { get; set; }
         public string Region { get; set; } = "";

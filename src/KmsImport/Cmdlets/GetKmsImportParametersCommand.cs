@@ -25,17 +25,23 @@ namespace KmsImport.Cmdlets
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
         [Parameter(ParameterSetName = FromPathSet)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string? KeyId { get; set; }
 
-        /// <summary>Defaults to the recommended algorithm for the key's spec.</summary>
+        /// <summary>Defaults to the recommended algorithm for the key's spec. A KMS name (text, so objects from elsewhere bind).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        public WrappingAlgorithm? WrappingAlgorithm { get; set; }
+        [AllowNull, AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(KmsNameCompleter<KmsImport.WrappingAlgorithm>))]
+        public string? WrappingAlgorithm { get; set; }
 
         /// <summary>Defaults to the recommended wrapping key for the key's spec (RSA_4096).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        public WrappingKeySpec? WrappingKeySpec { get; set; }
+        [AllowNull, AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(KmsNameCompleter<KmsImport.WrappingKeySpec>))]
+        public string? WrappingKeySpec { get; set; }
 
         /// <summary>Also write the parameters to &lt;OutDirectory&gt;/&lt;KeyId&gt;/ (PublicKey.bin, ImportToken.bin, ImportParameters.json).</summary>
         [Parameter(ParameterSetName = OnlineSet)]
@@ -56,7 +62,10 @@ namespace KmsImport.Cmdlets
         /// says it (with -Origin and -KeyState it spares a DescribeKey).
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        public KeySpec? KeySpec { get; set; }
+        [AllowNull, AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(KmsNameCompleter<KmsImport.KeySpec>))]
+        public string? KeySpec { get; set; }
 
         /// <summary>The key's origin as the piped key object says it (EXTERNAL for keys made by New-KmsExternalKey).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
@@ -89,7 +98,10 @@ namespace KmsImport.Cmdlets
         public int ReplicaTimeoutSeconds { get; set; } = 300;
 
         // Replicas whose primary had no material yet when they arrived (e.g. after Sort-Object).
-        private readonly List<(KeyFacts Facts, string? Region, string? EndpointUrl)> _deferred = new List<(KeyFacts, string?, string?)>();
+        private readonly List<(KeyFacts Facts, string? Region, string? EndpointUrl, KmsImport.WrappingAlgorithm? Algorithm, KmsImport.WrappingKeySpec? WrappingKeySpec)> _deferred =
+            new List<(KeyFacts, string?, string?, KmsImport.WrappingAlgorithm?, KmsImport.WrappingKeySpec?)>();
+        private KmsImport.WrappingAlgorithm? _algorithm;
+        private KmsImport.WrappingKeySpec? _wrappingKeySpec;
 
         protected override void BeginProcessing() => Workflow.ReplicaTimeout = TimeSpan.FromSeconds(ReplicaTimeoutSeconds);
 
@@ -97,22 +109,27 @@ namespace KmsImport.Cmdlets
         {
             try
             {
+                if (KeyId != null) KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
+                _algorithm = KmsNames.ParseOptional<KmsImport.WrappingAlgorithm>(WrappingAlgorithm, ErrorIds.WrappingNotAllowed, KeyId);
+                _wrappingKeySpec = KmsNames.ParseOptional<KmsImport.WrappingKeySpec>(WrappingKeySpec, ErrorIds.WrappingNotAllowed, KeyId);
                 if (ParameterSetName == FromPathSet)
                 {
                     WriteObject(ImportBundle.ReadParameters(ResolvePath(Path!, nameof(Path)), new BundleOverrides
                     {
                         KeyId = KeyId,
-                        KeySpec = KeySpec,
-                        WrappingAlgorithm = WrappingAlgorithm,
-                        WrappingKeySpec = WrappingKeySpec,
+                        KeySpec = KmsNames.ParseOptional<KmsImport.KeySpec>(KeySpec, ErrorIds.KeySpecNotImportable, KeyId),
+                        WrappingAlgorithm = _algorithm,
+                        WrappingKeySpec = _wrappingKeySpec,
                         Region = Region,
+                        EndpointUrl = EndpointUrl,
                     }));
                     return;
                 }
 
                 var facts = new KeyFacts(KeyId!)
                 {
-                    KeySpec = KeySpec,
+                    // A spec this module does not know is no fact to act on: the key is described instead.
+                    KeySpec = KmsNames.ParseOrNull<KmsImport.KeySpec>(KeySpec),
                     Origin = Origin,
                     KeyState = KeyState,
                     MultiRegionKeyType = string.IsNullOrEmpty(MultiRegionKeyType) ? null : MultiRegionKeyType,
@@ -127,7 +144,7 @@ namespace KmsImport.Cmdlets
                     // The primary is further down the input (or was buffered): in a streaming pipeline it is
                     // imported by the next stages before this command ends. Try again then.
                     WriteVerbose($"Replica of {facts.KeyId} in {Region}: the primary holds no material yet; trying again at the end of the input.");
-                    _deferred.Add((facts, Region, EndpointUrl));
+                    _deferred.Add((facts, Region, EndpointUrl, _algorithm, _wrappingKeySpec));
                 }
             }
             catch (KmsImportException ex)
@@ -138,10 +155,12 @@ namespace KmsImport.Cmdlets
 
         protected override void EndProcessing()
         {
-            foreach (var (facts, region, endpointUrl) in _deferred)
+            foreach (var (facts, region, endpointUrl, algorithm, wrappingKeySpec) in _deferred)
             {
                 Region = region;
                 EndpointUrl = endpointUrl;
+                _algorithm = algorithm;
+                _wrappingKeySpec = wrappingKeySpec;
                 try
                 {
                     Fetch(facts);
@@ -157,7 +176,7 @@ namespace KmsImport.Cmdlets
         {
             var service = GetService();
             var key = Workflow.ResolveKey(service, facts, GetService);
-            var parameters = Workflow.GetParameters(service, key, WrappingAlgorithm, WrappingKeySpec);
+            var parameters = Workflow.GetParameters(service, key, _algorithm, _wrappingKeySpec);
             WriteVerbose($"Import parameters for {parameters.KeyId} in {parameters.Region}: {parameters.WrappingAlgorithm} with {parameters.WrappingKeySpec}, valid to {parameters.ParametersValidTo:u}.");
             if (OutDirectory != null)
             {

@@ -19,7 +19,7 @@ namespace KmsImport.Cmdlets
         /// <summary>Keys to report on; when none are given, every EXTERNAL key of the Region.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string[]? KeyId { get; set; }
 
@@ -65,7 +65,7 @@ namespace KmsImport.Cmdlets
                 var key = service.DescribeKey(keyId);
                 if (externalOnly && (key.Origin != Origins.External || key.KeyState == KeyStates.PendingDeletion)) return;
                 var report = ExpiryCheck.Evaluate(key, WarningDays);
-                if (report.Status == "Warning")
+                if (report.Status == ExpiryStatuses.Warning)
                     WriteWarning($"Material of {report.KeyId} expires {report.ValidTo:u} ({report.DaysRemaining:0.#} days). Re-import the escrowed material: Restore-KmsKeyMaterial -KeyId {report.KeyId} -Path <escrow file> -ValidTo <new date>");
                 WriteObject(report);
             }

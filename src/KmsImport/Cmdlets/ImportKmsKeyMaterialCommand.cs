@@ -38,8 +38,12 @@ namespace KmsImport.Cmdlets
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
         public DateTime ParametersValidTo { get; set; }
 
+        /// <summary>A KMS name (text, so objects from elsewhere bind); decides only whether the rotation parameters apply.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
-        public KeySpec? KeySpec { get; set; }
+        [AllowNull, AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(KmsNameCompleter<KmsImport.KeySpec>))]
+        public string? KeySpec { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
         [AllowNull, AllowEmptyString]
@@ -68,7 +72,7 @@ namespace KmsImport.Cmdlets
         /// key had (the default).
         /// </summary>
         [Parameter]
-        [ValidateSet("NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL")]
+        [ValidateSet(ImportTypes.NewKeyMaterial, ImportTypes.ExistingKeyMaterial)]
         public string? ImportType { get; set; }
 
         /// <summary>Symmetric keys only: the material being re-imported (64 hex), as Get-KmsKeyRotation shows it.</summary>
@@ -88,19 +92,21 @@ namespace KmsImport.Cmdlets
         {
             try
             {
+                if (!string.IsNullOrEmpty(KeyId)) KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
+                var pipedSpec = KmsNames.ParseOptional<KmsImport.KeySpec>(KeySpec, ErrorIds.KeySpecNotImportable, KeyId);
                 var material = ParameterSetName == FromPathSet
                     ? ImportBundle.ReadProtected(ResolvePath(Path!, nameof(Path)),
-                        new BundleOverrides { KeyId = string.IsNullOrEmpty(KeyId) ? null : KeyId })
+                        new BundleOverrides { KeyId = string.IsNullOrEmpty(KeyId) ? null : KeyId, Region = Region, EndpointUrl = EndpointUrl })
                     : new ProtectedKeyMaterial
                     {
                         KeyId = KeyId,
-                        KeySpec = KeySpec ?? default,
+                        KeySpec = KmsNames.Name(pipedSpec) ?? "",
                         EncryptedKeyMaterial = EncryptedKeyMaterial,
                         ImportToken = ImportToken,
                         ParametersValidTo = ParametersValidTo,
                         Fingerprint = Fingerprint ?? "",
                     };
-                var keySpec = ParameterSetName == FromPathSet ? material.KeySpec : KeySpec;
+                var keySpec = ParameterSetName == FromPathSet ? KmsNames.ParseOrNull<KmsImport.KeySpec>(material.KeySpec) : pipedSpec;
                 var options = new ImportOptions
                 {
                     ExpirationModel = _expiry.ExpirationModel,
@@ -110,10 +116,11 @@ namespace KmsImport.Cmdlets
                     KeyMaterialDescription = KeyMaterialDescription,
                 };
                 Workflow.CheckImport(material, options, keySpec);
-                // Files carry the Region and endpoint they were made for; explicit parameters still win.
-                if (ParameterSetName == FromPathSet && !MyInvocation.BoundParameters.ContainsKey(nameof(EndpointUrl)) && material.EndpointUrl != null)
+                // Files carry the Region and endpoint they were made for: the reader kept them only where the caller named
+                // the same ones, or they are AWS's own endpoint for that Region (ImportBundle.TrustedOrigin).
+                if (ParameterSetName == FromPathSet && material.EndpointUrl != null)
                     EndpointUrl = material.EndpointUrl;
-                var service = GetService(MyInvocation.BoundParameters.ContainsKey(nameof(Region)) || string.IsNullOrEmpty(material.Region) ? null : material.Region);
+                var service = GetService(ParameterSetName != FromPathSet || string.IsNullOrEmpty(material.Region) ? null : material.Region);
                 if (!ShouldProcess($"{material.KeyId} in {service.Region}", $"Import key material ({DescribeExpiry(_expiry)})")) return;
                 var result = Workflow.Import(service, material, options, keySpec);
                 WriteVerbose($"Imported material into {result.KeyId} in {result.Region}; run Test-KmsKeyState to see its state.");

@@ -28,7 +28,7 @@ namespace KmsImport.Cmdlets
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
@@ -73,6 +73,11 @@ namespace KmsImport.Cmdlets
         [ValidateRange(1, 3600)]
         public int ReplicaTimeoutSeconds { get; set; } = 300;
 
+        /// <summary>Accept raw material that is plainly not random (constant bytes, a repeated pattern), with a warning per key.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = DirectorySet)]
+        public SwitchParameter Force { get; set; }
+
         [Parameter]
         public ExpirationModel? ExpirationModel { get; set; }
 
@@ -100,6 +105,8 @@ namespace KmsImport.Cmdlets
         private ImportOptions _options = new ImportOptions();
         private MaterialPlan? _material;
         private char[]? _password;
+        // Warnings from the workers, written on the pipeline thread.
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         // Resolved once on the pipeline thread: workers must not touch session state.
         private string? _profileLocation;
 
@@ -114,7 +121,7 @@ namespace KmsImport.Cmdlets
                 switch (ParameterSetName)
                 {
                     case PathSet:
-                        _material = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path)), _password);
+                        _material = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
                         break;
                     case DirectorySet:
                         _material = MaterialPlan.FromDirectory(ResolvePath(MaterialDirectory!, nameof(MaterialDirectory)), _password);
@@ -126,7 +133,10 @@ namespace KmsImport.Cmdlets
                         _material = MaterialPlan.Generate(escrow, resumeFromEscrow: true);
                         break;
                 }
-                _material.CheckLocally(); // refused before any call
+                _material.AllowLowEntropy = Force;
+                _material.Warn = _warnings.Enqueue;
+                // Refused before any call; a -Path file is read once here: the same bytes serve every key (a pipe could not be read again).
+                _material.CheckLocally();
             }
             catch (KmsImportException ex)
             {
@@ -139,6 +149,7 @@ namespace KmsImport.Cmdlets
             try
             {
                 // Services are made here, on the pipeline thread, with this record's Region and endpoint.
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 var service = Paced(GetService());
                 var facts = new KeyFacts(KeyId) { PrimaryRegion = string.IsNullOrEmpty(PrimaryRegion) ? null : PrimaryRegion };
                 var primary = facts.IsReplicaToCreate ? Paced(GetService(facts.PrimaryRegion)) : null;
@@ -180,6 +191,7 @@ namespace KmsImport.Cmdlets
                 {
                     done++;
                     counts[result.Status] = counts.TryGetValue(result.Status, out var n) ? n + 1 : 1;
+                    while (_warnings.TryDequeue(out var warning)) WriteWarning(warning);
                     WriteProgressOf(done, _keys.Count, $"{result.KeyId} in {result.Region}: {result.Status}");
                     WriteObject(result);
                 }
@@ -189,6 +201,7 @@ namespace KmsImport.Cmdlets
                 ClearPassword();
                 foreach (var service in _pacers.Keys) service.Pacer = null;
             }
+            while (_warnings.TryDequeue(out var late)) WriteWarning(late);
             CompleteProgress();
             WriteVerbose("Batch finished: " + string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}")) + "; waited "
                 + $"{_pacers.Values.Sum(p => p.TotalWait.TotalSeconds):0.0} s in all to stay within the request quotas.");
@@ -199,6 +212,7 @@ namespace KmsImport.Cmdlets
         private void ClearPassword()
         {
             if (_password != null) Array.Clear(_password, 0, _password.Length);
+            _material?.Dispose();
         }
 
         private CancellationTokenSource? _cancel;

@@ -27,14 +27,25 @@ namespace KmsImport.Cmdlets
         [ValidateNotNullOrEmpty]
         public string KeyId { get; set; } = "";
 
+        // KMS names as text, so objects from elsewhere bind (ConstantClass included); checked per
+        // record with the module's ErrorIds (KeySpecNotImportable, WrappingNotAllowed).
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        public KeySpec KeySpec { get; set; }
+        [AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(Completion.KmsNameCompleter<KmsImport.KeySpec>))]
+        public string KeySpec { get; set; } = "";
 
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        public WrappingAlgorithm WrappingAlgorithm { get; set; }
+        [AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(Completion.KmsNameCompleter<KmsImport.WrappingAlgorithm>))]
+        public string WrappingAlgorithm { get; set; } = "";
 
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        public WrappingKeySpec WrappingKeySpec { get; set; }
+        [AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(Completion.KmsNameCompleter<KmsImport.WrappingKeySpec>))]
+        public string WrappingKeySpec { get; set; } = "";
 
         /// <summary>The wrapping public key, DER SubjectPublicKeyInfo.</summary>
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -92,6 +103,11 @@ namespace KmsImport.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? OutDirectory { get; set; }
 
+        /// <summary>Accept raw material that is plainly not random (constant bytes, a repeated pattern), with a warning.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = BytesSet)]
+        public SwitchParameter Force { get; set; }
+
         /// <summary>Password of an encrypted PKCS#8 PEM file.</summary>
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = BytesSet)]
@@ -116,10 +132,14 @@ namespace KmsImport.Cmdlets
                     case BytesSet:
                         _password = PasswordChars(Password);
                         _plan = MaterialPlan.FromBytes(KeyMaterial!, _password);
+                        _plan.AllowLowEntropy = Force;
+                        _plan.Warn = WriteWarning;
                         break;
                     default:
                         _password = PasswordChars(Password);
-                        _plan = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path)), _password);
+                        _plan = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
+                        _plan.AllowLowEntropy = Force;
+                        _plan.Warn = WriteWarning;
                         break;
                 }
             }
@@ -134,14 +154,17 @@ namespace KmsImport.Cmdlets
             try
             {
                 // Cheap local checks before reading or generating anything.
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 ImportRules.EnsureParametersUsable(ParametersValidTo, KeyId);
-                ImportRules.CheckedWrapping(KeySpec, WrappingAlgorithm, WrappingKeySpec);
+                var (spec, algorithm, wrappingKeySpec) = KeyMaterialProtector.Read(new KmsImportParameters
+                    { KeyId = KeyId, KeySpec = KeySpec, WrappingAlgorithm = WrappingAlgorithm, WrappingKeySpec = WrappingKeySpec });
+                ImportRules.CheckedWrapping(spec, algorithm, wrappingKeySpec);
                 var parameters = new KmsImportParameters
                 {
                     KeyId = KeyId,
-                    KeySpec = KeySpec,
-                    WrappingAlgorithm = WrappingAlgorithm,
-                    WrappingKeySpec = WrappingKeySpec,
+                    KeySpec = KmsNames.Name(spec),
+                    WrappingAlgorithm = KmsNames.Name(algorithm),
+                    WrappingKeySpec = KmsNames.Name(wrappingKeySpec),
                     PublicKey = PublicKey,
                     ImportToken = ImportToken,
                     ParametersValidTo = ParametersValidTo,
@@ -149,15 +172,15 @@ namespace KmsImport.Cmdlets
                     Region = Region ?? "",
                     EndpointUrl = string.IsNullOrEmpty(EndpointUrl) ? null : EndpointUrl,
                 };
-                var key = new KmsKeyDescription { KeyId = KeyId, KeySpec = KeySpec.ToString(), MultiRegionKeyType = parameters.MultiRegionKeyType, Region = parameters.Region };
-                if (ParameterSetName == GenerateSet && !ConfirmGenerate(key)) return;
+                var key = new KmsKeyDescription { KeyId = KeyId, KeySpec = parameters.KeySpec, MultiRegionKeyType = parameters.MultiRegionKeyType, Region = parameters.Region };
+                if (ParameterSetName == GenerateSet && !ConfirmGenerate(key, spec)) return;
 
-                using var material = Workflow.ObtainMaterial(_plan!, KeySpec, key, keyHoldsMaterial: false)!;
+                using var material = Workflow.ObtainMaterial(_plan!, spec, key, keyHoldsMaterial: false)!;
                 if (_outDirectory != null && !ShouldProcess(_outDirectory, $"Write the wrapped material for {KeyId} (EncryptedKeyMaterial.bin, ImportToken.bin, ProtectedKeyMaterial.json)")) return;
                 // Escrow and bundle are written by the workflow only once the material is wrapped.
                 var protectedMaterial = Workflow.Wrap(parameters, material, _outDirectory);
                 if (_outDirectory != null) WriteVerbose($"Wrote the wrapped material to {_outDirectory}.");
-                WriteVerbose($"Wrapped {material.Material.KeySpec} material ({material.Material.SourceFormat}, {material.Material.FingerprintAlgorithm} {material.Material.Fingerprint}) for {KeyId} with {WrappingAlgorithm}/{WrappingKeySpec}.");
+                WriteVerbose($"Wrapped {material.Material.KeySpec} material ({material.Material.SourceFormat}, {material.Material.FingerprintAlgorithm} {material.Material.Fingerprint}) for {KeyId} with {algorithm}/{wrappingKeySpec}.");
                 WriteObject(protectedMaterial);
             }
             catch (KmsImportException ex)
@@ -173,16 +196,17 @@ namespace KmsImport.Cmdlets
         private void ClearPassword()
         {
             if (_password != null) Array.Clear(_password, 0, _password.Length);
+            _plan?.Dispose();
         }
 
         /// <summary>ShouldProcess for generated material: where its escrow copy goes, or that there is none. A replica reading its primary's escrow file writes nothing.</summary>
-        private bool ConfirmGenerate(KmsKeyDescription key)
+        private bool ConfirmGenerate(KmsKeyDescription key, KmsImport.KeySpec spec)
         {
             var escrow = ImportWorkflow.EscrowFile(_plan!.Path, KeyId);
             if (key.MultiRegionKeyType == MultiRegionKeyTypes.Replica && escrow != null && File.Exists(escrow)) return true;
             return escrow != null
-                ? ShouldProcess(escrow, $"Write an owner-only escrow copy of new {KeySpec} material for {KeyId}")
-                : ShouldProcess(KeyId, $"Generate {KeySpec} material with no escrow copy (it can never be re-imported)");
+                ? ShouldProcess(escrow, $"Write an owner-only escrow copy of new {spec} material for {KeyId}")
+                : ShouldProcess(KeyId, $"Generate {spec} material with no escrow copy (it can never be re-imported)");
         }
     }
 }

@@ -22,7 +22,7 @@ namespace KmsImport.Cmdlets
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
@@ -39,6 +39,10 @@ namespace KmsImport.Cmdlets
 
         [Parameter]
         public SecureString? Password { get; set; }
+
+        /// <summary>Accept raw material that is plainly not random (constant bytes, a repeated pattern), with a warning.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
 
         [Parameter]
         public ExpirationModel? ExpirationModel { get; set; }
@@ -80,7 +84,9 @@ namespace KmsImport.Cmdlets
                 _password = PasswordChars(Password);
                 _material = ParameterSetName == BytesSet
                     ? MaterialPlan.FromBytes(KeyMaterial!, _password)
-                    : MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path)), _password);
+                    : MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
+                _material.AllowLowEntropy = Force;
+                _material.Warn = WriteWarning;
             }
             catch (KmsImportException ex)
             {
@@ -92,6 +98,7 @@ namespace KmsImport.Cmdlets
         {
             try
             {
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 var service = GetService();
                 var request = new KeyImportRequest(new KeyFacts(KeyId), _material!, _expiry)
                 {
@@ -119,6 +126,7 @@ namespace KmsImport.Cmdlets
         private void ClearPassword()
         {
             if (_password != null) Array.Clear(_password, 0, _password.Length);
+            _material?.Dispose();
         }
     }
 }

@@ -24,12 +24,13 @@ namespace KmsImport.Cmdlets
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
         [Parameter]
-        [ValidateSet("Enabled", "Disabled", "PendingImport", "PendingDeletion", "PendingReplicaDeletion", "Creating", "Updating", "Unavailable")]
+        [ValidateSet(KeyStates.Enabled, KeyStates.Disabled, KeyStates.PendingImport, KeyStates.PendingDeletion, KeyStates.PendingReplicaDeletion,
+            KeyStates.Creating, KeyStates.Updating, KeyStates.Unavailable)]
         public string ExpectedState { get; set; } = KeyStates.Enabled;
 
         /// <summary>The material KMS should hold, as a file (any format Protect-KeyMaterial accepts).</summary>
@@ -61,8 +62,10 @@ namespace KmsImport.Cmdlets
             try
             {
                 _password = PasswordChars(Password);
-                if (ParameterSetName == PathSet) _material = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path)), _password);
+                if (ParameterSetName == PathSet) _material = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
                 else if (ParameterSetName == BytesSet) _material = MaterialPlan.FromBytes(KeyMaterial!, _password);
+                // A proof imports nothing: weak material is proved, neither refused nor warned about.
+                if (_material != null) _material.AllowLowEntropy = true;
             }
             catch (KmsImportException ex)
             {
@@ -75,6 +78,7 @@ namespace KmsImport.Cmdlets
             _tested++;
             try
             {
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 // The workflow's last step: DescribeKey (and the proof) against the expected state.
                 var report = Workflow.Verify(GetService(), KeyId, ExpectedState, _material);
                 if (report.ProofMethod != null) WriteVerbose($"Proof for {report.KeyId}: {report.ProofMethod}, proved={report.MaterialProved}.");
@@ -100,6 +104,7 @@ namespace KmsImport.Cmdlets
         private void ClearPassword()
         {
             if (_password != null) Array.Clear(_password, 0, _password.Length);
+            _material?.Dispose();
         }
     }
 }

@@ -20,7 +20,9 @@ namespace KmsImport.Completion
             // The same builder as the cmdlets, with a short timeout and no retries.
             return Infrastructure.ConnectionSettings.Build(
                 Get(fakeBoundParameters, "Region"), Get(fakeBoundParameters, "EndpointUrl"), Get(fakeBoundParameters, "AccessKey"),
-                Get(fakeBoundParameters, "SecretKey"), Get(fakeBoundParameters, "SessionToken"), Get(fakeBoundParameters, "ProfileName"),
+                Get(fakeBoundParameters, "SecretKey"), Get(fakeBoundParameters, "SessionToken"),
+                fakeBoundParameters != null && fakeBoundParameters.Contains("Credential") ? Unwrap(fakeBoundParameters["Credential"]) : null,
+                Get(fakeBoundParameters, "ProfileName"),
                 shell.ProfileLocation, shell.StoredCredentials, shell.StoredRegion, maxErrorRetry: 0, timeoutSeconds: 5);
         }
 

@@ -10,7 +10,7 @@ namespace KmsImport.Infrastructure
     internal static class ConnectionSettings
     {
         public static KmsConnectionSettings Build(
-            string? region, string? endpointUrl, string? accessKey, string? secretKey, string? sessionToken,
+            string? region, string? endpointUrl, string? accessKey, string? secretKey, string? sessionToken, object? credential,
             string? profileName, string? resolvedProfileLocation, object? storedCredentials, string? storedRegion,
             int maxErrorRetry, int? timeoutSeconds = null)
         {
@@ -21,6 +21,7 @@ namespace KmsImport.Infrastructure
                 AccessKey = Given(accessKey),
                 SecretKey = Given(secretKey),
                 SessionToken = Given(sessionToken),
+                Credential = credential,
                 ProfileName = Given(profileName),
                 ProfileLocation = Given(resolvedProfileLocation),
                 StoredCredentials = storedCredentials,

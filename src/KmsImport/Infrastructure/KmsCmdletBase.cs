@@ -38,6 +38,15 @@ namespace KmsImport.Infrastructure
         [Alias("ST")]
         public string? SessionToken { get; set; }
 
+        /// <summary>
+        /// An AWSCredentials object of any AWS SDK copy (Get-AWSCredential, (Use-STSRole ...).Credentials,
+        /// New-AWSCredential) or AWS Tools' AWSPSCredentials. Typed object: an SDK type here would tie the
+        /// module to one SDK copy. Checked, with our ErrorId, before any call (KmsClientFactory).
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public object? Credential { get; set; }
+
         /// <summary>How many times a retryable failure (throttling, 5xx, network) is retried by the SDK.</summary>
         [Parameter]
         [ValidateRange(0, 20)]
@@ -51,13 +60,15 @@ namespace KmsImport.Infrastructure
         {
             var settings = ConnectionSettings.Build(
                 string.IsNullOrEmpty(regionOverride) ? Region : regionOverride, EndpointUrl, AccessKey, SecretKey, SessionToken,
+                Credential is PSObject wrapped ? wrapped.BaseObject : Credential,
                 ProfileName, ResolvedProfileLocation, ReadShellVariable("StoredAWSCredentials"), ReadShellVariable("StoredAWSRegion") as string,
                 MaxErrorRetry);
             var key = settings.CacheKey;
             if (!_services.TryGetValue(key, out var service))
             {
                 var resolved = KmsClientFactory.Create(settings);
-                WriteVerbose($"KMS in {resolved.Region}{(resolved.EndpointUrl == null ? "" : " at " + resolved.EndpointUrl)}, credentials from {resolved.CredentialSource}.");
+                // The sources only: never a key, not even the access key id.
+                WriteVerbose($"KMS in {resolved.Region}{(resolved.EndpointUrl == null ? "" : $" at {resolved.EndpointUrl} (from {resolved.EndpointSource})")}, credentials from {resolved.CredentialSource}.");
                 service = new KmsImportService(resolved);
                 _services[key] = service;
             }

@@ -34,31 +34,12 @@ namespace KmsImport.Infrastructure
         /// ~). Other providers (Variable:, Function:, Env:, registry) are refused: material,
         /// escrow copies and bundles go to files only.
         /// </summary>
-        protected string ResolvePath(string path, string parameterName)
-        {
-            string resolved;
-            ProviderInfo provider;
-            try
-            {
-                resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
-            }
-            catch (Exception e) when (e is ItemNotFoundException || e is DriveNotFoundException || e is ProviderNotFoundException
-                                      || e is NotSupportedException || e is ArgumentException || e is PSInvalidOperationException)
-            {
-                throw NotAFile(path, parameterName, e);
-            }
-            if (provider.ImplementingType != typeof(FileSystemProvider)) throw NotAFile(path, parameterName, null);
-            return resolved;
-        }
+        protected string ResolvePath(string path, string parameterName, string invalidErrorId = ErrorIds.PathInvalid) =>
+            FileSystemPath.Resolve(this, path, parameterName, invalidErrorId);
 
         /// <summary><see cref="ResolvePath"/> for an optional parameter.</summary>
         protected string? ResolveOptionalPath(string? path, string parameterName) =>
             path == null ? null : ResolvePath(path, parameterName);
-
-        private static KmsImportException NotAFile(string path, string parameterName, Exception? inner) =>
-            new KmsImportException(ErrorIds.PathNotFileSystem, ErrorKind.InvalidArgument,
-                $"-{parameterName} '{path}' is not a path in the file system. Pass a file or folder path (for example ./material.bin or C:\\keys).", inner)
-            { TargetObject = path };
 
         /// <summary>A password as chars the caller clears (Array.Clear) when done; null for none.</summary>
         protected static char[]? PasswordChars(SecureString? password) =>

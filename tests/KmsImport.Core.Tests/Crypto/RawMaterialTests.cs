@@ -5,12 +5,18 @@ using KmsImport.Core.Crypto;
 
 namespace KmsImport.Core.Tests.Crypto;
 
-/// <summary>SYMMETRIC_DEFAULT and HMAC material: exact raw bytes, and the common text mistakes refused helpfully.</summary>
+/// <summary>SYMMETRIC_DEFAULT and HMAC material: raw bytes of KMS's lengths, and the common text mistakes refused helpfully.</summary>
 public class RawMaterialTests
 {
     public static TheoryData<KeySpec, int> RawSpecs() => new()
     {
         { KeySpec.SYMMETRIC_DEFAULT, 32 }, { KeySpec.HMAC_224, 28 }, { KeySpec.HMAC_256, 32 }, { KeySpec.HMAC_384, 48 }, { KeySpec.HMAC_512, 64 },
+    };
+
+    /// <summary>KMS's range per spec: SYMMETRIC_DEFAULT exactly 32; HMAC from the digest length to the hash block size.</summary>
+    public static TheoryData<KeySpec, int, int> RawRanges() => new()
+    {
+        { KeySpec.SYMMETRIC_DEFAULT, 32, 32 }, { KeySpec.HMAC_224, 28, 64 }, { KeySpec.HMAC_256, 32, 64 }, { KeySpec.HMAC_384, 48, 128 }, { KeySpec.HMAC_512, 64, 128 },
     };
 
     private static byte[] RandomBinary(int n)
@@ -36,16 +42,25 @@ public class RawMaterialTests
     }
 
     [Theory]
-    [MemberData(nameof(RawSpecs))]
-    public void Wrong_lengths_are_refused(KeySpec spec, int length)
+    [MemberData(nameof(RawRanges))]
+    public void Every_length_in_KMSs_range_is_accepted_and_one_more_or_less_is_not(KeySpec spec, int min, int max)
     {
-        foreach (int n in new[] { 0, 1, length - 1, length + 1, length * 2, 1000 })
+        Assert.Equal(min, KeySpecRules.RawMaterialLength(spec));
+        Assert.Equal(max, KeySpecRules.RawMaterialMaxLength(spec));
+        for (int n = min; n <= max; n++)
+        {
+            var data = RandomBinary(n);
+            using var material = KeyMaterial.FromBytes(spec, data);
+            Assert.Equal(n, material.Length);
+            Assert.Equal(data, material.ExportForImport());
+        }
+        foreach (int n in new[] { 0, 1, min - 1, max + 1, max * 2, 1000 })
         {
             var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(spec, RandomBinary(Math.Max(n, 1))[..n]));
             Assert.Equal(ErrorIds.KeyMaterialWrongLength, e.ErrorId);
             Assert.Equal(ErrorKind.InvalidData, e.Kind);
             Assert.Contains($"is {n} bytes", e.Message);
-            Assert.Contains($"exactly {length}", e.Message);
+            Assert.Contains(min == max ? $"exactly {min}" : $"{min} to {max}", e.Message);
         }
     }
 
@@ -126,7 +141,8 @@ public class RawMaterialTests
     [Fact]
     public void Bytes_with_a_non_text_byte_are_accepted_even_if_mostly_text()
     {
-        var data = Encoding.ASCII.GetBytes(new string('A', 31) + "\u0001");
+        // Varied text (31 'A's would be refused as low-entropy, which is another check).
+        var data = Encoding.ASCII.GetBytes("kQ7#xZp2!rT9@mW4$vB8&nJ1*cF5^hL" + "\u0001");
         using var material = KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, data);
         Assert.Equal(data, material.ExportForImport());
     }

@@ -14,9 +14,9 @@ public sealed class KeyMaterialProtectorTests
     private static KmsImportParameters Parameters(KeySpec spec = KeySpec.SYMMETRIC_DEFAULT, DateTime? validTo = null) => new()
     {
         KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab",
-        KeySpec = spec,
-        WrappingAlgorithm = WrappingAlgorithm.RSAES_OAEP_SHA_256,
-        WrappingKeySpec = WrappingKeySpec.RSA_2048,
+        KeySpec = spec.ToString(),
+        WrappingAlgorithm = nameof(WrappingAlgorithm.RSAES_OAEP_SHA_256),
+        WrappingKeySpec = nameof(WrappingKeySpec.RSA_2048),
         PublicKey = Wrapping.Value.ExportSubjectPublicKeyInfo(),
         ImportToken = RandomNumberGenerator.GetBytes(64),
         ParametersValidTo = validTo ?? DateTime.UtcNow.AddHours(24),
