@@ -188,16 +188,16 @@ Describe 'Fault profiles on GetParametersForImport, ImportKeyMaterial and Descri
         }
         @($imported.KeyId) + @($errors.TargetObject) | Sort-Object -Unique | Should -Be (@($keys.KeyId) | Sort-Object)
         # The failed ones: the same pipeline again, as the message says.
-        $left = @($keys | Where-Object { $_.KeyId -notin @($imported | Where-Object KeyState -eq 'Enabled').KeyId })
+        $left = @($keys | Where-Object { $_.KeyId -notin @($imported | Where-Object Outcome -eq 'Imported').KeyId })
         $left.Count | Should -BeGreaterThan 0 -Because 'the failed keys are finished by the same pipeline'
         $again = @($left | Get-KmsImportParameters | Protect-KeyMaterial -Path $material | Import-KmsKeyMaterial)
         $again.Count | Should -Be $left.Count
-        $again.KeyState | Sort-Object -Unique | Should -Be 'Enabled'
+        $again.Outcome | Sort-Object -Unique | Should -Be 'Imported'
         foreach ($k in $keys) { (Test-KmsKeyState @Common -KeyId $k.KeyId -Path $material).MaterialProved | Should -BeTrue }
         $script:Report.Add([pscustomobject][ordered]@{
                 Profile = 'plain pipeline: 500s + throttling'; Keys = @($keys).Count; Requests = $requests.Count; MatchedByRules = $null
                 FaultsInjected = $injected.Count; ByOperation = (($injected | Group-Object operation | ForEach-Object { "$($_.Name) $($_.Count)" }) -join ', ')
-                Imported = @($imported | Where-Object KeyState -eq 'Enabled').Count; Verified = 0; Failed = @($errors).Count; ResumedToEnabled = $left.Count; Unknown = 0
+                Imported = @($imported | Where-Object Outcome -eq 'Imported').Count; Verified = 0; Failed = @($errors).Count; ResumedToEnabled = $left.Count; Unknown = 0
                 MaxBatchAttempts = $null; Seconds = $null
             })
     }

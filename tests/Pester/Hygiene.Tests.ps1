@@ -294,9 +294,9 @@ Describe 'Temporary files and file modes' {
 Import-Module '$env:KMSIMPORT_TEST_MODULE'
 `$c = @{ Region = 'eu-west-2'; EndpointUrl = '$Url' }
 `$r = New-KmsExternalKey @c | Get-KmsImportParameters -WrappingKeySpec RSA_2048 | Protect-KeyMaterial -Generate -EscrowPath '$escrow' | Import-KmsKeyMaterial
-if (`$r.KeyState -ne 'Enabled') { throw 'generated: not enabled' }
+if (`$r.Outcome -ne 'Imported') { throw 'generated: not imported' }
 `$r = New-KmsExternalKey @c -KeySpec RSA_2048 -KeyUsage SIGN_VERIFY | Get-KmsImportParameters -WrappingKeySpec RSA_2048 | Protect-KeyMaterial -Generate -EscrowPath '$escrow' | Import-KmsKeyMaterial
-if (`$r.KeyState -ne 'Enabled') { throw 'rsa: not enabled' }
+if (`$r.Outcome -ne 'Imported') { throw 'rsa: not imported' }
 `$k = New-KmsExternalKey @c
 `$null = `$k | Get-KmsImportParameters -OutDirectory '$bundles' -WrappingKeySpec RSA_2048
 `$null = Get-KmsImportParameters -Path (Join-Path '$bundles' `$k.KeyId) @c | Protect-KeyMaterial -Path '$($m.Path)' -OutDirectory (Join-Path '$bundles' 'w')
