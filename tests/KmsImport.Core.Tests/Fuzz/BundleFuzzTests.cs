@@ -36,6 +36,15 @@ public sealed class BundleFuzzTests : IDisposable
     private static byte[] FixedToken() => SHA512.HashData(Encoding.ASCII.GetBytes("token 1")).Concat(SHA512.HashData(Encoding.ASCII.GetBytes("token 2")))
         .Concat(SHA512.HashData(Encoding.ASCII.GetBytes("token 3"))).Concat(SHA512.HashData(Encoding.ASCII.GetBytes("token 4"))).ToArray();
 
+    /// <summary>The endpoint the base bundles name; a reader trusts it only when the caller names it too (issue 14, finding 3).</summary>
+    private const string BaseEndpoint = "http://127.0.0.1:4566";
+
+    /// <summary>What a caller who trusts the bundle's endpoint passes, so the fuzz reaches the reader's success path.</summary>
+    private static BundleOverrides Trusted() => new() { EndpointUrl = BaseEndpoint };
+
+    /// <summary>Reads that succeeded in this thread, so a fuzz run that only ever ends in errors cannot pass unnoticed.</summary>
+    [ThreadStatic] private static int s_successfulReads;
+
     private static KmsImportParameters ValidParameters() => new()
     {
         KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -46,7 +55,7 @@ public sealed class BundleFuzzTests : IDisposable
         ImportToken = FixedToken(),
         ParametersValidTo = FixedValidTo,
         Region = "eu-west-2",
-        EndpointUrl = "http://127.0.0.1:4566",
+        EndpointUrl = BaseEndpoint,
     };
 
     private static ProtectedKeyMaterial ValidProtected()
@@ -89,6 +98,7 @@ public sealed class BundleFuzzTests : IDisposable
         try
         {
             got = read();
+            s_successfulReads++;
         }
         catch (KmsImportException ex) when (DocumentedIds.Contains(ex.ErrorId))
         {
@@ -162,7 +172,8 @@ public sealed class BundleFuzzTests : IDisposable
         // Without a WrappingKeySpec a parameters bundle inspects its public key (the original's, which is RSA_2048).
         want["WrappingKeySpec"] = overrides?.WrappingKeySpec?.ToString() ?? Enum<WrappingKeySpec>("WrappingKeySpec", parameters ? nameof(WrappingKeySpec.RSA_2048) : "");
         want["Region"] = overrides?.Region ?? Str("Region") ?? "";
-        want["EndpointUrl"] = Str("EndpointUrl");
+        // The reader uses the caller's endpoint once it matches the bundle's (or the bundle names none).
+        want["EndpointUrl"] = overrides?.EndpointUrl ?? Str("EndpointUrl");
         if (json.TryGetProperty("ParametersValidTo", out var validTo))
         {
             want["ParametersValidTo"] = validTo.ValueKind == JsonValueKind.Number
@@ -189,8 +200,9 @@ public sealed class BundleFuzzTests : IDisposable
     }
 
     /// <summary>One mutated file per case, the others restored; findings name the case, the file and its whole content.</summary>
-    private static List<string> FuzzFolder(int seed, string folder, string jsonName, Func<object> read, object original)
+    private static List<string> FuzzFolder(int seed, string folder, string jsonName, Func<object> read, object original, BundleOverrides? overrides)
     {
+        s_successfulReads = 0;
         var random = new Random(seed);
         var originals = Directory.GetFiles(folder).OrderBy(f => f, StringComparer.Ordinal).ToDictionary(f => f, File.ReadAllBytes);
         var names = originals.Keys.ToList();
@@ -201,9 +213,10 @@ public sealed class BundleFuzzTests : IDisposable
             foreach (var (file, content) in originals) File.WriteAllBytes(file, content);
             byte[] mutated = Mutate(random, originals[victim]);
             File.WriteAllBytes(victim, mutated);
-            var problem = Outcome(read, () => Expected(original, folder, Path.Combine(folder, jsonName), Path.GetFileName(victim)));
+            var problem = Outcome(read, () => Expected(original, folder, Path.Combine(folder, jsonName), Path.GetFileName(victim), overrides));
             if (problem != null) findings.Add($"case {i}, {Path.GetFileName(victim)} (base64 {Convert.ToBase64String(mutated)}): {problem}");
         }
+        Assert.True(s_successfulReads > 0, $"none of {CasesPerRun} mutated bundles read successfully: the oracle was never exercised (seed {seed})");
         return findings;
     }
 
@@ -223,7 +236,7 @@ public sealed class BundleFuzzTests : IDisposable
     {
         var original = ValidParameters();
         var folder = ImportBundle.WriteParameters(_dir, original);
-        var findings = FuzzFolder(Seed, folder, ImportBundle.ParametersFile, () => ImportBundle.ReadParameters(folder), original);
+        var findings = FuzzFolder(Seed, folder, ImportBundle.ParametersFile, () => ImportBundle.ReadParameters(folder, Trusted()), original, Trusted());
         Assert.True(findings.Count == 0, $"{findings.Count} of {CasesPerRun} inputs broke the oracle (seed {Seed}):\n" + string.Join("\n", findings.Take(10)));
     }
 
@@ -267,7 +280,7 @@ public sealed class BundleFuzzTests : IDisposable
     {
         var original = ValidProtected();
         var folder = ImportBundle.WriteProtected(_dir, original);
-        var findings = FuzzFolder(Seed + 2, folder, ImportBundle.ProtectedFile, () => ImportBundle.ReadProtected(folder), original);
+        var findings = FuzzFolder(Seed + 2, folder, ImportBundle.ProtectedFile, () => ImportBundle.ReadProtected(folder, Trusted()), original, Trusted());
         Assert.True(findings.Count == 0, $"{findings.Count} of {CasesPerRun} inputs broke the oracle (seed {Seed + 2}):\n" + string.Join("\n", findings.Take(10)));
     }
 
@@ -277,9 +290,9 @@ public sealed class BundleFuzzTests : IDisposable
         var original = ValidParameters();
         var folder = ImportBundle.WriteParameters(Directory.CreateDirectory(Path.Combine(_dir, "oracle")).FullName, original);
         string json = Path.Combine(folder, ImportBundle.ParametersFile);
-        Assert.Null(Outcome(() => ImportBundle.ReadParameters(folder), () => Expected(original, folder, json, ImportBundle.ParametersFile)));
+        Assert.Null(Outcome(() => ImportBundle.ReadParameters(folder, Trusted()), () => Expected(original, folder, json, ImportBundle.ParametersFile, Trusted())));
         // A reader that dropped the Region, or returned the original token after ImportToken.bin changed, is caught.
-        var wrongRegion = ImportBundle.ReadParameters(folder);
+        var wrongRegion = ImportBundle.ReadParameters(folder, Trusted());
         wrongRegion.Region = "";
         Assert.Contains("Region", Outcome(() => wrongRegion, () => Expected(original, folder, json, ImportBundle.ParametersFile)));
         File.WriteAllBytes(Path.Combine(folder, ImportBundle.ImportTokenFile), [1, 2, 3]);
@@ -293,7 +306,7 @@ public sealed class BundleFuzzTests : IDisposable
     public void A_written_bundle_reads_back_to_the_same_parameters()
     {
         var p = ValidParameters();
-        var back = ImportBundle.ReadParameters(ImportBundle.WriteParameters(_dir, p));
+        var back = ImportBundle.ReadParameters(ImportBundle.WriteParameters(_dir, p), Trusted());
         Assert.Equal(p.KeyId, back.KeyId);
         Assert.Equal(p.PublicKey, back.PublicKey);
         Assert.Equal(p.ImportToken, back.ImportToken);
