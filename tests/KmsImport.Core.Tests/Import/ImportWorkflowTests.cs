@@ -168,7 +168,9 @@ public sealed class ImportWorkflowTests : IDisposable
     {
         var key = CreateKey();
         var resolved = _workflow.ResolveKey(Service, FactsOf(key));
-        var escrow = NewMaterialFile();
+        // An escrow file as the module writes it (owner-only): what a resumed run trusts.
+        var escrow = Path.Combine(_dir, "escrow.bin");
+        SecretFile.CreateNew(escrow, RandomNumberGenerator.GetBytes(32));
         var before = File.ReadAllBytes(escrow);
 
         var ex = Assert.Throws<KmsImportException>(() => _workflow.ObtainMaterial(MaterialPlan.Generate(escrow), KeySpec.SYMMETRIC_DEFAULT, resolved, false));
