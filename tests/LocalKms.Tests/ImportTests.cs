@@ -84,7 +84,8 @@ public sealed class ImportTests(LocalKmsHost host) : IClassFixture<LocalKmsHost>
     [InlineData("HMAC_256", 32)]
     [InlineData("HMAC_384", 48)]
     [InlineData("HMAC_512", 64)]
-    [InlineData("HMAC_256", 100)]
+    [InlineData("HMAC_256", 64)]  // longer than the digest, up to the hash block size (KMS's limit)
+    [InlineData("HMAC_512", 128)]
     public async Task Hmac_ImportedMaterialComputesTheSameMacAsOpenSsl(string spec, int length)
     {
         KeyMetadata md = await Kms.CreateExternalAsync(_kms, spec);

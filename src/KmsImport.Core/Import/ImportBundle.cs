@@ -120,11 +120,13 @@ namespace KmsImport.Core.Import
 
             var origin = TrustedOrigin(json, overrides, path);
             var wrappingKeySpec = overrides.WrappingKeySpec ?? EnumOrNull<WrappingKeySpec>(json, "WrappingKeySpec", path) ?? WrappingPublicKey.Inspect(publicKey);
+            // The key id is asked for first, as before the vocabulary change (files of the aws CLI procedure lack all three).
+            var keyId = KeyIdOf(json, overrides, path);
             var keySpec = overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path) ?? throw Missing(path, "KeySpec", "-KeySpec");
             var algorithm = overrides.WrappingAlgorithm ?? EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path) ?? throw Missing(path, "WrappingAlgorithm", "-WrappingAlgorithm");
             return new KmsImportParameters
             {
-                KeyId = KeyIdOf(json, overrides, path),
+                KeyId = keyId,
                 KeySpec = KmsNames.Name(keySpec),
                 WrappingAlgorithm = KmsNames.Name(algorithm),
                 WrappingKeySpec = KmsNames.Name(wrappingKeySpec),
