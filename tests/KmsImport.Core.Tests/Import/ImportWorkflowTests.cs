@@ -168,8 +168,8 @@ public sealed class ImportWorkflowTests : IDisposable
     {
         var key = CreateKey();
         var resolved = _workflow.ResolveKey(Service, FactsOf(key));
-        // An escrow file as the module writes it (owner-only): resuming checks that, and refuses anything looser.
-        var escrow = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".bin");
+        // An escrow file as the module writes it (owner-only): what a resumed run trusts.
+        var escrow = Path.Combine(_dir, "escrow.bin");
         SecretFile.CreateNew(escrow, RandomNumberGenerator.GetBytes(32));
         var before = File.ReadAllBytes(escrow);
 
