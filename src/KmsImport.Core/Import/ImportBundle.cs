@@ -127,12 +127,13 @@ namespace KmsImport.Core.Import
             var token = json.HasValue && Str(json.Value, "ImportToken", path) is string tk ? FromBase64(tk, "ImportToken", path) : ReadBin(folder, json, "ImportTokenFile", ImportTokenFile, path);
 
             var origin = TrustedOrigin(json, overrides, path);
+            var keyId = KeyIdOf(json, overrides, path); // first: a bundle without it says "pass -KeyId" before anything else
             var wrappingKeySpec = overrides.WrappingKeySpec ?? EnumOrNull<WrappingKeySpec>(json, "WrappingKeySpec", path) ?? WrappingPublicKey.Inspect(publicKey);
             var keySpec = overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path) ?? throw Missing(path, "KeySpec", "-KeySpec");
             var algorithm = overrides.WrappingAlgorithm ?? EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path) ?? throw Missing(path, "WrappingAlgorithm", "-WrappingAlgorithm");
             return new KmsImportParameters
             {
-                KeyId = KeyIdOf(json, overrides, path),
+                KeyId = keyId,
                 KeySpec = KmsNames.Name(keySpec),
                 WrappingAlgorithm = KmsNames.Name(algorithm),
                 WrappingKeySpec = KmsNames.Name(wrappingKeySpec),
