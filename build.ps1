@@ -5,8 +5,10 @@
 .DESCRIPTION
     Build   : compiles the solution (including the net472 compile check of every shipped assembly),
               lays the module out in out/KmsImport and the local KMS endpoint in out/LocalKms.
-    Test    : Build, then the xUnit suites and the Pester suite; ends with one line
-              "N passed, N failed" that sums them all. Exit code 1 when anything failed.
+    Test    : Build, then the xUnit suites (tests/*/*.Tests.csproj) and the Pester files; ends with one line
+              "N passed, N failed" that sums them all. Exit code 1 when anything failed, when a runner exited
+              non-zero or a test host crashed, when a test was skipped, not run or inconclusive, or when a suite
+              ran fewer tests than its minimum in tests/test-minimums.json (see tools/TestRun.psm1).
     Demo    : Build, start the local endpoint, run the seed pipeline showing each step's object, stop it.
               (tools/Invoke-Demo.ps1)
     Package : Build, validate the manifest and publish to a local PSResourceGet repository (out/repo).
@@ -22,7 +24,14 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
     # Run only the Pester files whose name matches (for quick iterations).
-    [string] $PesterFilter = '*'
+    [string] $PesterFilter = '*',
+    # Test: run only these xUnit projects (each built on its own) and no Pester file. For checking the test task
+    # itself (tests/Pester/TestTask.Tests.ps1 runs a project whose test host crashes).
+    [string[]] $TestProject = @(),
+    # Test: the per-suite minimum test counts.
+    [string] $MinimumsPath = (Join-Path $PSScriptRoot 'tests/test-minimums.json'),
+    # Test: where the TRX and Pester results go.
+    [string] $ResultsDirectory = (Join-Path $PSScriptRoot 'out/test-results')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -90,12 +99,6 @@ function Invoke-Build {
     Write-Host "    endpoint -> $LocalKmsOut"
 }
 
-function Get-TrxCounts([string] $Path) {
-    $trx = [xml](Get-Content -Raw $Path)
-    $c = $trx.TestRun.ResultSummary.Counters
-    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
-}
-
 function Get-PesterModulePath {
     $proj = Join-Path $Root 'tests/tools/Pester.proj'
     Invoke-Native dotnet @('restore', $proj, '--nologo', '-v', 'q')
@@ -107,51 +110,58 @@ function Get-PesterModulePath {
 }
 
 function Invoke-Test {
-    Invoke-Build
-    $results = Join-Path $Out 'test-results'
+    Import-Module (Join-Path $Root 'tools/TestRun.psm1') -Force
+    $minimums = Read-TestMinimum $MinimumsPath
+    if ($TestProject) {
+        $projects = foreach ($p in $TestProject) {
+            $p = (Resolve-Path $p).Path
+            Invoke-Native dotnet @('build', $p, '-c', $Configuration, '--nologo', '-v', 'q', '-clp:ErrorsOnly') | Out-Host
+            $p
+        }
+    } else {
+        Invoke-Build
+        $projects = Get-ChildItem (Join-Path $Root 'tests') -Directory | ForEach-Object { Join-Path $_.FullName "$($_.Name).csproj" } |
+            Where-Object { (Test-Path $_) -and $_ -like '*.Tests.csproj' }
+    }
+    $results = $ResultsDirectory
     Remove-Item -Recurse -Force $results -ErrorAction SilentlyContinue
     $null = New-Item -ItemType Directory -Force $results
-    $totals = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
     $suites = @()
+    $expected = @()
 
-    foreach ($project in 'KmsImport.Core.Tests', 'LocalKms.Tests') {
+    foreach ($path in @($projects)) {
+        if (-not $path) { throw 'an empty xUnit project path' }
+        $project = [IO.Path]::GetFileNameWithoutExtension($path)
+        $expected += $project
         Write-Host "==> xUnit: $project"
         $trx = Join-Path $results "$project.trx"
-        & dotnet test (Join-Path $Root "tests/$project/$project.csproj") -c $Configuration --no-build --nologo `
+        & dotnet test $path -c $Configuration --no-build --nologo `
             --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' --results-directory $results
-        if (-not (Test-Path $trx)) {
-            Write-Host "    $project produced no results: counted as one failure"
-            $counts = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
-        } else { $counts = Get-TrxCounts $trx }
-        $suites += [pscustomobject]@{ Suite = $project; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped }
+        $suites += Read-TrxSuite -Suite $project -Path $trx -ExitCode $LASTEXITCODE
     }
 
-    Write-Host '==> Pester'
-    $pester = Get-PesterModulePath
-    $pesterResult = Join-Path $results 'pester.xml'
-    $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
-    $pwsh = [Environment]::ProcessPath
-    $pwshArgs = @()
-    if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $pwshArgs += Join-Path $PSHOME 'pwsh.dll' }
-    # A child process, so the module DLLs are not locked in this session and every run starts clean.
-    # PowerShell expands wildcards in arguments to native commands on Unix: pass the filter only when set.
-    $filterArgs = if ($PesterFilter -ne '*') { @('-Filter', $PesterFilter) } else { @() }
-    & $pwsh @pwshArgs -NoProfile -NonInteractive -File $runner -PesterPath $pester -ModulePath (Join-Path $ModuleOut 'KmsImport.psd1') `
-        -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll') -ResultPath $pesterResult @filterArgs
-    if (Test-Path $pesterResult) {
-        $p = Get-Content -Raw $pesterResult | ConvertFrom-Json
-        $suites += [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$p.Passed; Failed = [int]$p.Failed; Skipped = [int]$p.Skipped }
-    } else {
-        Write-Host '    Pester produced no results: counted as one failure'
-        $suites += [pscustomobject]@{ Suite = 'Pester'; Passed = 0; Failed = 1; Skipped = 0 }
+    if (-not $TestProject) {
+        Write-Host '==> Pester'
+        $pester = Get-PesterModulePath
+        $pesterResult = Join-Path $results 'pester.json'
+        $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
+        $expected += Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter "$PesterFilter.Tests.ps1" | ForEach-Object Name
+        $pwsh = [Environment]::ProcessPath
+        $pwshArgs = @()
+        if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $pwshArgs += Join-Path $PSHOME 'pwsh.dll' }
+        # A child process, so the module DLLs are not locked in this session and every run starts clean.
+        # PowerShell expands wildcards in arguments to native commands on Unix: pass the filter only when set.
+        $filterArgs = if ($PesterFilter -ne '*') { @('-Filter', $PesterFilter) } else { @() }
+        & $pwsh @pwshArgs -NoProfile -NonInteractive -File $runner -PesterPath $pester -ModulePath (Join-Path $ModuleOut 'KmsImport.psd1') `
+            -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll') -ResultPath $pesterResult @filterArgs
+        $suites += Read-PesterSuite -Path $pesterResult -ExitCode $LASTEXITCODE
     }
 
-    $suites | Format-Table -AutoSize | Out-String | Write-Host
-    foreach ($s in $suites) { $totals.Passed += $s.Passed; $totals.Failed += $s.Failed; $totals.Skipped += $s.Skipped }
-    # The one summary line CI reads. Skipped tests count against us: nothing here may skip.
-    $failed = $totals.Failed + $totals.Skipped
-    Write-Host "$($totals.Passed) passed, $failed failed"
-    if ($failed -gt 0 -or $totals.Passed -eq 0) { exit 1 }
+    $run = Measure-TestRun -Suites $suites -Minimums $minimums -Expected $expected -MinimumsFile $MinimumsPath
+    $run.Suites | Format-Table -AutoSize -Wrap | Out-String -Width 200 | Write-Host
+    # The one summary line CI reads.
+    Write-Host $run.Line
+    exit $run.ExitCode
 }
 
 function Invoke-Demo {

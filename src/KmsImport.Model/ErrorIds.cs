@@ -176,6 +176,12 @@ namespace KmsImport
         public const string CredentialsIncomplete = "CredentialsIncomplete";
         public const string ProfileNotFound = "ProfileNotFound";
         public const string StoredCredentialsUnreadable = "StoredCredentialsUnreadable";
+        /// <summary>-Credential was given something that is neither an AWSCredentials (any SDK copy) nor AWS Tools' AWSPSCredentials.</summary>
+        public const string CredentialNotSupported = "CredentialNotSupported";
+        /// <summary>-Credential together with -AccessKey/-SecretKey or -ProfileName.</summary>
+        public const string CredentialParametersConflict = "CredentialParametersConflict";
+        /// <summary>A credentials object (-Credential, $StoredAWSCredentials) gave no keys when a request was signed.</summary>
+        public const string CredentialsUnavailable = "CredentialsUnavailable";
         /// <summary>A shared credentials or config file that the SDK cannot parse.</summary>
         public const string CredentialsFileInvalid = "CredentialsFileInvalid";
         public const string EndpointUnreachable = "KmsEndpointUnreachable";

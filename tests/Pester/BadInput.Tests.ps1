@@ -1,14 +1,16 @@
 # The bad-input corpus (tests/corpus/bad-inputs.json) through the built module: every case must be
 # refused with its specific ErrorId, category, an instruction in the message and the right target;
-# inputs that can be checked locally must not reach the endpoint; no case may hang or crash.
+# inputs that can be checked locally must not reach the endpoint (checked only where the cmdlet has a KMS
+# client pointed at this endpoint, and backed by a positive control: the same cmdlet with good input does
+# send requests); no case may hang or crash.
 # Fixtures (keys, certificates, bundles, broken files) are generated here, not stored as blobs.
 # Runs against the suite's shared endpoint: no faults, no clock moves.
 BeforeDiscovery {
     $corpus = Get-Content -Raw (Join-Path $PSScriptRoot '../corpus/bad-inputs.json') | ConvertFrom-Json -AsHashtable
-    # As root every file is readable whatever its mode: the mode-000 case cannot be staged, so it is
-    # left out of the run (not reported as skipped); material-unreadable-eio covers KeyMaterialUnreadable.
-    $root = (-not $IsWindows) -and ((& id -u) -eq '0')
-    $script:Cases = @($corpus.cases | Where-Object { -not ($root -and $_.Contains('requires') -and $_.requires -eq 'non-root') })
+    # Every case runs. As root (CI) a case that "requires" non-root runs in a child pwsh without the
+    # capabilities that let root read any file (Invoke-CaseWithoutDacOverride).
+    $script:Cases = @($corpus.cases)
+    $script:Controls = @($corpus.controls)
 }
 
 BeforeAll {
@@ -19,6 +21,7 @@ BeforeAll {
     $script:Work = Join-Path ([IO.Path]::GetTempPath()) ("kmsimport-badinput-" + [guid]::NewGuid().ToString('n'))
     $null = New-Item -ItemType Directory $script:Work
     $script:IsRoot = (-not $IsWindows) -and ((& id -u) -eq '0')
+    $script:Corpus = Get-Content -Raw (Join-Path $PSScriptRoot '../corpus/bad-inputs.json') | ConvertFrom-Json -AsHashtable
     $script:CaseTimeoutSeconds = 60
     $script:Timings = [Collections.Generic.List[object]]::new()
 
@@ -111,7 +114,10 @@ BeforeAll {
             @{ Name = 'sym'; Spec = 'SYMMETRIC_DEFAULT' }, @{ Name = 'sym2'; Spec = 'SYMMETRIC_DEFAULT' }, @{ Name = 'pd'; Spec = 'SYMMETRIC_DEFAULT' }
             @{ Name = 'hmac224'; Spec = 'HMAC_224' }, @{ Name = 'hmac256'; Spec = 'HMAC_256' }, @{ Name = 'hmac384'; Spec = 'HMAC_384' }, @{ Name = 'hmac512'; Spec = 'HMAC_512' }
             @{ Name = 'rsa2048'; Spec = 'RSA_2048' }, @{ Name = 'rsa3072'; Spec = 'RSA_3072' }
-            @{ Name = 'p256'; Spec = 'ECC_NIST_P256' }, @{ Name = 'p384'; Spec = 'ECC_NIST_P384' }, @{ Name = 'p521'; Spec = 'ECC_NIST_P521' }, @{ Name = 'k1'; Spec = 'ECC_SECG_P256K1' })) {
+            @{ Name = 'p256'; Spec = 'ECC_NIST_P256' }, @{ Name = 'p384'; Spec = 'ECC_NIST_P384' }, @{ Name = 'p521'; Spec = 'ECC_NIST_P521' }, @{ Name = 'k1'; Spec = 'ECC_SECG_P256K1' }
+            # Keys of the positive controls: each control changes its own key only.
+            @{ Name = 'ctrl-get'; Spec = 'SYMMETRIC_DEFAULT' }, @{ Name = 'ctrl-import'; Spec = 'SYMMETRIC_DEFAULT' }, @{ Name = 'ctrl-bundle'; Spec = 'SYMMETRIC_DEFAULT' }
+            @{ Name = 'ctrl-invoke'; Spec = 'SYMMETRIC_DEFAULT' }, @{ Name = 'ctrl-invoke-gen'; Spec = 'SYMMETRIC_DEFAULT' }, @{ Name = 'ctrl-restore'; Spec = 'SYMMETRIC_DEFAULT' })) {
         $usage = if ($k.Spec -like 'HMAC*') { 'GENERATE_VERIFY_MAC' } elseif ($k.Spec -eq 'SYMMETRIC_DEFAULT') { 'ENCRYPT_DECRYPT' } else { 'SIGN_VERIFY' }
         $script:Keys[$k.Name] = New-KmsExternalKey @Common -KeySpec $k.Spec -KeyUsage $usage -ErrorAction Stop
     }
@@ -125,12 +131,13 @@ BeforeAll {
             @{ Name = 'HMAC_384'; Key = 'hmac384'; Spec = 'RSA_2048' }, @{ Name = 'HMAC_512'; Key = 'hmac512'; Spec = 'RSA_2048' }
             @{ Name = 'RSA_2048'; Key = 'rsa2048'; Spec = 'RSA_2048' }, @{ Name = 'RSA_3072'; Key = 'rsa3072'; Spec = 'RSA_2048' }
             @{ Name = 'P256'; Key = 'p256'; Spec = 'RSA_2048' }, @{ Name = 'P384'; Key = 'p384'; Spec = 'RSA_2048' }
-            @{ Name = 'P521'; Key = 'p521'; Spec = 'RSA_2048' }, @{ Name = 'K1'; Key = 'k1'; Spec = 'RSA_2048' })) {
+            @{ Name = 'P521'; Key = 'p521'; Spec = 'RSA_2048' }, @{ Name = 'K1'; Key = 'k1'; Spec = 'RSA_2048' }
+            @{ Name = 'CTRL'; Key = 'ctrl-import'; Spec = 'RSA_2048' }, @{ Name = 'CTRL-BUNDLE'; Key = 'ctrl-bundle'; Spec = 'RSA_2048' })) {
         $script:Params[$p.Name] = $script:Keys[$p.Key] | Get-KmsImportParameters -WrappingKeySpec $p.Spec -ErrorAction Stop
     }
     $script:Wrapped = @{}
     $material = $script:Fixtures['sym-32'].Path
-    foreach ($n in 'SYM', 'SYM2', 'PD') { $script:Wrapped[$n] = $script:Params[$n] | Protect-KeyMaterial -Path $material -ErrorAction Stop }
+    foreach ($n in 'SYM', 'SYM2', 'PD', 'CTRL') { $script:Wrapped[$n] = $script:Params[$n] | Protect-KeyMaterial -Path $material -ErrorAction Stop }
     $script:Wrapped['HMAC_256'] = $script:Params['HMAC_256'] | Protect-KeyMaterial -Path $material -ErrorAction Stop
     $spki = $script:Params['SYM'].PublicKey
     Add-Fixture 'spki-truncated' (Get-Slice $spki 0 100)
@@ -200,6 +207,11 @@ BeforeAll {
     New-Bundle 'protected-expired' @{ 'ProtectedKeyMaterial.json' = ($pj | ConvertTo-Json); 'EncryptedKeyMaterial.bin' = [IO.File]::ReadAllBytes((Join-Path $protected 'EncryptedKeyMaterial.bin')); 'ImportToken.bin' = [IO.File]::ReadAllBytes((Join-Path $protected 'ImportToken.bin')) }
     New-Bundle 'protected-no-material' @{ 'ProtectedKeyMaterial.json' = (Get-Content -Raw (Join-Path $protected 'ProtectedKeyMaterial.json')); 'ImportToken.bin' = [IO.File]::ReadAllBytes((Join-Path $protected 'ImportToken.bin')) }
     Add-PathFixture 'protected-out' $out.FullName
+    # What the positive controls read: a good wrapped-material bundle and an empty escrow folder.
+    $ctrlOut = New-Item -ItemType Directory (Join-Path $script:Work 'protected-control')
+    $null = $script:Params['CTRL-BUNDLE'] | Protect-KeyMaterial -Path $material -OutDirectory $ctrlOut.FullName -ErrorAction Stop
+    Add-PathFixture 'bundle-protected-control' (Join-Path $ctrlOut.FullName $script:Params['CTRL-BUNDLE'].KeyId)
+    Add-PathFixture 'escrow-control' (New-Item -ItemType Directory (Join-Path $script:Work 'escrow-control')).FullName
 
     # ---- resolving the corpus's references -----------------------------------------------------------
     function Resolve-CaseValue($Value) {
@@ -270,6 +282,67 @@ foreach ($e in $errors) {
     }
     $script:CaseRunspace = New-CaseRunspace
 
+    # As root a mode-000 file is readable (CAP_DAC_OVERRIDE): the case runs in a child pwsh whose capability
+    # bounding set lacks dac_override and dac_read_search, so the kernel refuses the read as it would for a
+    # user. Its errors come back as plain objects with the properties the assertions read.
+    function Invoke-CaseWithoutDacOverride($Pipe, [string] $Command, [hashtable] $Splat) {
+        $setpriv = Get-Command setpriv -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if (-not $setpriv) { throw 'running as root, and setpriv (util-linux) is missing: the case cannot be staged' }
+        $dir = (New-Item -ItemType Directory (Join-Path $script:Work ('unprivileged-' + [guid]::NewGuid().ToString('n')))).FullName
+        Export-Clixml -InputObject $Pipe -Path (Join-Path $dir 'pipe.xml') -Depth 4
+        Export-Clixml -InputObject $Splat -Path (Join-Path $dir 'splat.xml') -Depth 4
+        Set-Content -Path (Join-Path $dir 'runner.ps1') -Value $script:Runner
+        $child = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$env:KMSIMPORT_TEST_MODULE'
+`$pipe = Import-Clixml '$dir/pipe.xml'
+`$splat = Import-Clixml '$dir/splat.xml'
+`$r = & '$dir/runner.ps1' `$pipe '$Command' `$splat
+[pscustomobject]@{
+    Output = @(`$r.Output).Count
+    Errors = @(`$r.Errors | ForEach-Object { [pscustomobject]@{ FullyQualifiedErrorId = `$_.FullyQualifiedErrorId; ExceptionType = `$_.Exception.GetType().Name
+        Message = `$_.Exception.Message; Category = "`$(`$_.CategoryInfo.Category)"; Target = "`$(`$_.TargetObject)" } })
+} | ConvertTo-Json -Depth 4 | Set-Content '$dir/result.json'
+"@
+        $pwsh = Get-PwshCommand
+        $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($child))
+        $out = & $setpriv.Source --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search -- `
+            $pwsh.Executable @($pwsh.Arguments) -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "the unprivileged child failed ($LASTEXITCODE): $out" }
+        $j = Get-Content -Raw (Join-Path $dir 'result.json') | ConvertFrom-Json
+        [pscustomobject]@{
+            Output = @(if ($j.Output -gt 0) { 1..$j.Output | ForEach-Object { "output $_" } })
+            Errors = @($j.Errors | ForEach-Object {
+                    [pscustomobject]@{ FullyQualifiedErrorId = $_.FullyQualifiedErrorId; ExceptionType = $_.ExceptionType; Exception = [pscustomobject]@{ Message = $_.Message }
+                        CategoryInfo = [pscustomobject]@{ Category = $_.Category }; TargetObject = $_.Target }
+                })
+        }
+    }
+
+    # The requests a case may send: [] allows none; entries are counted, so a logged request without an
+    # operation name (or with one not allowed) fails the check.
+    function Assert-OnlyCalls([object[]] $Calls, [string[]] $Allowed, [string] $Because) {
+        $Calls = @($Calls | Where-Object { $null -ne $_ })
+        $bad = @($Calls | Where-Object { [string]::IsNullOrEmpty($_.operation) -or $_.operation -notin $Allowed })
+        $seen = ($Calls | ForEach-Object { if ($_.operation) { $_.operation } else { '<no operation>' } }) -join ', '
+        $bad.Count | Should -Be 0 -Because "$Because; it may call only [$($Allowed -join ', ')], it sent [$seen]"
+    }
+    # Which endpoint a case's requests would go to, as far as the corpus says: only one the local log sees counts.
+    function Test-SeenByLog([System.Collections.IDictionary] $Case) {
+        $p = if ($Case.Contains('parameters') -and $Case.parameters) { $Case.parameters } else { @{} }
+        if ($p.Contains('EndpointUrl')) { return $p.EndpointUrl -eq '@endpoint' }
+        if ($Case.Contains('withEndpoint') -and $Case.withEndpoint) { return $true }
+        # A prepared object carries this endpoint (unless the case changes it).
+        if ($Case.Contains('pipe') -and $Case.pipe) {
+            return -not ($Case.pipe.Contains('set') -and ($Case.pipe.set.Contains('EndpointUrl') -or $Case.pipe.set.Contains('Region')))
+        }
+        $false
+    }
+    # Commands (or parameter sets) that never build a KMS client: a "no request" check on them cannot fail.
+    function Test-Offline([System.Collections.IDictionary] $Case) {
+        $Case.command -eq 'Protect-KeyMaterial' -or ($Case.command -eq 'Get-KmsImportParameters' -and $Case.Contains('parameters') -and $Case.parameters -and $Case.parameters.Contains('Path'))
+    }
+
     function Invoke-BadInputCase($Pipe, [string] $Command, [hashtable] $Splat) {
         $ps = [PowerShell]::Create()
         $ps.Runspace = $script:CaseRunspace
@@ -306,6 +379,33 @@ Describe 'Bad input corpus (tests/corpus/bad-inputs.json)' {
         foreach ($c in $Cases) { ($c.expect.errorId -or $c.expect.result) | Should -BeTrue -Because $c.id }
     }
 
+    It 'checks "no request reached KMS" only where a request could be seen: a command with a KMS client, aimed at this endpoint' {
+        $checked = @($Corpus.cases | Where-Object { $_.expect.Contains('calls') })
+        $checked.Count | Should -BeGreaterThan 30
+        foreach ($c in $checked) {
+            Test-Offline $c | Should -BeFalse -Because "$($c.id): $($c.command) has no KMS client here, so its call check could never fail"
+            Test-SeenByLog $c | Should -BeTrue -Because "$($c.id): its requests would go to an endpoint the local log never sees"
+        }
+    }
+
+    It 'backs every (command, group) with a "no request" check by a positive control of the same command' {
+        $none = @($Corpus.cases | Where-Object { $_.expect.Contains('calls') -and @($_.expect.calls).Count -eq 0 })
+        $none.Count | Should -BeGreaterThan 30
+        foreach ($c in $none) {
+            $control = @($Corpus.controls | Where-Object { $_.command -eq $c.command -and $c.group -in @($_.groups) })
+            $control.Count | Should -BeGreaterThan 0 -Because "$($c.id) ($($c.command), group $($c.group)) needs a positive control"
+        }
+    }
+
+    It 'the call check fails on a logged request without an operation, on any request where none is allowed, and on an unlisted one' {
+        { Assert-OnlyCalls @([pscustomobject]@{ operation = $null }) @() 'x' } | Should -Throw
+        { Assert-OnlyCalls @([pscustomobject]@{ operation = $null }) @('DescribeKey') 'x' } | Should -Throw
+        { Assert-OnlyCalls @([pscustomobject]@{ operation = 'DescribeKey' }) @() 'x' } | Should -Throw
+        { Assert-OnlyCalls @([pscustomobject]@{ operation = 'DescribeKey' }, [pscustomobject]@{ operation = 'CreateKey' }) @('DescribeKey') 'x' } | Should -Throw
+        { Assert-OnlyCalls @([pscustomobject]@{ operation = 'DescribeKey' }) @('DescribeKey') 'x' } | Should -Not -Throw
+        { Assert-OnlyCalls @() @() 'x' } | Should -Not -Throw
+    }
+
     It '<id>: <description>' -ForEach $Cases {
         $case = $_
         $expect = $case.expect
@@ -316,7 +416,8 @@ Describe 'Bad input corpus (tests/corpus/bad-inputs.json)' {
 
         Clear-LocalKmsRequest -Url $Url
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        $r = Invoke-BadInputCase $pipe $case.command $splat
+        $unprivileged = $IsRoot -and $case.Contains('requires') -and $case.requires -eq 'non-root'
+        $r = if ($unprivileged) { Invoke-CaseWithoutDacOverride $pipe $case.command $splat } else { Invoke-BadInputCase $pipe $case.command $splat }
         $calls = @(Get-LocalKmsRequest -Url $Url)
         $errors = @($r.Errors)
         $said = if ($errors.Count) { "$($errors[0].FullyQualifiedErrorId): $($errors[0].Exception.Message)" } elseif (@($r.Output).Count) { "$($r.Output[0].ErrorId): $($r.Output[0].Message)" } else { '' }
@@ -338,7 +439,8 @@ Describe 'Bad input corpus (tests/corpus/bad-inputs.json)' {
             $e = $errors[0]
             $e.FullyQualifiedErrorId | Should -BeLike "$($expect.errorId),KmsImport.Cmdlets.*" -Because $e.Exception.Message
             # The module's own exception, or PowerShell's parameter binder: never a stray .NET exception.
-            $e.Exception.GetType().Name | Should -BeIn @('KmsImportException', 'ParameterBindingValidationException', 'ParameterBindingArgumentTransformationException', 'ParameterBindingException')
+            $type = if ($e.PSObject.Properties['ExceptionType']) { $e.ExceptionType } else { $e.Exception.GetType().Name }
+            $type | Should -BeIn @('KmsImportException', 'ParameterBindingValidationException', 'ParameterBindingArgumentTransformationException', 'ParameterBindingException')
             "$($e.CategoryInfo.Category)" | Should -Be $expect.category
             $e.Exception.Message | Should -Not -BeNullOrEmpty
             $e.Exception.Message | Should -Match $expect.advice
@@ -355,9 +457,25 @@ Describe 'Bad input corpus (tests/corpus/bad-inputs.json)' {
             @($r.Output) | Should -BeNullOrEmpty -Because 'a refused input produces no object'
         }
         if ($expect.Contains('calls')) {
-            $allowed = @($expect.calls)
-            $unexpected = @($calls | Where-Object { $_.operation -notin $allowed } | ForEach-Object operation)
-            $unexpected | Should -BeNullOrEmpty -Because "case $($case.id) may call only [$($allowed -join ', ')] (locally checkable input never reaches KMS)"
+            Assert-OnlyCalls $calls @($expect.calls) "case $($case.id): locally checkable input never reaches KMS"
         }
+    }
+
+    It '<id> (positive control for <groups>): <description>' -ForEach $Controls {
+        $case = $_
+        $pipe = Resolve-Pipe $(if ($case.Contains('pipe')) { $case.pipe } else { $null })
+        $splat = @{}
+        if ($case.Contains('parameters')) { foreach ($k in $case.parameters.Keys) { $splat[$k] = Resolve-CaseValue $case.parameters[$k] } }
+        if ($case.Contains('withEndpoint') -and $case.withEndpoint) { foreach ($k in $Common.Keys) { if (-not $splat.ContainsKey($k)) { $splat[$k] = $Common[$k] } } }
+        Clear-LocalKmsRequest -Url $Url
+        $r = Invoke-BadInputCase $pipe $case.command $splat
+        $calls = @(Get-LocalKmsRequest -Url $Url)
+        @($r.Errors) | ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" } | Should -BeNullOrEmpty
+        @($r.Output).Count | Should -BeGreaterThan 0
+        if ($case.expect.Contains('status')) { @($r.Output).Status | Should -Be $case.expect.status -Because "$(@($r.Output).ErrorId) $(@($r.Output).Message)" }
+        # The same command with good input does reach the endpoint, and the log sees it.
+        $calls.Count | Should -BeGreaterThan 0
+        Assert-OnlyCalls $calls @($case.expect.calls) "control $($case.id)"
+        foreach ($op in $case.expect.calls) { @($calls.operation) | Should -Contain $op }
     }
 }

@@ -1,12 +1,16 @@
-# Secret hygiene through the built module: no form of the key material (hex either case, base64,
-# the decimal list PowerShell prints for byte arrays), of an RSA key's private numbers, of a
-# password, or of the transient AES key of RSA_AES_KEY_WRAP appears in any output object, stream,
-# transcript, error record (inner exceptions included) or bundle file; escrow files are owner-only
-# and never overwritten; no temporary file is left behind. Zeroing of the plaintext buffers is
-# proved by the xUnit tests (tests/KmsImport.Core.Tests/Crypto/HygieneTests.cs).
+# Secret hygiene through the built module: no form of the key material, of an RSA key's private
+# numbers, of a password, or of the transient AES key of RSA_AES_KEY_WRAP appears in any output
+# object, stream, transcript, error record (inner exceptions and TargetObject included) or bundle
+# file; escrow files are owner-only and never overwritten; no temporary file is left behind. The
+# forms searched are those of the shared leak detector (tests/TestSupport/LeakDetector.cs, the same
+# one the xUnit tests use): raw bytes, hex either case, base64 at every alignment and base64url,
+# decimal byte lists as PowerShell prints them with $FormatEnumerationLimit = -1, PEM/DER/PKCS#1/SEC1
+# of private keys. The first Describe proves the detector catches each kind of planted leak. Zeroing
+# of the plaintext buffers is proved by the xUnit tests (tests/KmsImport.Core.Tests/Crypto/HygieneTests.cs).
 BeforeAll {
     Import-Module $env:KMSIMPORT_TEST_MODULE -Force
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'LeakDetector.psm1') -Force
     $script:Url = $env:KMSIMPORT_TEST_ENDPOINT
     $script:Common = @{ Region = 'eu-west-2'; EndpointUrl = $script:Url }
     # -Debug goes with -Verbose: -Debug alone makes PowerShell ask before every verbose message of a
@@ -30,6 +34,9 @@ BeforeAll {
     function Invoke-Captured([scriptblock] $Scenario) {
         $transcript = Join-Path $script:Work ([guid]::NewGuid().ToString('n') + '.transcript.txt')
         $global:Error.Clear()
+        # Whole byte arrays in every view ({1, 2, 3, ...} rather than {1, 2, 3, 4...}), so a leak shows in full.
+        $savedLimit = $global:FormatEnumerationLimit
+        $global:FormatEnumerationLimit = -1
         Start-Transcript -Path $transcript | Out-Null
         try {
             $streams = & $Scenario *>&1 | ForEach-Object {
@@ -46,55 +53,26 @@ BeforeAll {
         }
         $errors = foreach ($e in $global:Error) {
             $e | Format-List * -Force | Out-String -Width 500
-            if ($e -is [Management.Automation.ErrorRecord]) { $e.Exception.ToString(); "$($e.TargetObject)"; "$($e.ErrorDetails)"; $e.ScriptStackTrace }
-            else { "$e" }
+            if ($e -is [Management.Automation.ErrorRecord]) {
+                $e.Exception.ToString(); "$($e.TargetObject)"; $e.TargetObject | Out-String -Width 500; "$($e.ErrorDetails)"; $e.ScriptStackTrace
+            } else { "$e" }
         }
+        $global:FormatEnumerationLimit = $savedLimit
         $streams + "`n" + (Get-Content -Raw $transcript) + "`n" + ($errors -join "`n")
     }
 
-    # Every printable form of a secret that a leak could take.
-    function Get-SecretForms([byte[]] $Secret) {
-        $forms = [Collections.Generic.List[string]]::new()
-        $forms.Add([Convert]::ToHexString($Secret))               # matched case-insensitively
-        $forms.Add([Convert]::ToBase64String($Secret))
-        $forms.Add([BitConverter]::ToString($Secret, 0, [Math]::Min(12, $Secret.Length)))
-        # Windows of 12 bytes, so a partial leak is found too (hex anywhere; base64 aligned on 3 bytes).
-        for ($i = 0; $i + 12 -le $Secret.Length; $i += 3) {
-            $forms.Add([Convert]::ToHexString($Secret, $i, 12))
-            $forms.Add([Convert]::ToBase64String($Secret, $i, 12))
-        }
-        # PowerShell's rendering of a byte[] property ("{12, 34, ...}"), from the middle of the secret
-        # (the start of a DER key is the same structure bytes as other DER objects on screen).
-        $mid = [int]($Secret.Length / 2) - 3
-        if ($mid -ge 0 -and $Secret.Length -ge 6) { $forms.Add(($Secret[$mid..($mid + 5)] | ForEach-Object { "$_" }) -join ', ') }
-        $forms
-    }
-    function Assert-NoSecret([string] $Text, [hashtable] $Secrets) {
+    # Secrets: name -> [byte[]] (material as stored; a private key by its private numbers) or [string] (a password).
+    function Assert-NoSecret([string] $Text, [System.Collections.IDictionary] $Secrets) {
         $Text.Length | Should -BeGreaterThan 200 -Because 'the capture saw the run'
-        $upper = $Text.ToUpperInvariant()
-        foreach ($name in $Secrets.Keys) {
-            $value = $Secrets[$name]
-            if ($value -is [string]) {
-                $Text.Contains($value) | Should -BeFalse -Because "the $name must not appear"
-                continue
-            }
-            foreach ($form in (Get-SecretForms $value)) {
-                $hit = if ($form -match '^[0-9A-F]+$' -or $form -match '^[0-9A-F-]+$') { $upper.Contains($form) } else { $Text.Contains($form) }
-                $hit | Should -BeFalse -Because "no form of the $name may appear (found '$form')"
-            }
-        }
+        Find-Leak -Secrets $Secrets -Text $Text | Should -BeNullOrEmpty -Because 'no secret may appear in any form'
     }
-    function Assert-FilesHoldNoSecret([string] $Folder, [hashtable] $Secrets) {
-        foreach ($file in Get-ChildItem -Recurse -File $Folder) {
+    function Assert-FilesHoldNoSecret([string] $Folder, [System.Collections.IDictionary] $Secrets) {
+        $files = @(Get-ChildItem -Recurse -File $Folder)
+        $files.Count | Should -BeGreaterThan 0 -Because 'there are files to search'
+        foreach ($file in $files) {
             $bytes = [IO.File]::ReadAllBytes($file.FullName)
-            $hex = [Convert]::ToHexString($bytes)
-            $text = [Text.Encoding]::UTF8.GetString($bytes)
-            foreach ($name in $Secrets.Keys) {
-                if ($Secrets[$name] -isnot [byte[]]) { continue }
-                $needle = [Convert]::ToHexString($Secrets[$name], 0, [Math]::Min(16, $Secrets[$name].Length))
-                $hex.Contains($needle) | Should -BeFalse -Because "$($file.Name) must not hold the $name"
-            }
-            Assert-NoSecret ($text + (' ' * 200)) $Secrets
+            $bytes.Length | Should -BeGreaterThan 0
+            Find-Leak -Secrets $Secrets -Bytes $bytes | Should -BeNullOrEmpty -Because "$($file.Name) must not hold a secret"
         }
     }
 
@@ -112,6 +90,59 @@ BeforeAll {
 
 AfterAll {
     Remove-Item -Recurse -Force $script:Work -ErrorAction SilentlyContinue
+}
+
+Describe 'The leak detector catches each kind of planted leak (and nothing public)' {
+    BeforeAll {
+        $script:M = New-Material
+        $script:Ec = [Security.Cryptography.ECDsa]::Create([Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+        $script:Rsa = [Security.Cryptography.RSA]::Create(2048)
+    }
+
+    It 'catches <Kind>' -ForEach @(
+        @{ Kind = 'an ErrorRecord whose TargetObject is the material bytes'; Plant = {
+                Write-Error -ErrorRecord ([Management.Automation.ErrorRecord]::new([InvalidOperationException]::new('planted'), 'Planted', 'InvalidData', $M.Bytes)) -ErrorAction Continue } }
+        @{ Kind = 'the material as a byte[] property of an output object'; Plant = { [pscustomobject]@{ KeyId = 'k'; Material = $M.Bytes } } }
+        @{ Kind = 'the material in a string (space-separated decimal)'; Plant = { Write-Verbose "material: $($M.Bytes)" -Verbose } }
+        @{ Kind = 'the material piped to Out-String (one number per line)'; Plant = { $M.Bytes | Out-String | Write-Information -InformationAction Continue } }
+        @{ Kind = 'the material as lower-case hex in a warning'; Plant = { Write-Warning ([Convert]::ToHexString($M.Bytes).ToLowerInvariant()) } }
+        @{ Kind = 'the material as BitConverter hex in debug output'; Plant = { Write-Debug ([BitConverter]::ToString($M.Bytes)) -Debug } }
+        @{ Kind = 'the material as base64 at offset 1'; Plant = { [Convert]::ToBase64String([byte[]](@(7) + $M.Bytes)) } }
+        @{ Kind = 'the material as base64 at offset 2'; Plant = { [Convert]::ToBase64String([byte[]](@(7, 7) + $M.Bytes)) } }
+        @{ Kind = 'the material as base64url'; Plant = { [Convert]::ToBase64String($M.Bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_') } }
+        @{ Kind = 'base64 of the SEC1 form of an escrowed P-256 key'; Secret = 'ec'; Plant = { [Convert]::ToBase64String($Ec.ExportECPrivateKey()) } }
+        @{ Kind = 'the SEC1 PEM of an escrowed P-256 key'; Secret = 'ec'; Plant = { $Ec.ExportECPrivateKeyPem() } }
+        @{ Kind = 'the private scalar of an escrowed P-256 key as a byte list'; Secret = 'ec'; Plant = { , $Ec.ExportParameters($true).D } }
+        @{ Kind = 'the PKCS#1 PEM of an RSA key'; Secret = 'rsa'; Plant = { $Rsa.ExportRSAPrivateKeyPem() } }
+        @{ Kind = 'the prime q of an RSA key as hex'; Secret = 'rsa'; Plant = { [Convert]::ToHexString($Rsa.ExportParameters($true).Q) } }
+    ) {
+        $secrets = switch ($Secret) {
+            'ec' { @{ 'escrowed P-256 key' = $Ec.ExportPkcs8PrivateKey() } }   # what an escrow file holds: PKCS#8 DER
+            'rsa' { @{ 'RSA key' = $Rsa.ExportPkcs8PrivateKey() } }
+            default { @{ 'material' = $M.Bytes } }
+        }
+        $text = Invoke-Captured { 'some output before the leak: ' + ('x' * 200); & $Plant }
+        Find-Leak -Secrets $secrets -Text $text | Should -Not -BeNullOrEmpty -Because "the planted leak ($Kind) must be caught"
+    }
+
+    It 'catches the material in a file, raw or as text' {
+        $dir = New-Folder 'planted-files'
+        [IO.File]::WriteAllBytes((Join-Path $dir 'raw.bin'), [byte[]](@(1, 2, 3) + $M.Bytes + @(4)))
+        { Assert-FilesHoldNoSecret $dir @{ 'material' = $M.Bytes } } | Should -Throw
+        Remove-Item (Join-Path $dir 'raw.bin')
+        Set-Content (Join-Path $dir 'bundle.json') -Value (@{ Key = [Convert]::ToBase64String($M.Bytes) } | ConvertTo-Json)
+        { Assert-FilesHoldNoSecret $dir @{ 'material' = $M.Bytes } } | Should -Throw
+    }
+
+    It 'does not flag public parts: the public key of the escrowed key and of the RSA key, in every view' {
+        $text = Invoke-Captured {
+            'some output: ' + ('x' * 200)
+            [pscustomobject]@{ Ec = $Ec.ExportSubjectPublicKeyInfo(); Rsa = $Rsa.ExportSubjectPublicKeyInfo() }
+            [Convert]::ToBase64String($Ec.ExportSubjectPublicKeyInfo()); $Rsa.ExportRSAPublicKeyPem()
+            [Convert]::ToHexString($Rsa.ExportSubjectPublicKeyInfo())
+        }
+        Assert-NoSecret $text @{ 'escrowed P-256 key' = $Ec.ExportPkcs8PrivateKey(); 'RSA key' = $Rsa.ExportPkcs8PrivateKey(); 'material' = $M.Bytes }
+    }
 }
 
 Describe 'No material in streams, transcripts, errors, objects or files' {
@@ -263,9 +294,9 @@ Describe 'Temporary files and file modes' {
 Import-Module '$env:KMSIMPORT_TEST_MODULE'
 `$c = @{ Region = 'eu-west-2'; EndpointUrl = '$Url' }
 `$r = New-KmsExternalKey @c | Get-KmsImportParameters -WrappingKeySpec RSA_2048 | Protect-KeyMaterial -Generate -EscrowPath '$escrow' | Import-KmsKeyMaterial
-if (`$r.KeyState -ne 'Enabled') { throw 'generated: not enabled' }
+if (`$r.Outcome -ne 'Imported') { throw 'generated: not imported' }
 `$r = New-KmsExternalKey @c -KeySpec RSA_2048 -KeyUsage SIGN_VERIFY | Get-KmsImportParameters -WrappingKeySpec RSA_2048 | Protect-KeyMaterial -Generate -EscrowPath '$escrow' | Import-KmsKeyMaterial
-if (`$r.KeyState -ne 'Enabled') { throw 'rsa: not enabled' }
+if (`$r.Outcome -ne 'Imported') { throw 'rsa: not imported' }
 `$k = New-KmsExternalKey @c
 `$null = `$k | Get-KmsImportParameters -OutDirectory '$bundles' -WrappingKeySpec RSA_2048
 `$null = Get-KmsImportParameters -Path (Join-Path '$bundles' `$k.KeyId) @c | Protect-KeyMaterial -Path '$($m.Path)' -OutDirectory (Join-Path '$bundles' 'w')

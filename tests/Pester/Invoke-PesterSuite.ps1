@@ -1,5 +1,5 @@
 # Runs the Pester suite against the built module, with one local KMS endpoint for the whole run.
-# Called by build.ps1 -Task Test in a child process; writes {Passed, Failed, Skipped} as JSON.
+# Called by build.ps1 -Task Test in a child process; writes the counts of each file (tools/TestRun.psm1 reads them) as JSON.
 param(
     [Parameter(Mandatory)] [string] $PesterPath,
     [Parameter(Mandatory)] [string] $ModulePath,
@@ -30,11 +30,17 @@ try {
     $config.Output.Verbosity = 'Detailed'
     $config.Output.RenderMode = 'Plaintext'
     $result = Invoke-Pester -Configuration $config
+    # One entry per file: build.ps1 checks each against its minimum (tests/test-minimums.json).
+    $containers = foreach ($c in $result.Containers) {
+        [pscustomobject]@{
+            File = "$($c.Item)"; Result = "$($c.Result)"; Passed = $c.PassedCount; Failed = $c.FailedCount; Skipped = $c.SkippedCount
+            NotRun = $c.NotRunCount; Inconclusive = $c.InconclusiveCount
+        }
+    }
     [pscustomobject]@{
-        Passed  = $result.PassedCount
-        Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-        Skipped = $result.SkippedCount + $result.NotRunCount
-    } | ConvertTo-Json | Set-Content $ResultPath
+        Result     = "$($result.Result)"
+        Containers = @($containers)
+    } | ConvertTo-Json -Depth 4 | Set-Content $ResultPath
 } finally {
     Stop-LocalKms -Server $server
 }

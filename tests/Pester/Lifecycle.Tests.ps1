@@ -51,7 +51,8 @@ Describe 'Every importable key spec, generated, imported and proved' {
         $params = New-KmsExternalKey @Common -KeySpec $KeySpec -KeyUsage $KeyUsage | Get-KmsImportParameters
         $params.WrappingAlgorithm | Should -Be $Expected
         $result = $params | Protect-KeyMaterial -Generate -EscrowPath $escrow | Import-KmsKeyMaterial
-        $result.KeyState | Should -Be 'Enabled'
+        $result.Outcome | Should -Be 'Imported'
+        ($result | Test-KmsKeyState).KeyState | Should -Be 'Enabled'
         $file = Get-ChildItem $escrow | Select-Object -First 1
         $report = Test-KmsKeyState @Common -KeyId $result.KeyId -Path $file.FullName
         $report.Passed | Should -BeTrue
@@ -70,7 +71,8 @@ Describe 'Every importable key spec, generated, imported and proved' {
         & $Gen $file
         $result = New-KmsExternalKey @Common -KeySpec $KeySpec -KeyUsage SIGN_VERIFY | Get-KmsImportParameters |
             Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial
-        $result.KeyState | Should -Be 'Enabled'
+        $result.Outcome | Should -Be 'Imported'
+        ($result | Test-KmsKeyState).KeyState | Should -Be 'Enabled'
         (Test-KmsKeyState @Common -KeyId $result.KeyId -Path $file).MaterialProved | Should -BeTrue
     }
 
@@ -79,7 +81,8 @@ Describe 'Every importable key spec, generated, imported and proved' {
         Invoke-OpenSsl @('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-aes-256-cbc', '-pass', 'pass:correct horse', '-out', $file)
         $password = ConvertTo-SecureString 'correct horse' -AsPlainText -Force
         $result = New-KmsExternalKey @Common -KeySpec ECC_NIST_P256 | Get-KmsImportParameters | Protect-KeyMaterial -Path $file -Password $password | Import-KmsKeyMaterial
-        $result.KeyState | Should -Be 'Enabled'
+        $result.Outcome | Should -Be 'Imported'
+        ($result | Test-KmsKeyState).KeyState | Should -Be 'Enabled'
         $wrong = ConvertTo-SecureString 'wrong' -AsPlainText -Force
         New-KmsExternalKey @Common -KeySpec ECC_NIST_P256 | Get-KmsImportParameters | Protect-KeyMaterial -Path $file -Password $wrong -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'KeyMaterialWrongPassword,*'
@@ -211,7 +214,8 @@ Describe 'On-demand rotation of imported symmetric material' {
         $newOnPrimary.KeyMaterialId | Should -Not -BeNullOrEmpty
         $onReplica = $replica | Get-KmsImportParameters | Protect-KeyMaterial -Path $next |
             Import-KmsKeyMaterial -ImportType EXISTING_KEY_MATERIAL -KeyMaterialId $newOnPrimary.KeyMaterialId
-        $onReplica.KeyState | Should -Be 'Enabled'
+        $onReplica.Outcome | Should -Be 'Imported'
+        ($onReplica | Test-KmsKeyState).KeyState | Should -Be 'Enabled'
         Invoke-KmsKeyRotation -KeyId $primary.KeyId -Region 'eu-west-2' -EndpointUrl $Url -Confirm:$false
         (Get-KmsKeyRotation -KeyId $primary.KeyId -Region 'eu-west-2' -EndpointUrl $Url | Where-Object KeyMaterialState -eq 'CURRENT').KeyMaterialId |
             Should -Be $newOnPrimary.KeyMaterialId
@@ -233,12 +237,89 @@ Describe 'Multi-Region keys' {
         @($gets.region | Sort-Object -Unique) | Should -Be @('eu-west-1', 'eu-west-2', 'us-east-1')
     }
 
-    It 'outside an import pipeline, says that replicas need the primary''s material first' {
-        $out = New-KmsExternalKey @Common -ReplicaRegion 'ap-northeast-1' -ErrorVariable err -ErrorAction SilentlyContinue
-        @($out).Count | Should -Be 1
-        $out.MultiRegion | Should -BeTrue
+    It 'emits the primary and one object per replica, and creates no replica before the primary holds material' {
+        Clear-LocalKmsRequest -Url $Url
+        $out = @(New-KmsExternalKey @Common -ReplicaRegion 'ap-northeast-1', 'ca-central-1')
+        $out.Count | Should -Be 3
+        $out[0].MultiRegionKeyType | Should -Be 'PRIMARY'
+        $out[0].ReplicationPending | Should -BeFalse
+        $out[0].KeyState | Should -Be 'PendingImport'
+        foreach ($replica in $out[1..2]) {
+            $replica.KeyId | Should -Be $out[0].KeyId
+            $replica.MultiRegionKeyType | Should -Be 'REPLICA'
+            $replica.ReplicationPending | Should -BeTrue
+            $replica.PrimaryRegion | Should -Be 'eu-west-2'
+            $replica.KeyState | Should -BeNullOrEmpty -Because 'KMS has no state for a replica it has not created'
+            $replica.Arn | Should -Be ($out[0].Arn -replace ':eu-west-2:', ":$($replica.Region):")
+        }
+        $out[1..2].Region | Should -Be @('ap-northeast-1', 'ca-central-1')
+        @(Get-LocalKmsRequest -Url $Url).operation | Should -Be @('CreateKey')
+    }
+
+    It 'imports all three when the objects were kept in a variable first' {
+        $file = New-RandomFile 32
+        $keys = New-KmsExternalKey @Common -MultiRegion -ReplicaRegion 'eu-west-1', 'us-east-1'
+        $results = @($keys | Get-KmsImportParameters | Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial)
+        $results.Count | Should -Be 3
+        $results.Outcome | Sort-Object -Unique | Should -Be 'Imported'
+        $results.Region | Should -Be @('eu-west-2', 'eu-west-1', 'us-east-1')
+        $reports = @($results | Test-KmsKeyState -Path $file)
+        $reports.Passed | Should -Not -Contain $false
+        $reports.MaterialProved | Should -Not -Contain $false
+    }
+
+    It 'imports all three when Sort-Object buffers them (a replica before its primary waits for the primary''s import)' {
+        $file = New-RandomFile 32
+        $keys = New-KmsExternalKey @Common -MultiRegion -ReplicaRegion 'eu-west-1', 'us-east-1'
+        # eu-west-1 (a replica) sorts before eu-west-2 (the primary).
+        $results = @($keys | Sort-Object Region | Get-KmsImportParameters | Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial)
+        $results.Count | Should -Be 3
+        @($results.Region | Sort-Object) | Should -Be @('eu-west-1', 'eu-west-2', 'us-east-1')
+        ($results | Test-KmsKeyState).KeyState | Sort-Object -Unique | Should -Be 'Enabled'
+    }
+
+    It 'fails a replica whose primary is never imported with ReplicaNeedsPrimaryMaterial and the command to resume' {
+        $keys = New-KmsExternalKey @Common -ReplicaRegion 'sa-east-1'
+        Clear-LocalKmsRequest -Url $Url
+        $params = @($keys | Get-KmsImportParameters -ErrorVariable err -ErrorAction SilentlyContinue)
+        $params.Count | Should -Be 1 -Because 'the primary''s parameters are emitted; it was never imported'
+        $params[0].Region | Should -Be 'eu-west-2'
+        $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ReplicaNeedsPrimaryMaterial,*'
-        $err[0].Exception.Message | Should -Match 'Import-KmsKeyMaterial'
+        $err[0].TargetObject | Should -Be $keys[0].KeyId
+        $err[0].Exception.Message | Should -Match "Get-KmsImportParameters -KeyId '$([regex]::Escape($keys[0].KeyId))' -Region 'sa-east-1' -PrimaryRegion 'eu-west-2'"
+        # Tried when it arrived and once more at the end of the input; never created.
+        @(Get-LocalKmsRequest -Url $Url | Where-Object operation -eq 'ReplicateKey').Count | Should -Be 2
+        # The resume, once the primary holds material, creates and imports the replica.
+        $file = New-RandomFile 32
+        $params[0] | Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial | Out-Null
+        $resumed = Get-KmsImportParameters -KeyId $keys[0].KeyId -Region 'sa-east-1' -PrimaryRegion 'eu-west-2' -EndpointUrl $Url |
+            Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial | Test-KmsKeyState
+        $resumed.KeyState | Should -Be 'Enabled'
+        $resumed.Region | Should -Be 'sa-east-1'
+    }
+
+    It '-Generate -EscrowPath: the replicas take the primary''s escrow file, and one file is written' {
+        $escrow = New-Folder 'mrk-escrow'
+        $results = @(New-KmsExternalKey @Common -ReplicaRegion 'eu-west-1', 'us-east-1' | Get-KmsImportParameters |
+                Protect-KeyMaterial -Generate -EscrowPath $escrow | Import-KmsKeyMaterial)
+        $results.Count | Should -Be 3
+        $files = @(Get-ChildItem $escrow)
+        $files.Count | Should -Be 1
+        $files[0].Name | Should -Be "$($results[0].KeyId).bin"
+        @($results.Fingerprint | Sort-Object -Unique).Count | Should -Be 1
+        ($results | Test-KmsKeyState -Path $files[0].FullName).MaterialProved | Sort-Object -Unique | Should -BeTrue
+    }
+
+    It 'Invoke-KmsKeyImport -Generate -EscrowPath creates the replicas after the primary and imports the primary''s escrowed material' {
+        $escrow = New-Folder 'mrk-batch'
+        $results = @(New-KmsExternalKey @Common -ReplicaRegion 'eu-west-1', 'us-east-1' | Invoke-KmsKeyImport -Generate -EscrowPath $escrow -NoPacing)
+        $results.Count | Should -Be 3
+        $results.Status | Sort-Object -Unique | Should -Be 'Imported'
+        $results.KeyState | Sort-Object -Unique | Should -Be 'Enabled'
+        $results[0].Region | Should -Be 'eu-west-2'
+        @(Get-ChildItem $escrow).Count | Should -Be 1
+        @($results.Fingerprint | Sort-Object -Unique).Count | Should -Be 1
     }
 
     It 'refuses a replica Region equal to the primary''s before creating anything' {
@@ -277,7 +358,8 @@ Import-Module '$env:KMSIMPORT_TEST_MODULE'
         @(Get-LocalKmsRequest -Url $Url).Count | Should -Be 0   # the offline side made no call
 
         $result = Import-KmsKeyMaterial -Path (Join-Path $wrapped $key.KeyId) -EndpointUrl $Url
-        $result.KeyState | Should -Be 'Enabled'
+        $result.Outcome | Should -Be 'Imported'
+        ($result | Test-KmsKeyState).KeyState | Should -Be 'Enabled'
         $result.Region | Should -Be 'eu-west-2'
     }
 
@@ -293,7 +375,7 @@ Import-Module '$env:KMSIMPORT_TEST_MODULE'
         } finally { Remove-Item Env:AWS_DEFAULT_REGION }
         $fromJson = Get-KmsImportParameters -Path $json -KeySpec SYMMETRIC_DEFAULT -WrappingAlgorithm RSAES_OAEP_SHA_256
         $fromJson.WrappingKeySpec | Should -Be 'RSA_2048'
-        ($fromJson | Protect-KeyMaterial -Path $material | Import-KmsKeyMaterial @Common).KeyState | Should -Be 'Enabled'
+        ($fromJson | Protect-KeyMaterial -Path $material | Import-KmsKeyMaterial @Common | Test-KmsKeyState).KeyState | Should -Be 'Enabled'
 
         # The decoded files of the manual procedure (openssl enc -d -base64 ... > PublicKey.bin).
         $bins = New-Folder 'cli-bins'
@@ -304,7 +386,7 @@ Import-Module '$env:KMSIMPORT_TEST_MODULE'
         [IO.File]::WriteAllBytes((Join-Path $bins 'ImportToken.bin'), $p2.ImportToken)
         $fromBins = Get-KmsImportParameters -Path $bins -KeyId $key2.KeyId -KeySpec SYMMETRIC_DEFAULT -WrappingAlgorithm RSAES_OAEP_SHA_256
         $fromBins.ParametersValidTo | Should -BeGreaterThan (Get-Date).ToUniversalTime().AddHours(23)
-        ($fromBins | Protect-KeyMaterial -Path $material | Import-KmsKeyMaterial @Common).KeyState | Should -Be 'Enabled'
+        ($fromBins | Protect-KeyMaterial -Path $material | Import-KmsKeyMaterial @Common | Test-KmsKeyState).KeyState | Should -Be 'Enabled'
         $fresh.KeyId | Should -Not -BeNullOrEmpty
     }
 

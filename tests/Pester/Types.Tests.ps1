@@ -36,7 +36,7 @@ BeforeAll {
         $key, $params, $wrapped, $imported, $macKey, $macParams, $macImported
         Test-KmsKeyState -KeyId $key.KeyId @Common
         Test-KmsKeyState -KeyId $macKey.KeyId @Common -KeyMaterial $hmac
-        Get-KmsKeyMaterialExpiry -KeyId $key.KeyId, $macKey.KeyId @Common
+        Get-KmsKeyMaterialExpiry -KeyId $key.KeyId, $macKey.KeyId @Common -WarningAction SilentlyContinue
         Get-KmsKeyRotation -KeyId $key.KeyId @Common
         Restore-KmsKeyMaterial -KeyId $key.KeyId -KeyMaterial $material @Common -Confirm:$false
         New-KmsExternalKey @Common | Invoke-KmsKeyImport -Generate -NoEscrow -NoPacing -Confirm:$false

@@ -2,9 +2,9 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using KmsImport.Core.Crypto;
 using KmsImport.Core.Kms;
 
 namespace KmsImport.Core.Import
@@ -13,34 +13,42 @@ namespace KmsImport.Core.Import
     public sealed class BatchKey
     {
         public BatchKey(string keyId, KmsImportService service)
+            : this(new KeyFacts(keyId), service, null) { }
+
+        /// <summary>A key as the pipeline object describes it; <paramref name="primaryService"/> reaches a replica's primary (ReplicateKey).</summary>
+        public BatchKey(KeyFacts facts, KmsImportService service, KmsImportService? primaryService)
         {
-            KeyId = keyId;
+            Facts = facts;
             Service = service;
+            PrimaryService = primaryService;
         }
 
-        public string KeyId { get; }
+        public KeyFacts Facts { get; }
+        public string KeyId => Facts.KeyId;
         public KmsImportService Service { get; }
+        public KmsImportService? PrimaryService { get; }
     }
 
-    /// <summary>Where each key's material comes from; returns null when there is none to import (generate, but key already holds material).</summary>
-    public delegate KeyMaterial? MaterialProvider(KmsKeyDescription key, bool keyHoldsMaterial);
-
     /// <summary>
-    /// Imports material into many keys with bounded concurrency. Each key ends in exactly one
-    /// result: Imported, Verified (it already held this material), Skipped, or Failed with the
-    /// ErrorId, the key's last known state and the command that resumes it. Transient failures that
-    /// outlast the SDK's retries are retried here from a safe point (fresh parameters each time:
-    /// a token is never reused after a failed import). Requests are paced by the services' pacers.
+    /// Imports material into many keys with bounded concurrency, each key through
+    /// <see cref="ImportWorkflow.ImportKey"/>. Each key ends in exactly one result: Imported,
+    /// Verified (it already held this material), Skipped, or Failed with the ErrorId, the key's
+    /// last known state and the command that resumes it. Replicas still to be created run after
+    /// every other key, so their primaries hold material first. Transient failures that outlast
+    /// the SDK's retries are retried here from a safe point (fresh parameters each time: a token is
+    /// never reused after a failed import). Requests are paced by the services' pacers.
     /// </summary>
     public sealed class BatchImporter
     {
-        private readonly MaterialProvider _materials;
+        private readonly ImportWorkflow _workflow;
+        private readonly MaterialPlan _material;
         private readonly ImportOptions _options;
         private readonly Func<BatchKey, string> _resumeCommand;
 
-        public BatchImporter(MaterialProvider materials, ImportOptions options, Func<BatchKey, string> resumeCommand)
+        public BatchImporter(ImportWorkflow workflow, MaterialPlan material, ImportOptions options, Func<BatchKey, string> resumeCommand)
         {
-            _materials = materials;
+            _workflow = workflow;
+            _material = material;
             _options = options;
             _resumeCommand = resumeCommand;
         }
@@ -57,8 +65,10 @@ namespace KmsImport.Core.Import
             {
                 try
                 {
-                    Parallel.ForEach(keys, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, ThrottleLimit), CancellationToken = cancel },
-                        key => results.Add(ImportOne(key)));
+                    var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, ThrottleLimit), CancellationToken = cancel };
+                    // KMS replicates a primary only once it holds material: replicas go second.
+                    foreach (var phase in new[] { keys.Where(k => !k.Facts.IsReplicaToCreate), keys.Where(k => k.Facts.IsReplicaToCreate) })
+                        Parallel.ForEach(phase.ToList(), options, key => results.Add(ImportOne(key)));
                 }
                 catch (OperationCanceledException) { }
                 finally { results.CompleteAdding(); }
@@ -99,51 +109,14 @@ namespace KmsImport.Core.Import
 
         private void Run(BatchKey key, KmsBatchImportResult result)
         {
-            var service = key.Service;
-            var described = service.DescribeKey(key.KeyId);
-            result.KeyId = described.KeyId;
-            result.KeyState = described.KeyState;
-            // Refuse what DescribeKey already shows (origin not EXTERNAL, deletion scheduled) before any
-            // material is read or generated and escrowed, and before proofs or parameters are asked for.
-            KmsImportService.EnsureAcceptsMaterial(described);
-            var holdsMaterial = KeyStates.HoldsMaterial(described.KeyState);
-
-            using var material = _materials(described, holdsMaterial);
-            if (material == null)
-            {
-                result.Status = BatchStatuses.Skipped;
-                result.Message = "The key already holds material; none was generated.";
-                return;
-            }
-            result.Fingerprint = material.Fingerprint;
-
-            if (described.KeyState == KeyStates.Enabled)
-            {
-                var proof = MaterialProver.Prove(service, described, material);
-                result.ProofMethod = proof.Method;
-                if (proof.Method != ProofMethods.EncryptDecrypt)
-                {
-                    if (!proof.Proved)
-                        throw new KmsImportException(ErrorIds.ProofFailed, ErrorKind.InvalidData,
-                            $"Key '{described.KeyId}' is Enabled with other material than the one given ({proof.Detail}). It was left as it is.")
-                        { TargetObject = described.KeyId };
-                    result.Status = BatchStatuses.Verified;
-                    result.Message = proof.Detail;
-                    return;
-                }
-                // Symmetric material has no check that identifies it but re-import: KMS accepts only identical bytes.
-            }
-
-            var parameters = service.GetParametersForImport(described, null, null);
-            var wrapped = KeyMaterialProtector.Protect(parameters, material);
-            var imported = service.ImportKeyMaterial(wrapped, _options);
-            result.KeyState = imported.KeyState;
-            result.Status = described.KeyState == KeyStates.Enabled ? BatchStatuses.Verified : BatchStatuses.Imported;
-            result.Message = described.KeyState == KeyStates.Enabled
-                ? "The key was Enabled; re-importing the same material was accepted, so it holds this material."
-                : $"Imported; key state {imported.KeyState}.";
-            // What identified symmetric material was KMS accepting it again, not the round trip before.
-            result.ProofMethod = described.KeyState == KeyStates.Enabled ? ProofMethods.ReImport : null;
+            var request = new KeyImportRequest(key.Facts, _material, _options) { ProveBeforeReimport = true };
+            var outcome = _workflow.ImportKey(key.Service, request, _ => key.PrimaryService ?? key.Service);
+            if (outcome.Key != null) result.KeyId = outcome.Key.KeyId;
+            result.KeyState = outcome.KeyState;
+            result.Status = outcome.Status;
+            result.Message = outcome.Message;
+            result.Fingerprint = outcome.Fingerprint;
+            result.ProofMethod = outcome.ProofMethod;
         }
 
         private void Fail(BatchKey key, KmsBatchImportResult result, string errorId, string message)
@@ -153,7 +126,7 @@ namespace KmsImport.Core.Import
             result.Message = message;
             result.ResumeCommand = _resumeCommand(key);
             try { result.KeyState = key.Service.DescribeKey(result.KeyId).KeyState; }
-            catch (KmsImportException) { /* keep the last state seen; the message says why */ }
+            catch (KmsImportException) { /* a replica not created has no state; otherwise the message says why */ }
         }
     }
 }

@@ -85,16 +85,8 @@ namespace KmsImport.Core.Import
         /// </summary>
         private static string WriteAllOrNothing(string directory, string keyId, Action<string> write)
         {
-            var folder = Path.Combine(directory, KeyFileNames.ForKeyId(keyId));
+            var folder = EnsureFree(directory, keyId);
             bool existed = Directory.Exists(folder);
-            if (existed && Directory.GetFileSystemEntries(folder).Length > 0)
-                throw new KmsImportException(ErrorIds.BundleExists, ErrorKind.ResourceExists,
-                    $"'{folder}' already holds files; bundles are never overwritten. Choose another -OutDirectory or move the old bundle away.")
-                { TargetObject = folder };
-            if (!Directory.Exists(directory))
-                throw new KmsImportException(ErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
-                    $"The folder '{directory}' does not exist. Create it first, or pass an existing folder to -OutDirectory.")
-                { TargetObject = directory };
             Directory.CreateDirectory(folder);
             var created = new System.Collections.Generic.List<string>();
             try
@@ -129,6 +121,8 @@ namespace KmsImport.Core.Import
             var origin = TrustedOrigin(json, overrides, path);
             var keyId = KeyIdOf(json, overrides, path); // first: a bundle without it says "pass -KeyId" before anything else
             var wrappingKeySpec = overrides.WrappingKeySpec ?? EnumOrNull<WrappingKeySpec>(json, "WrappingKeySpec", path) ?? WrappingPublicKey.Inspect(publicKey);
+            // The key id is asked for first, as before the vocabulary change (files of the aws CLI procedure lack all three).
+            var keyId = KeyIdOf(json, overrides, path);
             var keySpec = overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path) ?? throw Missing(path, "KeySpec", "-KeySpec");
             var algorithm = overrides.WrappingAlgorithm ?? EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path) ?? throw Missing(path, "WrappingAlgorithm", "-WrappingAlgorithm");
             return new KmsImportParameters
@@ -210,6 +204,23 @@ namespace KmsImport.Core.Import
             throw new KmsImportException(ErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
                 $"'{path}' does not exist. Pass the folder Get-KmsImportParameters -OutDirectory or Protect-KeyMaterial -OutDirectory wrote (…/<KeyId>), or its JSON file.")
             { TargetObject = path };
+        }
+
+        /// <summary>Refuses, before anything is written anywhere (escrow included), a bundle folder that already holds files or a missing -OutDirectory.</summary>
+        public static void EnsureProtectedWritable(string directory, string keyId) => Guard(() => EnsureFree(directory, keyId), directory);
+
+        private static string EnsureFree(string directory, string keyId)
+        {
+            var folder = Path.Combine(directory, KeyFileNames.ForKeyId(keyId));
+            if (Directory.Exists(folder) && Directory.GetFileSystemEntries(folder).Length > 0)
+                throw new KmsImportException(ErrorIds.BundleExists, ErrorKind.ResourceExists,
+                    $"'{folder}' already holds files; bundles are never overwritten. Choose another -OutDirectory or move the old bundle away.")
+                { TargetObject = folder };
+            if (!Directory.Exists(directory))
+                throw new KmsImportException(ErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
+                    $"The folder '{directory}' does not exist. Create it first, or pass an existing folder to -OutDirectory.")
+                { TargetObject = directory };
+            return folder;
         }
 
         private static void WriteNew(string path, byte[] content)

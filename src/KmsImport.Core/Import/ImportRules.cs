@@ -3,10 +3,13 @@ using System;
 namespace KmsImport.Core.Import
 {
     /// <summary>
-    /// The ImportKeyMaterial rules that can be checked locally, before any call, in one place:
-    /// Protect-KeyMaterial and Import-KmsKeyMaterial (and anything built on them) share them.
+    /// Every rule that can be checked locally, before any call, in one place (this file: time and
+    /// expiry; ImportRules.Keys.cs: keys, wrapping, options, replicas, escrow). The workflow and the
+    /// cmdlets call these; the KMS service layer below assumes they were applied. The tables behind
+    /// the wrapping and key-spec rules (what KMS allows) are data in Crypto/KeySpecRules and
+    /// Crypto/WrappingMatrix, which the wrapping code itself also needs.
     /// </summary>
-    public static class ImportRules
+    public static partial class ImportRules
     {
         /// <summary>KMS accepts ValidTo at most 365 days ahead.</summary>
         public static readonly TimeSpan MaxValidToAhead = TimeSpan.FromDays(365);
@@ -66,7 +69,6 @@ namespace KmsImport.Core.Import
                 { TargetObject = keyId };
         }
 
-        public static DateTime ToUtc(DateTime value) =>
-            value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime();
+        public static DateTime ToUtc(DateTime value) => UtcTime.ToUtc(value);
     }
 }

@@ -15,6 +15,9 @@ namespace KmsImport.Core.Import
     /// </summary>
     public static class MaterialProver
     {
+        /// <summary>True when the proof's method identifies the material (every method but the symmetric round trip).</summary>
+        public static bool ProvesIdentity(ProofResult proof) => proof.Method != ProofMethods.EncryptDecrypt;
+
         public static ProofResult Prove(KmsImportService service, KmsKeyDescription key, KeyMaterial material)
         {
             if (!string.Equals(key.KeySpec, KmsNames.Name(material.KeySpec), StringComparison.Ordinal))

@@ -1,5 +1,4 @@
 using System;
-using System.Reflection;
 using Amazon;
 using Amazon.KeyManagementService;
 using Amazon.Runtime;
@@ -11,12 +10,13 @@ namespace KmsImport.Core.Kms
     /// <summary>A KMS client together with what it was resolved to, for reporting.</summary>
     public sealed class ResolvedKmsClient
     {
-        internal ResolvedKmsClient(IAmazonKeyManagementService client, string region, string? endpointUrl, string credentialSource)
+        internal ResolvedKmsClient(IAmazonKeyManagementService client, string region, string? endpointUrl, string credentialSource, string? endpointSource = null)
         {
             Client = client;
             Region = region;
             EndpointUrl = endpointUrl;
             CredentialSource = credentialSource;
+            EndpointSource = endpointSource;
         }
 
         internal IAmazonKeyManagementService Client { get; }
@@ -24,14 +24,19 @@ namespace KmsImport.Core.Kms
         public string? EndpointUrl { get; }
         /// <summary>Where the credentials came from, e.g. "-AccessKey/-SecretKey" or "profile 'ops'". Never the secret.</summary>
         public string CredentialSource { get; }
+        /// <summary>Where EndpointUrl came from ("-EndpointUrl", "AWS_ENDPOINT_URL_KMS", a profile's endpoint_url), or null for AWS's own.</summary>
+        public string? EndpointSource { get; }
     }
 
     /// <summary>
-    /// Resolves credentials and Region in the order AWS Tools for PowerShell documents, then builds
-    /// the SDK client. Credentials: explicit keys, explicit profile, the shell default
-    /// ($StoredAWSCredentials), environment variables, the AWS_PROFILE or "default" profile of the
-    /// shared files, then the SDK's remaining chain (container and instance roles). Region: -Region,
-    /// $StoredAWSRegion, AWS_REGION / AWS_DEFAULT_REGION, the profile's region, then the SDK's chain.
+    /// Resolves credentials, Region and endpoint in the order AWS Tools for PowerShell documents, then
+    /// builds the SDK client. Credentials: explicit keys, -Credential (an AWSCredentials of any SDK copy,
+    /// or AWS Tools' AWSPSCredentials), explicit profile, the shell default ($StoredAWSCredentials),
+    /// environment variables, the AWS_PROFILE or "default" profile of the shared files, then the SDK's
+    /// remaining chain (container and instance roles). Region: -Region, $StoredAWSRegion, AWS_REGION /
+    /// AWS_DEFAULT_REGION, the profile's region, then the SDK's chain. Endpoint: -EndpointUrl, then the
+    /// configured endpoint settings (<see cref="ConfiguredEndpoint"/>), else AWS's endpoint for the Region.
+    /// Every request is signed for the resolved Region, whichever endpoint it goes to.
     /// A profile that was named but does not exist is an error, never a silent fallback.
     /// </summary>
     public static class KmsClientFactory
@@ -40,9 +45,9 @@ namespace KmsImport.Core.Kms
         {
             if (settings == null) throw new ArgumentNullException(nameof(settings));
 
-            var endpoint = NormalizeEndpoint(settings.EndpointUrl);
             var (credentials, source, profile) = ResolveCredentials(settings);
-            var region = ResolveRegion(settings, profile);
+            var (endpoint, endpointSource) = ResolveEndpoint(settings);
+            var region = ResolveRegion(settings, profile, endpoint);
 
             var config = new AmazonKeyManagementServiceConfig
             {
@@ -53,6 +58,9 @@ namespace KmsImport.Core.Kms
                 MaxStaleConnectionRetries = 0,
                 RetryMode = ParseRetryMode(settings.RetryMode),
                 Timeout = TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds)),
+                // Configured endpoints (AWS_ENDPOINT_URL_KMS, ...) were resolved above; left to the SDK it would
+                // apply them again on a client built for a Region and sign for a Region guessed from the URL.
+                IgnoreConfiguredEndpointUrls = true,
             };
             if (endpoint != null)
             {
@@ -64,17 +72,33 @@ namespace KmsImport.Core.Kms
                 config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
             }
 
-            return new ResolvedKmsClient(new AmazonKeyManagementServiceClient(credentials, config), region, endpoint, source);
+            return new ResolvedKmsClient(new AmazonKeyManagementServiceClient(credentials, config), region, endpoint, source, endpointSource);
         }
 
-        internal static string? NormalizeEndpoint(string? endpointUrl)
+        /// <summary>-EndpointUrl wins; else the endpoint configured in the environment or the shared config file.</summary>
+        internal static (string? Url, string? Source) ResolveEndpoint(KmsConnectionSettings s)
+        {
+            var explicitUrl = NormalizeEndpoint(s.EndpointUrl);
+            if (explicitUrl != null) return (explicitUrl, "-EndpointUrl");
+            var (configured, source) = ConfiguredEndpoint.Resolve(EndpointProfileName(s));
+            return configured == null ? (null, null) : (NormalizeEndpoint(configured, source), source);
+        }
+
+        /// <summary>The profile whose endpoint settings apply: -ProfileName, else AWS_PROFILE, else "default" (as the SDKs choose it).</summary>
+        private static string EndpointProfileName(KmsConnectionSettings s) =>
+            FirstNonEmpty(s.ProfileName, Environment.GetEnvironmentVariable("AWS_PROFILE")) ?? "default";
+
+        internal static string? NormalizeEndpoint(string? endpointUrl, string? source = null)
         {
             if (string.IsNullOrWhiteSpace(endpointUrl)) return null;
             if (!Uri.TryCreate(endpointUrl!.Trim(), UriKind.Absolute, out var uri) ||
                 (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
+                var advice = source == null
+                    ? "Pass one such as https://kms.eu-west-2.amazonaws.com, or leave -EndpointUrl out to use AWS."
+                    : $"It came from {source}: correct it there, set AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, or pass -EndpointUrl.";
                 throw new KmsImportException(ErrorIds.EndpointUrlInvalid, ErrorKind.InvalidArgument,
-                    $"The endpoint URL '{endpointUrl}' is not an absolute http(s) URL. Pass one such as https://kms.eu-west-2.amazonaws.com, or leave -EndpointUrl out to use AWS.")
+                    $"The endpoint URL '{endpointUrl}' is not an absolute http(s) URL. {advice}")
                 { TargetObject = endpointUrl };
             }
             return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
@@ -93,12 +117,30 @@ namespace KmsImport.Core.Kms
                     "-AccessKey and -SecretKey go together: pass both, or neither and let a profile or the environment supply credentials.")
                 { TargetObject = hasAccess ? "SecretKey" : "AccessKey" };
             }
+            if (s.Credential != null && (hasAccess || !string.IsNullOrEmpty(s.ProfileName)))
+            {
+                throw new KmsImportException(ErrorIds.CredentialParametersConflict, ErrorKind.InvalidArgument,
+                    $"-Credential and {(hasAccess ? "-AccessKey/-SecretKey" : "-ProfileName")} are alternatives: pass one of them.")
+                { TargetObject = "Credential" };
+            }
             if (hasAccess)
             {
                 AWSCredentials explicitCreds = string.IsNullOrEmpty(s.SessionToken)
                     ? new BasicAWSCredentials(s.AccessKey, s.SecretKey)
                     : new SessionAWSCredentials(s.AccessKey, s.SecretKey, s.SessionToken);
                 return (explicitCreds, "-AccessKey/-SecretKey", null);
+            }
+
+            if (s.Credential != null)
+            {
+                if (!ForeignCredentials.TryAdapt(s.Credential, out var given, out var what))
+                {
+                    // The type's name only: the object's text could be its keys.
+                    throw new KmsImportException(ErrorIds.CredentialNotSupported, ErrorKind.InvalidArgument,
+                        $"-Credential takes an AWSCredentials object (Get-AWSCredential, (Use-STSRole ...).Credentials, New-AWSCredential) or AWS Tools' $StoredAWSCredentials, not a {s.Credential.GetType().FullName}. For a profile use -ProfileName.")
+                    { TargetObject = "Credential" };
+                }
+                return (given!, $"-Credential ({what})", null);
             }
 
             // The SDK reads AWS_SHARED_CREDENTIALS_FILE once per process; read it per call so a runbook
@@ -121,7 +163,8 @@ namespace KmsImport.Core.Kms
 
             if (s.StoredCredentials != null)
             {
-                return (FromStoredCredentials(s.StoredCredentials), "$StoredAWSCredentials", null);
+                var stored = FromStoredCredentials(s.StoredCredentials, out var what);
+                return (stored, $"$StoredAWSCredentials ({what})", null);
             }
 
             var accessFromEnv = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID");
@@ -202,32 +245,19 @@ namespace KmsImport.Core.Kms
         }
 
         /// <summary>
-        /// $StoredAWSCredentials holds an AWSCredentials object of AWS Tools' own SDK copy, which may
-        /// live in another load context or be another SDK version: read it by reflection
-        /// (GetCredentials() -> AccessKey, SecretKey, Token) instead of casting.
+        /// $StoredAWSCredentials holds AWS Tools' AWSPSCredentials (or, set by hand, an AWSCredentials) of
+        /// AWS Tools' own SDK copy, in another load context and maybe another SDK version: it is wrapped,
+        /// not cast and not copied (see <see cref="ForeignAWSCredentials"/>).
         /// </summary>
-        internal static AWSCredentials FromStoredCredentials(object stored)
+        internal static AWSCredentials FromStoredCredentials(object stored, out string description)
         {
-            if (stored is AWSCredentials same) return same;
-            try
-            {
-                var immutable = stored.GetType().GetMethod("GetCredentials", BindingFlags.Public | BindingFlags.Instance, null, Type.EmptyTypes, null)?.Invoke(stored, null)
-                    ?? throw new InvalidOperationException("no GetCredentials()");
-                string? Read(string name) => immutable.GetType().GetProperty(name)?.GetValue(immutable) as string;
-                var access = Read("AccessKey");
-                var secret = Read("SecretKey");
-                var token = Read("Token");
-                if (string.IsNullOrEmpty(access) || string.IsNullOrEmpty(secret)) throw new InvalidOperationException("empty keys");
-                return string.IsNullOrEmpty(token) ? new BasicAWSCredentials(access, secret) : new SessionAWSCredentials(access, secret, token);
-            }
-            catch (Exception ex) when (ex is not KmsImportException)
-            {
-                throw new KmsImportException(ErrorIds.StoredCredentialsUnreadable, ErrorKind.AuthenticationError,
-                    "The shell default credentials ($StoredAWSCredentials) could not be read. Run Set-AWSCredential again, or pass -ProfileName.", ex);
-            }
+            if (ForeignCredentials.TryAdapt(stored, out var credentials, out description)) return credentials!;
+            throw new KmsImportException(ErrorIds.StoredCredentialsUnreadable, ErrorKind.AuthenticationError,
+                $"The shell default credentials ($StoredAWSCredentials) hold a {stored.GetType().FullName}, which is neither AWS Tools' AWSPSCredentials nor an AWSCredentials. Run Set-AWSCredential again, remove the variable (Remove-Variable StoredAWSCredentials -Scope Global), or pass -ProfileName.")
+            { TargetObject = "StoredAWSCredentials" };
         }
 
-        private static string ResolveRegion(KmsConnectionSettings s, CredentialProfile? profile)
+        private static string ResolveRegion(KmsConnectionSettings s, CredentialProfile? profile, string? endpoint)
         {
             string? region = FirstNonEmpty(
                 s.Region,
@@ -235,7 +265,7 @@ namespace KmsImport.Core.Kms
                 Environment.GetEnvironmentVariable("AWS_REGION"),
                 Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
                 profile?.Region?.SystemName);
-            if (region == null && string.IsNullOrEmpty(s.EndpointUrl))
+            if (region == null && endpoint == null)
             {
                 try { region = FallbackRegionFactory.GetRegionEndpoint()?.SystemName; }
                 catch (Exception) { region = null; }

@@ -17,6 +17,12 @@ namespace KmsImport.Core.Kms
         public string? ProfileLocation { get; set; }
 
         /// <summary>
+        /// -Credential: an AWSCredentials object of any copy of the AWS SDK, or AWS Tools' AWSPSCredentials.
+        /// Typed object because it comes from another SDK copy; it is wrapped, and asked for keys per request.
+        /// </summary>
+        public object? Credential { get; set; }
+
+        /// <summary>
         /// The shell default credentials that AWS Tools' Set-AWSCredential stores in
         /// $StoredAWSCredentials. Typed object because it comes from another copy of the SDK
         /// (another load context); it is read by reflection.
@@ -35,6 +41,10 @@ namespace KmsImport.Core.Kms
         /// <summary>A key for caching clients: equal settings can share one client.</summary>
         public string CacheKey =>
             string.Join("|", Region, EndpointUrl, AccessKey, SecretKey?.GetHashCode(), SessionToken?.GetHashCode(),
-                ProfileName, ProfileLocation, StoredCredentials?.GetHashCode(), StoredRegion, MaxErrorRetry, RetryMode, TimeoutSeconds);
+                ProfileName, ProfileLocation, Identity(Credential), Identity(StoredCredentials), StoredRegion, MaxErrorRetry, RetryMode, TimeoutSeconds);
+
+        // The object's identity, never its text (which could be its keys).
+        private static string Identity(object? value) =>
+            value == null ? "" : value.GetType().FullName + "#" + System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(value);
     }
 }

@@ -5,46 +5,33 @@ using System.Linq;
 using System.Threading;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
-using KmsImport.Core.Import;
 
 namespace KmsImport.Core.Kms
 {
     /// <summary>Lifecycle beyond the first import: replicas, deletion and rotation of material, and the calls proofs need.</summary>
     public sealed partial class KmsImportService
     {
-        private static readonly System.Text.RegularExpressions.Regex RegionPattern =
-            new System.Text.RegularExpressions.Regex("^[a-z]{2}(-[a-z]+)+-\\d{1,2}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
-        public static void ValidateReplicaRegions(string primaryRegion, IEnumerable<string> replicaRegions)
+        /// <summary>
+        /// ReplicateKey: creates a replica of a multi-Region primary key in another Region (KMS copies
+        /// no imported material: import into it too). Returns false when the replica exists already
+        /// (an earlier run made it), so a re-run goes on with it.
+        /// </summary>
+        public bool ReplicateKey(string primaryKeyId, string replicaRegion, string? description)
         {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var region in replicaRegions)
+            try
             {
-                if (!RegionPattern.IsMatch(region ?? ""))
-                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
-                        $"'{region}' is not an AWS Region name (for example eu-west-1).") { TargetObject = region };
-                if (region == primaryRegion)
-                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
-                        $"{region} is the primary key's Region; a replica must be in another Region.") { TargetObject = region };
-                if (!seen.Add(region!))
-                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
-                        $"{region} is named twice in -ReplicaRegion.") { TargetObject = region };
+                Call("ReplicateKey", primaryKeyId, () => _client.ReplicateKeyAsync(new ReplicateKeyRequest
+                {
+                    KeyId = primaryKeyId,
+                    ReplicaRegion = replicaRegion,
+                    Description = description,
+                }));
+                return true;
             }
-        }
-
-        /// <summary>Creates a replica of a multi-Region primary key. KMS copies no imported material: import into it too.</summary>
-        public KmsExternalKey ReplicateKey(KmsExternalKey primary, string replicaRegion)
-        {
-            var response = Call("ReplicateKey", primary.KeyId, () => _client.ReplicateKeyAsync(new ReplicateKeyRequest
+            catch (KmsImportException ex) when (ex.InnerException is Amazon.Runtime.AmazonServiceException { ErrorCode: "AlreadyExistsException" })
             {
-                KeyId = primary.KeyId,
-                ReplicaRegion = replicaRegion,
-                Description = primary.Description,
-            }));
-            var replica = ToExternalKey(response.ReplicaKeyMetadata);
-            replica.Region = replicaRegion;
-            replica.MultiRegionKeyType = replica.MultiRegionKeyType ?? MultiRegionKeyTypes.Replica;
-            return replica;
+                return false;
+            }
         }
 
         /// <summary>
@@ -96,8 +83,8 @@ namespace KmsImport.Core.Kms
                         ImportState = r.ImportState?.Value,
                         KeyMaterialState = r.KeyMaterialState?.Value,
                         ExpirationModel = r.ExpirationModel?.Value,
-                        ValidTo = r.ValidTo.HasValue ? ImportRules.ToUtc(r.ValidTo.Value) : (DateTime?)null,
-                        RotationDate = r.RotationDate.HasValue ? ImportRules.ToUtc(r.RotationDate.Value) : (DateTime?)null,
+                        ValidTo = r.ValidTo.HasValue ? UtcTime.ToUtc(r.ValidTo.Value) : (DateTime?)null,
+                        RotationDate = r.RotationDate.HasValue ? UtcTime.ToUtc(r.RotationDate.Value) : (DateTime?)null,
                         RotationType = r.RotationType?.Value,
                         Region = Region,
                         EndpointUrl = EndpointUrl,

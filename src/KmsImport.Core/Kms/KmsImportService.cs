@@ -2,12 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using KmsImport.Core.Crypto;
-using KmsImport.Core.Import;
 
 namespace KmsImport.Core.Kms
 {
@@ -18,7 +16,6 @@ namespace KmsImport.Core.Kms
     /// </summary>
     public sealed partial class KmsImportService
     {
-        private static readonly Regex AliasPattern = new Regex("^alias/[a-zA-Z0-9/_-]{1,250}$", RegexOptions.CultureInvariant);
         private readonly IAmazonKeyManagementService _client;
 
         public KmsImportService(ResolvedKmsClient resolved)
@@ -37,26 +34,9 @@ namespace KmsImport.Core.Kms
         /// <summary>When set, every call waits for its turn under the Region's request quotas.</summary>
         public RequestPacer? Pacer { get; set; }
 
-        /// <summary>Checks the options locally; returns the normalised alias (alias/...) or null.</summary>
-        public static string? ValidateExternalKeyOptions(ExternalKeyOptions options)
-        {
-            var usage = options.KeyUsage ?? KeySpecRules.DefaultUsage(options.KeySpec);
-            if (!KeySpecRules.AllowedUsages(options.KeySpec).Contains(usage))
-                throw new KmsImportException(ErrorIds.KeyUsageNotAllowed, ErrorKind.InvalidArgument,
-                    $"KeyUsage {usage} is not allowed for {options.KeySpec}. Allowed: {string.Join(", ", KeySpecRules.AllowedUsages(options.KeySpec))}.")
-                { TargetObject = usage };
-            if (string.IsNullOrEmpty(options.Alias)) return null;
-            var alias = options.Alias!.StartsWith("alias/", StringComparison.Ordinal) ? options.Alias : "alias/" + options.Alias;
-            if (!AliasPattern.IsMatch(alias) || alias.StartsWith("alias/aws/", StringComparison.Ordinal))
-                throw new KmsImportException(ErrorIds.AliasNameInvalid, ErrorKind.InvalidArgument,
-                    $"'{options.Alias}' is not a valid alias name: use letters, digits, '/', '_' and '-' (at most 256 characters with 'alias/'), not beginning with 'alias/aws/'.")
-                { TargetObject = options.Alias };
-            return alias;
-        }
-
+        /// <summary>CreateKey with Origin EXTERNAL. The options were checked by ImportRules.ValidateExternalKeyOptions; the alias is the caller's next step.</summary>
         public KmsExternalKey CreateExternalKey(ExternalKeyOptions options)
         {
-            var alias = ValidateExternalKeyOptions(options);
             var usage = options.KeyUsage ?? KeySpecRules.DefaultUsage(options.KeySpec);
             var request = new CreateKeyRequest
             {
@@ -83,7 +63,7 @@ namespace KmsImport.Core.Kms
         /// ListKeyRotations and ImportKeyMaterial take no alias, so an alias is resolved first.
         /// </summary>
         public string ResolveKeyId(string keyIdOrAlias) =>
-            keyIdOrAlias.StartsWith("alias/", StringComparison.Ordinal) || keyIdOrAlias.Contains(":alias/")
+            KmsKeyIds.IsAlias(keyIdOrAlias)
                 ? DescribeKey(keyIdOrAlias).KeyId
                 : keyIdOrAlias;
 
@@ -94,93 +74,38 @@ namespace KmsImport.Core.Kms
         }
 
         /// <summary>
-        /// Describes the key (to learn its spec and origin), picks the recommended wrapping where
-        /// the caller gave none, checks the combination locally, then asks for parameters.
+        /// GetParametersForImport for a key whose spec is known, with a wrapping choice already
+        /// checked locally (ImportRules.CheckedWrapping).
         /// </summary>
-        public KmsImportParameters GetParametersForImport(string keyId, WrappingAlgorithm? algorithm, WrappingKeySpec? wrappingKeySpec)
+        public KmsImportParameters GetParametersForImport(string keyId, KeySpec spec, WrappingChoice choice)
         {
-            EnsureAlgorithmOffered(algorithm, keyId);
-            return GetParametersForImport(DescribeKey(keyId), algorithm, wrappingKeySpec);
-        }
-
-        /// <summary>The same, for a key the caller has just described (one DescribeKey fewer).</summary>
-        public KmsImportParameters GetParametersForImport(KmsKeyDescription key, WrappingAlgorithm? algorithm, WrappingKeySpec? wrappingKeySpec)
-        {
-            EnsureAlgorithmOffered(algorithm, key.KeyId);
-            EnsureAcceptsMaterial(key);
-            var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
-
-            var choice = ChooseWrapping(spec, algorithm, wrappingKeySpec);
-            WrappingMatrix.EnsureAllowed(spec, choice.Algorithm, choice.WrappingKeySpec);
-
-            var response = Call("GetParametersForImport", key.KeyId, () => _client.GetParametersForImportAsync(new GetParametersForImportRequest
+            var response = Call("GetParametersForImport", keyId, () => _client.GetParametersForImportAsync(new GetParametersForImportRequest
             {
-                KeyId = key.KeyId,
+                KeyId = keyId,
                 WrappingAlgorithm = AlgorithmSpec.FindValue(choice.Algorithm.ToString()),
                 WrappingKeySpec = Amazon.KeyManagementService.WrappingKeySpec.FindValue(choice.WrappingKeySpec.ToString()),
             }));
 
             return new KmsImportParameters
             {
-                KeyId = key.KeyId,
+                KeyId = keyId,
                 KeySpec = KmsNames.Name(spec),
                 WrappingAlgorithm = KmsNames.Name(choice.Algorithm),
                 WrappingKeySpec = KmsNames.Name(choice.WrappingKeySpec),
                 PublicKey = ReadAll(response.PublicKey),
                 ImportToken = ReadAll(response.ImportToken),
-                ParametersValidTo = ImportRules.ToUtc(response.ParametersValidTo ?? DateTime.UtcNow.AddHours(24)),
+                ParametersValidTo = UtcTime.ToUtc(response.ParametersValidTo ?? DateTime.UtcNow.AddHours(24)),
                 Region = Region,
                 EndpointUrl = EndpointUrl,
             };
         }
 
-        /// <summary>Refuses, before any call, a wrapping algorithm KMS refuses for every key (RSAES_PKCS1_V1_5, retired).</summary>
-        public static void EnsureAlgorithmOffered(WrappingAlgorithm? algorithm, string keyId)
-        {
-            if (algorithm != WrappingAlgorithm.RSAES_PKCS1_V1_5) return;
-            WrappingMatrix.IsAllowed(KeySpec.SYMMETRIC_DEFAULT, algorithm.Value, KmsImport.WrappingKeySpec.RSA_4096, out var reason);
-            throw new KmsImportException(ErrorIds.WrappingAlgorithmRetired, ErrorKind.InvalidArgument, reason ?? "RSAES_PKCS1_V1_5 is retired.")
-            { TargetObject = keyId };
-        }
-
         /// <summary>
-        /// What DescribeKey already tells, checked before anything with a quota is asked: KMS imports material
-        /// only into EXTERNAL keys, and never into a key scheduled for deletion.
+        /// ImportKeyMaterial, with options checked locally before (ImportRules). Reports what the
+        /// call answered, not a key state: observing the state is DescribeKey's job (Test-KmsKeyState).
         /// </summary>
-        public static void EnsureAcceptsMaterial(KmsKeyDescription key)
-        {
-            if (!string.Equals(key.Origin, Origins.External, StringComparison.Ordinal))
-                throw new KmsImportException(ErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
-                    $"Key '{key.KeyId}' has origin {key.Origin}; KMS imports material only into keys created with origin EXTERNAL. Create one with New-KmsExternalKey.")
-                { TargetObject = key.KeyId };
-            if (KeyStates.IsPendingDeletion(key.KeyState))
-                throw new KmsImportException(ErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
-                    $"Key '{key.KeyId}' is {key.KeyState}: KMS imports no material into a key scheduled for deletion. If the key is still wanted, cancel the deletion first (aws kms cancel-key-deletion --key-id {key.KeyId}), then run the command again.")
-                { TargetObject = key.KeyId };
-        }
-
-        /// <summary>Fills what the caller left out from the recommendation for the spec.</summary>
-        public static WrappingChoice ChooseWrapping(KeySpec spec, WrappingAlgorithm? algorithm, WrappingKeySpec? wrappingKeySpec)
-        {
-            var recommended = WrappingMatrix.Recommend(spec);
-            if (algorithm == null && wrappingKeySpec == null) return recommended;
-            if (algorithm != null && wrappingKeySpec != null) return new WrappingChoice(algorithm.Value, wrappingKeySpec.Value);
-            if (algorithm != null)
-                return new WrappingChoice(algorithm.Value, algorithm == WrappingAlgorithm.SM2PKE ? KmsImport.WrappingKeySpec.SM2 : KmsImport.WrappingKeySpec.RSA_4096);
-            if (wrappingKeySpec == KmsImport.WrappingKeySpec.SM2) return new WrappingChoice(WrappingAlgorithm.SM2PKE, wrappingKeySpec.Value);
-            // A smaller RSA key may not carry what the recommended algorithm would: fall back to key wrap.
-            var candidate = new WrappingChoice(recommended.Algorithm, wrappingKeySpec!.Value);
-            return WrappingMatrix.IsAllowed(spec, candidate.Algorithm, candidate.WrappingKeySpec, out _)
-                ? candidate
-                : new WrappingChoice(WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256, wrappingKeySpec.Value);
-        }
-
-        /// <summary>Imports wrapped material; then describes the key to report its state.</summary>
         public KmsImportResult ImportKeyMaterial(ProtectedKeyMaterial material, ImportOptions options)
         {
-            ImportRules.EnsureParametersUsable(material.ParametersValidTo, material.KeyId);
-            // The spec only decides whether the rotation fields apply; a spec not named is not guessed.
-            options.Validate(KmsNames.ParseOrNull<KeySpec>(material.KeySpec), material.KeyId);
             var request = new ImportKeyMaterialRequest
             {
                 KeyId = material.KeyId,
@@ -194,18 +119,25 @@ namespace KmsImport.Core.Kms
             if (options.KeyMaterialDescription != null) request.KeyMaterialDescription = options.KeyMaterialDescription;
 
             var response = Call("ImportKeyMaterial", material.KeyId, () => _client.ImportKeyMaterialAsync(request));
-            var after = DescribeKey(material.KeyId);
             return new KmsImportResult
             {
-                KeyId = after.KeyId,
-                KeyMaterialId = string.IsNullOrEmpty(response.KeyMaterialId) ? after.CurrentKeyMaterialId : response.KeyMaterialId,
-                KeyState = after.KeyState,
+                KeyId = string.IsNullOrEmpty(response.KeyId) ? material.KeyId : ArnKeyId(response.KeyId),
+                Outcome = KmsImportResult.Imported,
+                KeySpec = string.IsNullOrEmpty(material.KeySpec) ? null : material.KeySpec,
+                KeyMaterialId = string.IsNullOrEmpty(response.KeyMaterialId) ? null : response.KeyMaterialId,
                 ExpirationModel = KmsNames.Name(options.ExpirationModel),
                 ValidTo = options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES ? options.ValidToUtc : null,
                 Fingerprint = string.IsNullOrEmpty(material.Fingerprint) ? null : material.Fingerprint,
                 Region = Region,
                 EndpointUrl = EndpointUrl,
             };
+        }
+
+        /// <summary>The key id of a key ARN (ImportKeyMaterial answers with the ARN); anything else as it is.</summary>
+        private static string ArnKeyId(string keyIdOrArn)
+        {
+            var i = keyIdOrArn.IndexOf(":key/", StringComparison.Ordinal);
+            return i < 0 ? keyIdOrArn : keyIdOrArn.Substring(i + 5);
         }
 
         internal T Call<T>(string operation, string? keyId, Func<Task<T>> call)
@@ -236,6 +168,7 @@ namespace KmsImport.Core.Kms
                 KeySpec = d.KeySpec,
                 KeyUsage = d.KeyUsage,
                 KeyState = d.KeyState,
+                Origin = d.Origin,
                 MultiRegion = d.MultiRegion,
                 MultiRegionKeyType = d.MultiRegionKeyType,
                 Description = d.Description,
@@ -254,13 +187,13 @@ namespace KmsImport.Core.Kms
             KeySpec = m.KeySpec?.Value ?? "",
             KeyUsage = m.KeyUsage?.Value ?? "",
             ExpirationModel = m.ExpirationModel?.Value,
-            ValidTo = m.ValidTo.HasValue ? ImportRules.ToUtc(m.ValidTo.Value) : (DateTime?)null,
+            ValidTo = m.ValidTo.HasValue ? UtcTime.ToUtc(m.ValidTo.Value) : (DateTime?)null,
             CurrentKeyMaterialId = m.CurrentKeyMaterialId,
             MultiRegion = m.MultiRegion ?? false,
             MultiRegionKeyType = m.MultiRegionConfiguration?.MultiRegionKeyType?.Value,
             Description = string.IsNullOrEmpty(m.Description) ? null : m.Description,
-            CreationDate = m.CreationDate.HasValue ? ImportRules.ToUtc(m.CreationDate.Value) : default,
-            DeletionDate = m.DeletionDate.HasValue ? ImportRules.ToUtc(m.DeletionDate.Value) : (DateTime?)null,
+            CreationDate = m.CreationDate.HasValue ? UtcTime.ToUtc(m.CreationDate.Value) : default,
+            DeletionDate = m.DeletionDate.HasValue ? UtcTime.ToUtc(m.DeletionDate.Value) : (DateTime?)null,
             Region = Region,
             EndpointUrl = EndpointUrl,
         };

@@ -28,11 +28,19 @@ namespace KmsImport.Core.Kms
         private readonly Dictionary<string, double> _intervalMs = new Dictionary<string, double>(StringComparer.Ordinal);
         private readonly Dictionary<string, DateTime> _next = new Dictionary<string, DateTime>(StringComparer.Ordinal);
         private readonly object _gate = new object();
+        private readonly Func<DateTime> _utcNow;
+        private readonly Action<TimeSpan> _sleep;
 
         /// <param name="quotas">Requests per second by operation; operations not named are not paced.</param>
         /// <param name="headroom">Fraction of each quota to use (below 1 leaves room for clock skew and other callers).</param>
         public RequestPacer(IReadOnlyDictionary<string, double> quotas, double headroom = 0.9)
+            : this(quotas, headroom, () => DateTime.UtcNow, Thread.Sleep) { }
+
+        /// <summary>With a clock and a sleep of the caller's (tests: no real waiting, no timing).</summary>
+        internal RequestPacer(IReadOnlyDictionary<string, double> quotas, double headroom, Func<DateTime> utcNow, Action<TimeSpan> sleep)
         {
+            _utcNow = utcNow;
+            _sleep = sleep;
             if (headroom <= 0 || headroom > 1) throw new ArgumentOutOfRangeException(nameof(headroom));
             foreach (var q in quotas)
                 if (q.Value > 0) _intervalMs[q.Key] = 1000.0 / (q.Value * headroom);
@@ -48,13 +56,13 @@ namespace KmsImport.Core.Kms
             TimeSpan delay;
             lock (_gate)
             {
-                var now = DateTime.UtcNow;
+                var now = _utcNow();
                 var slot = _next.TryGetValue(operation, out var next) && next > now ? next : now;
                 _next[operation] = slot.AddMilliseconds(interval);
                 delay = slot - now;
                 TotalWait += delay;
             }
-            if (delay > TimeSpan.Zero) Thread.Sleep(delay);
+            if (delay > TimeSpan.Zero) _sleep(delay);
         }
     }
 }

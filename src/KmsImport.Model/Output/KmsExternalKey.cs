@@ -11,12 +11,25 @@ namespace KmsImport
         public string KeySpec { get; set; } = "";
         /// <summary>As KMS spells it (ENCRYPT_DECRYPT, SIGN_VERIFY ...).</summary>
         public string KeyUsage { get; set; } = "";
-        /// <summary>KMS key state as KMS spells it: PendingImport, Enabled, Creating, ...</summary>
-        public string KeyState { get; set; } = "";
+        /// <summary>
+        /// KMS key state as KMS spells it: PendingImport, Enabled, Creating, ...; null for a replica
+        /// that is not created yet (<see cref="ReplicationPending"/>): KMS has no state for it.
+        /// </summary>
+        public string? KeyState { get; set; }
+        /// <summary>EXTERNAL for the keys this module creates.</summary>
+        public string Origin { get; set; } = "";
         public bool MultiRegion { get; set; }
         /// <summary>PRIMARY or REPLICA for multi-Region keys, otherwise null.</summary>
         public string? MultiRegionKeyType { get; set; }
         public string? Description { get; set; }
+        /// <summary>
+        /// True for a replica announced by New-KmsExternalKey -ReplicaRegion but not created yet:
+        /// KMS replicates a primary only once it holds key material, so Get-KmsImportParameters or
+        /// Invoke-KmsKeyImport creates it (ReplicateKey) after the primary's import.
+        /// </summary>
+        public bool ReplicationPending { get; set; }
+        /// <summary>For a replica: the Region of its primary key (where ReplicateKey is sent); otherwise null.</summary>
+        public string? PrimaryRegion { get; set; }
         /// <summary>The alias created with the key (alias/...), if any.</summary>
         public string? Alias { get; set; }
         public DateTime CreationDate { get; set; }

@@ -20,6 +20,8 @@ namespace KmsImport
         public byte[] ImportToken { get; set; } = Array.Empty<byte>();
         /// <summary>When the token and public key stop being accepted (UTC).</summary>
         public DateTime ParametersValidTo { get; set; }
+        /// <summary>PRIMARY or REPLICA for multi-Region keys, otherwise null (a replica takes its primary's material).</summary>
+        public string? MultiRegionKeyType { get; set; }
         public string Region { get; set; } = "";
         public string? EndpointUrl { get; set; }
 

@@ -1,5 +1,8 @@
+using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using KmsImport.Core.Import;
+using KmsImport.Core.Kms;
 using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
@@ -8,6 +11,8 @@ namespace KmsImport.Cmdlets
     /// <summary>
     /// Downloads a wrapping public key and import token (valid 24 hours) for a key, or, with
     /// -Path, reads a set written earlier (offline key ceremonies: no credentials, no network).
+    /// A piped key object that says its KeySpec, Origin EXTERNAL and a state that takes material
+    /// is not described again; a replica announced by New-KmsExternalKey is created here.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "KmsImportParameters", DefaultParameterSetName = OnlineSet)]
     [OutputType(typeof(KmsImportParameters))]
@@ -52,48 +57,133 @@ namespace KmsImport.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 
-        /// <summary>With -Path: the key spec, where the files do not record it.</summary>
-        [Parameter(ParameterSetName = FromPathSet)]
-        public KeySpec? KeySpec { get; set; }
+        /// <summary>
+        /// The key spec: with -Path, where the files do not record it; online, as the piped key object
+        /// says it (with -Origin and -KeyState it spares a DescribeKey).
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(KmsNameCompleter<KmsImport.KeySpec>))]
+        public string? KeySpec { get; set; }
+
+        /// <summary>The key's origin as the piped key object says it (EXTERNAL for keys made by New-KmsExternalKey).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
+        [AllowNull, AllowEmptyString]
+        public string? Origin { get; set; }
+
+        /// <summary>The key's state as the piped key object says it.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
+        [AllowNull, AllowEmptyString]
+        public string? KeyState { get; set; }
+
+        /// <summary>The key's multi-Region type as the piped key object says it (PRIMARY, REPLICA), handed on with the parameters.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
+        [AllowNull, AllowEmptyString]
+        public string? MultiRegionKeyType { get; set; }
+
+        /// <summary>
+        /// For a replica of a multi-Region key: the Region of its primary. The replica is created
+        /// there (ReplicateKey into -Region) unless it exists, once the primary holds material.
+        /// New-KmsExternalKey -ReplicaRegion sets it on each replica object.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
+        [AllowNull, AllowEmptyString]
+        [ArgumentCompleter(typeof(RegionCompleter))]
+        public string? PrimaryRegion { get; set; }
+
+        /// <summary>How long to wait for a new replica to leave the Creating state.</summary>
+        [Parameter(ParameterSetName = OnlineSet)]
+        [ValidateRange(1, 3600)]
+        public int ReplicaTimeoutSeconds { get; set; } = 300;
+
+        // Replicas whose primary had no material yet when they arrived (e.g. after Sort-Object).
+        private readonly List<(KeyFacts Facts, string? Region, string? EndpointUrl, KmsImport.WrappingAlgorithm? Algorithm, KmsImport.WrappingKeySpec? WrappingKeySpec)> _deferred =
+            new List<(KeyFacts, string?, string?, KmsImport.WrappingAlgorithm?, KmsImport.WrappingKeySpec?)>();
+        private KmsImport.WrappingAlgorithm? _algorithm;
+        private KmsImport.WrappingKeySpec? _wrappingKeySpec;
+
+        protected override void BeginProcessing() => Workflow.ReplicaTimeout = TimeSpan.FromSeconds(ReplicaTimeoutSeconds);
 
         protected override void ProcessRecord()
         {
             try
             {
                 if (KeyId != null) KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
-                var algorithm = KmsNames.ParseOptional<KmsImport.WrappingAlgorithm>(WrappingAlgorithm, ErrorIds.WrappingNotAllowed, KeyId);
-                var wrappingKeySpec = KmsNames.ParseOptional<KmsImport.WrappingKeySpec>(WrappingKeySpec, ErrorIds.WrappingNotAllowed, KeyId);
+                _algorithm = KmsNames.ParseOptional<KmsImport.WrappingAlgorithm>(WrappingAlgorithm, ErrorIds.WrappingNotAllowed, KeyId);
+                _wrappingKeySpec = KmsNames.ParseOptional<KmsImport.WrappingKeySpec>(WrappingKeySpec, ErrorIds.WrappingNotAllowed, KeyId);
                 if (ParameterSetName == FromPathSet)
                 {
-                    var resolved = FileSystemPath.Resolve(this, Path!, nameof(Path));
-                    WriteObject(ImportBundle.ReadParameters(resolved, new BundleOverrides
+                    WriteObject(ImportBundle.ReadParameters(ResolvePath(Path!, nameof(Path)), new BundleOverrides
                     {
                         KeyId = KeyId,
-                        KeySpec = KeySpec,
-                        WrappingAlgorithm = algorithm,
-                        WrappingKeySpec = wrappingKeySpec,
+                        KeySpec = KmsNames.ParseOptional<KmsImport.KeySpec>(KeySpec, ErrorIds.KeySpecNotImportable, KeyId),
+                        WrappingAlgorithm = _algorithm,
+                        WrappingKeySpec = _wrappingKeySpec,
                         Region = Region,
                         EndpointUrl = EndpointUrl,
                     }));
                     return;
                 }
 
-                // A path outside the file system (Function:, a missing drive) is refused before any call.
-                var outDirectory = OutDirectory == null ? null : FileSystemPath.Resolve(this, OutDirectory, nameof(OutDirectory));
-                var service = GetService();
-                var parameters = service.GetParametersForImport(KeyId!, algorithm, wrappingKeySpec);
-                WriteVerbose($"Import parameters for {parameters.KeyId}: {parameters.WrappingAlgorithm} with {parameters.WrappingKeySpec}, valid to {parameters.ParametersValidTo:u}.");
-                if (outDirectory != null)
+                var facts = new KeyFacts(KeyId!)
                 {
-                    var folder = ImportBundle.WriteParameters(outDirectory, parameters);
-                    WriteVerbose($"Wrote the parameters to {folder}.");
+                    // A spec this module does not know is no fact to act on: the key is described instead.
+                    KeySpec = KmsNames.ParseOrNull<KmsImport.KeySpec>(KeySpec),
+                    Origin = Origin,
+                    KeyState = KeyState,
+                    MultiRegionKeyType = string.IsNullOrEmpty(MultiRegionKeyType) ? null : MultiRegionKeyType,
+                    PrimaryRegion = string.IsNullOrEmpty(PrimaryRegion) ? null : PrimaryRegion,
+                };
+                try
+                {
+                    Fetch(facts);
                 }
-                WriteObject(parameters);
+                catch (KmsImportException ex) when (ex.ErrorId == ErrorIds.ReplicaNeedsPrimaryMaterial && facts.IsReplicaToCreate)
+                {
+                    // The primary is further down the input (or was buffered): in a streaming pipeline it is
+                    // imported by the next stages before this command ends. Try again then.
+                    WriteVerbose($"Replica of {facts.KeyId} in {Region}: the primary holds no material yet; trying again at the end of the input.");
+                    _deferred.Add((facts, Region, EndpointUrl, _algorithm, _wrappingKeySpec));
+                }
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? (object?)KeyId ?? Path);
+                WriteRecordError(ex, (object?)KeyId ?? Path);
             }
+        }
+
+        protected override void EndProcessing()
+        {
+            foreach (var (facts, region, endpointUrl, algorithm, wrappingKeySpec) in _deferred)
+            {
+                Region = region;
+                EndpointUrl = endpointUrl;
+                _algorithm = algorithm;
+                _wrappingKeySpec = wrappingKeySpec;
+                try
+                {
+                    Fetch(facts);
+                }
+                catch (KmsImportException ex)
+                {
+                    WriteRecordError(ex, facts.KeyId);
+                }
+            }
+        }
+
+        private void Fetch(KeyFacts facts)
+        {
+            var service = GetService();
+            var key = Workflow.ResolveKey(service, facts, GetService);
+            var parameters = Workflow.GetParameters(service, key, _algorithm, _wrappingKeySpec);
+            WriteVerbose($"Import parameters for {parameters.KeyId} in {parameters.Region}: {parameters.WrappingAlgorithm} with {parameters.WrappingKeySpec}, valid to {parameters.ParametersValidTo:u}.");
+            if (OutDirectory != null)
+            {
+                var folder = ImportBundle.WriteParameters(ResolvePath(OutDirectory, nameof(OutDirectory)), parameters);
+                WriteVerbose($"Wrote the parameters to {folder}.");
+            }
+            WriteObject(parameters);
         }
     }
 }

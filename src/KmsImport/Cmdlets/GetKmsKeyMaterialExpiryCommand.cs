@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using KmsImport.Core.Kms;
+using KmsImport.Core.Import;
 using KmsImport.Completion;
 using KmsImport.Infrastructure;
 
@@ -18,7 +19,7 @@ namespace KmsImport.Cmdlets
         /// <summary>Keys to report on; when none are given, every EXTERNAL key of the Region.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string[]? KeyId { get; set; }
 
@@ -70,7 +71,7 @@ namespace KmsImport.Cmdlets
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? keyId);
+                WriteRecordError(ex, keyId);
             }
         }
     }

@@ -7,7 +7,10 @@ using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
 {
-    /// <summary>Uploads wrapped key material into its KMS key (ImportKeyMaterial).</summary>
+    /// <summary>
+    /// Uploads wrapped key material into its KMS key (ImportKeyMaterial). The result says what the
+    /// import call answered; pipe it into Test-KmsKeyState to observe the key's state.
+    /// </summary>
     [Cmdlet(VerbsData.Import, "KmsKeyMaterial", DefaultParameterSetName = PipelineSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(KmsImportResult))]
     public sealed class ImportKmsKeyMaterialCommand : KmsCmdletBase
@@ -92,7 +95,7 @@ namespace KmsImport.Cmdlets
                 if (!string.IsNullOrEmpty(KeyId)) KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 var pipedSpec = KmsNames.ParseOptional<KmsImport.KeySpec>(KeySpec, ErrorIds.KeySpecNotImportable, KeyId);
                 var material = ParameterSetName == FromPathSet
-                    ? ImportBundle.ReadProtected(FileSystemPath.Resolve(this, Path!, nameof(Path)),
+                    ? ImportBundle.ReadProtected(ResolvePath(Path!, nameof(Path)),
                         new BundleOverrides { KeyId = string.IsNullOrEmpty(KeyId) ? null : KeyId, Region = Region, EndpointUrl = EndpointUrl })
                     : new ProtectedKeyMaterial
                     {
@@ -103,9 +106,7 @@ namespace KmsImport.Cmdlets
                         ParametersValidTo = ParametersValidTo,
                         Fingerprint = Fingerprint ?? "",
                     };
-                var keyId = material.KeyId;
                 var keySpec = ParameterSetName == FromPathSet ? KmsNames.ParseOrNull<KmsImport.KeySpec>(material.KeySpec) : pipedSpec;
-                ImportRules.EnsureParametersUsable(material.ParametersValidTo, keyId);
                 var options = new ImportOptions
                 {
                     ExpirationModel = _expiry.ExpirationModel,
@@ -114,22 +115,20 @@ namespace KmsImport.Cmdlets
                     KeyMaterialId = string.IsNullOrEmpty(KeyMaterialId) ? null : KeyMaterialId,
                     KeyMaterialDescription = KeyMaterialDescription,
                 };
-                options.Validate(keySpec, keyId);
+                Workflow.CheckImport(material, options, keySpec);
                 // Files carry the Region and endpoint they were made for: the reader kept them only where the caller named
                 // the same ones, or they are AWS's own endpoint for that Region (ImportBundle.TrustedOrigin).
                 if (ParameterSetName == FromPathSet && material.EndpointUrl != null)
                     EndpointUrl = material.EndpointUrl;
                 var service = GetService(ParameterSetName != FromPathSet || string.IsNullOrEmpty(material.Region) ? null : material.Region);
-                var expiry = _expiry.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_expiry.ValidToUtc:u}" : "not expiring";
-                if (!ShouldProcess($"{keyId} in {service.Region}", $"Import key material ({expiry})")) return;
-                material.KeyId = service.ResolveKeyId(material.KeyId);
-                var result = service.ImportKeyMaterial(material, options);
-                WriteVerbose($"Imported material into {result.KeyId}; key state {result.KeyState}.");
+                if (!ShouldProcess($"{material.KeyId} in {service.Region}", $"Import key material ({DescribeExpiry(_expiry)})")) return;
+                var result = Workflow.Import(service, material, options, keySpec);
+                WriteVerbose($"Imported material into {result.KeyId} in {result.Region}; run Test-KmsKeyState to see its state.");
                 WriteObject(result);
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? (string.IsNullOrEmpty(KeyId) ? Path : KeyId));
+                WriteRecordError(ex, string.IsNullOrEmpty(KeyId) ? Path : KeyId);
             }
         }
     }

@@ -58,13 +58,25 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = DirectorySet)]
         public SecureString? Password { get; set; }
 
+        /// <summary>
+        /// For a replica of a multi-Region key (New-KmsExternalKey -ReplicaRegion sets it on each
+        /// replica object): the Region of its primary. The replica is created (ReplicateKey) after
+        /// the batch's other keys, so the primary holds material by then.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyString]
+        [ArgumentCompleter(typeof(RegionCompleter))]
+        public string? PrimaryRegion { get; set; }
+
+        /// <summary>How long to wait for a new replica to leave the Creating state.</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int ReplicaTimeoutSeconds { get; set; } = 300;
+
         /// <summary>Accept raw material that is plainly not random (constant bytes, a repeated pattern), with a warning per key.</summary>
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = DirectorySet)]
         public SwitchParameter Force { get; set; }
-
-        // Warnings from the workers, written on the pipeline thread.
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
         [Parameter]
         public ExpirationModel? ExpirationModel { get; set; }
@@ -91,32 +103,40 @@ namespace KmsImport.Cmdlets
         private readonly List<BatchKey> _keys = new List<BatchKey>();
         private readonly Dictionary<KmsImportService, RequestPacer> _pacers = new Dictionary<KmsImportService, RequestPacer>();
         private ImportOptions _options = new ImportOptions();
+        private MaterialPlan? _material;
         private char[]? _password;
-        private KeyMaterialFile? _pathFile;
+        // Warnings from the workers, written on the pipeline thread.
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         // Resolved once on the pipeline thread: workers must not touch session state.
-        private string? _path, _materialDirectory, _escrowPath, _profileLocation;
+        private string? _profileLocation;
 
         protected override void BeginProcessing()
         {
+            _options = ResolveExpirationOrStop(ExpirationModel, ValidTo);
+            Workflow.ReplicaTimeout = TimeSpan.FromSeconds(ReplicaTimeoutSeconds);
             try
             {
-                _options = ResolveExpirationOrStop(ExpirationModel, ValidTo);
-                if (Generate && (EscrowPath == null) == !NoEscrow)
-                    ThrowError(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
-                        "-Generate needs exactly one of -EscrowPath (a folder for one escrow file per key) or -NoEscrow.") { TargetObject = "EscrowPath" });
-                if (EscrowPath != null) _escrowPath = FileSystemPath.Resolve(this, EscrowPath, nameof(EscrowPath));
-                if (MaterialDirectory != null) _materialDirectory = FileSystemPath.Resolve(this, MaterialDirectory, nameof(MaterialDirectory));
-                if (ProfileLocation != null) _profileLocation = FileSystemPath.Resolve(this, ProfileLocation, nameof(ProfileLocation));
-                if (_escrowPath != null && !Directory.Exists(_escrowPath))
-                    ThrowError(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.ObjectNotFound,
-                        $"-EscrowPath '{EscrowPath}' is not an existing folder. Create it (owner-only access) and run again.") { TargetObject = EscrowPath });
-                if (_materialDirectory != null && !Directory.Exists(_materialDirectory))
-                    ThrowError(new KmsImportException(ErrorIds.MaterialDirectoryNotFound, ErrorKind.ObjectNotFound,
-                        $"-MaterialDirectory '{MaterialDirectory}' is not an existing folder. Pass the folder that holds one <KeyId>.bin file per key (as -Generate -EscrowPath writes them).") { TargetObject = MaterialDirectory });
-                // Read once, before any call: the same bytes serve every key (a pipe could not be read again).
-                _pathFile = MaterialSource.ReadPath(this, Path);
-                _path = _pathFile?.FullPath;
-                if (Password != null) _password = SecureStrings.ToCharArray(Password);
+                _profileLocation = ResolvedProfileLocation;
+                _password = PasswordChars(Password);
+                switch (ParameterSetName)
+                {
+                    case PathSet:
+                        _material = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
+                        break;
+                    case DirectorySet:
+                        _material = MaterialPlan.FromDirectory(ResolvePath(MaterialDirectory!, nameof(MaterialDirectory)), _password);
+                        break;
+                    default:
+                        var escrow = ResolveOptionalPath(EscrowPath, nameof(EscrowPath));
+                        ImportRules.CheckEscrowChoice(escrow, NoEscrow, folderOnly: true);
+                        // A re-run resumes: an escrow file that exists is imported instead of new material.
+                        _material = MaterialPlan.Generate(escrow, resumeFromEscrow: true);
+                        break;
+                }
+                _material.AllowLowEntropy = Force;
+                _material.Warn = _warnings.Enqueue;
+                // Refused before any call; a -Path file is read once here: the same bytes serve every key (a pipe could not be read again).
+                _material.CheckLocally();
             }
             catch (KmsImportException ex)
             {
@@ -128,32 +148,39 @@ namespace KmsImport.Cmdlets
         {
             try
             {
-                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 // Services are made here, on the pipeline thread, with this record's Region and endpoint.
-                var service = GetService();
-                if (!NoPacing && !_pacers.ContainsKey(service))
-                {
-                    var pacer = new RequestPacer(Quotas());
-                    _pacers[service] = pacer;
-                    service.Pacer = pacer;
-                }
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
+                var service = Paced(GetService());
+                var facts = new KeyFacts(KeyId) { PrimaryRegion = string.IsNullOrEmpty(PrimaryRegion) ? null : PrimaryRegion };
+                var primary = facts.IsReplicaToCreate ? Paced(GetService(facts.PrimaryRegion)) : null;
                 if (ShouldProcess($"{KeyId} in {service.Region}", "Import key material (parameters, wrap, import, check)"))
-                    _keys.Add(new BatchKey(KeyId, service));
+                    _keys.Add(new BatchKey(facts, service, primary));
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? KeyId);
+                WriteRecordError(ex, KeyId);
             }
+        }
+
+        private KmsImportService Paced(KmsImportService service)
+        {
+            if (!NoPacing && !_pacers.ContainsKey(service))
+            {
+                var pacer = new RequestPacer(Quotas());
+                _pacers[service] = pacer;
+                service.Pacer = pacer;
+            }
+            return service;
         }
 
         protected override void EndProcessing()
         {
             if (_keys.Count == 0)
             {
-                _pathFile?.Dispose();
+                ClearPassword();
                 return;
             }
-            var importer = new BatchImporter(ProvideMaterial, _options, ResumeCommand) { ThrottleLimit = ThrottleLimit };
+            var importer = new BatchImporter(Workflow, _material!, _options, ResumeCommand) { ThrottleLimit = ThrottleLimit };
             using var cancel = new CancellationTokenSource();
             _cancel = cancel;
             var counts = new Dictionary<string, int>();
@@ -163,68 +190,36 @@ namespace KmsImport.Cmdlets
                 foreach (var result in importer.Start(_keys, cancel.Token).GetConsumingEnumerable())
                 {
                     done++;
-                    while (_warnings.TryDequeue(out var warning)) WriteWarning(warning);
                     counts[result.Status] = counts.TryGetValue(result.Status, out var n) ? n + 1 : 1;
-                    WriteProgress(new ProgressRecord(1, "Invoke-KmsKeyImport", $"{done} of {_keys.Count} keys")
-                    { PercentComplete = 100 * done / _keys.Count, CurrentOperation = $"{result.KeyId}: {result.Status}" });
+                    while (_warnings.TryDequeue(out var warning)) WriteWarning(warning);
+                    WriteProgressOf(done, _keys.Count, $"{result.KeyId} in {result.Region}: {result.Status}");
                     WriteObject(result);
                 }
             }
             finally
             {
-                if (_password != null) Array.Clear(_password, 0, _password.Length);
-                _pathFile?.Dispose();
+                ClearPassword();
                 foreach (var service in _pacers.Keys) service.Pacer = null;
             }
-            WriteProgress(new ProgressRecord(1, "Invoke-KmsKeyImport", "Done") { RecordType = ProgressRecordType.Completed });
+            while (_warnings.TryDequeue(out var late)) WriteWarning(late);
+            CompleteProgress();
             WriteVerbose("Batch finished: " + string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}")) + "; waited "
                 + $"{_pacers.Values.Sum(p => p.TotalWait.TotalSeconds):0.0} s in all to stay within the request quotas.");
             if (counts.TryGetValue(BatchStatuses.Failed, out var failed))
                 WriteWarning($"{failed} of {_keys.Count} keys failed; each result carries its ErrorId, key state and ResumeCommand.");
         }
 
-        private CancellationTokenSource? _cancel;
-
-        protected override void StopProcessing() => _cancel?.Cancel();
-
-        private KeyMaterial? ProvideMaterial(KmsKeyDescription key, bool keyHoldsMaterial)
+        private void ClearPassword()
         {
-            var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
-            switch (ParameterSetName)
-            {
-                case PathSet:
-                    return Forced(key.KeyId, allow => KeyMaterial.FromFile(spec, _pathFile!, _password, allow));
-                case DirectorySet:
-                    var file = KeyFileNames.MaterialFile(_materialDirectory!, key.KeyId);
-                    return Forced(key.KeyId, allow => KeyMaterial.FromFile(spec, file, _password, allow));
-                default:
-                    if (NoEscrow) return keyHoldsMaterial ? null : KeyMaterial.Generate(spec);
-                    var escrow = KeyFileNames.MaterialFile(_escrowPath!, key.KeyId);
-                    // A re-run: import what was escrowed, checked as strictly as it was written (a planted link or a
-                    // file others can read is refused). A dangling link counts as there, so it is refused, not replaced.
-                    if (File.Exists(escrow) || UntrustedFile.IsLink(escrow)) return KeyMaterial.FromEscrowFile(spec, escrow);
-                    if (keyHoldsMaterial) return null;
-                    var material = KeyMaterial.Generate(spec);
-                    var bytes = material.ExportForImport();
-                    try { SecretFile.CreateNew(escrow, bytes); }
-                    catch { material.Dispose(); throw; }
-                    finally { Array.Clear(bytes, 0, bytes.Length); }
-                    return material;
-            }
+            if (_password != null) Array.Clear(_password, 0, _password.Length);
+            _material?.Dispose();
         }
 
-        /// <summary>-Force: weak material is loaded anyway, with a warning for this key.</summary>
-        private KeyMaterial Forced(string keyId, Func<bool, KeyMaterial> load)
+        private CancellationTokenSource? _cancel;
+
+        protected override void StopProcessing()
         {
-            try
-            {
-                return load(false);
-            }
-            catch (KmsImportException e) when (Force && e.ErrorId == ErrorIds.KeyMaterialLowEntropy)
-            {
-                _warnings.Enqueue($"{keyId}: {MaterialSource.LowEntropyWarning(e)}");
-                return load(true);
-            }
+            _cancel?.Cancel();
         }
 
         private string ResumeCommand(BatchKey key)
@@ -234,15 +229,16 @@ namespace KmsImport.Cmdlets
             static string Q(string? value) => "'" + System.Management.Automation.Language.CodeGeneration.EscapeSingleQuotedStringContent(value ?? "") + "'";
             var source = ParameterSetName switch
             {
-                PathSet => $"-Path {Q(_path)}",
-                DirectorySet => $"-MaterialDirectory {Q(_materialDirectory)}",
-                _ => NoEscrow ? "-Generate -NoEscrow" : $"-Generate -EscrowPath {Q(_escrowPath)}",
+                PathSet => $"-Path {Q(_material!.Path)}",
+                DirectorySet => $"-MaterialDirectory {Q(_material!.Path)}",
+                _ => NoEscrow ? "-Generate -NoEscrow" : $"-Generate -EscrowPath {Q(_material!.Path)}",
             };
             var expiry = _options.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $" -ValidTo '{_options.ValidToUtc:o}'" : "";
             var endpoint = key.Service.EndpointUrl == null ? "" : $" -EndpointUrl {Q(key.Service.EndpointUrl)}";
             // The same credential profile (a name and a file, never a secret), so the resume works on the same account.
             var profile = (ProfileName == null ? "" : $" -ProfileName {Q(ProfileName)}") + (_profileLocation == null ? "" : $" -ProfileLocation {Q(_profileLocation)}");
-            return $"Invoke-KmsKeyImport -KeyId {Q(key.KeyId)} -Region {Q(key.Service.Region)}{endpoint}{profile} {source}{expiry}";
+            var primary = key.PrimaryService == null ? "" : $" -PrimaryRegion {Q(key.PrimaryService.Region)}";
+            return $"Invoke-KmsKeyImport -KeyId {Q(key.KeyId)} -Region {Q(key.Service.Region)}{primary}{endpoint}{profile} {source}{expiry}";
         }
 
         private IReadOnlyDictionary<string, double> Quotas()

@@ -40,18 +40,15 @@ namespace KmsImport.Cmdlets
 
         /// <summary>
         /// Regions to replicate a multi-Region key into (implies -MultiRegion). The primary is
-        /// emitted first, then each replica, so the rest of the pipeline imports the same material
-        /// into every Region, each with its own import parameters.
+        /// emitted first, then one object per replica (ReplicationPending, PrimaryRegion): KMS
+        /// replicates a primary only once it holds material, so Get-KmsImportParameters or
+        /// Invoke-KmsKeyImport creates each replica after the primary's import and imports the same
+        /// material into it, with its own import parameters.
         /// </summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(Completion.RegionCompleter))]
         public string[]? ReplicaRegion { get; set; }
-
-        /// <summary>How long to wait for each replica to leave the Creating state.</summary>
-        [Parameter]
-        [ValidateRange(1, 3600)]
-        public int ReplicaTimeoutSeconds { get; set; } = 300;
 
         protected override void ProcessRecord()
         {
@@ -68,57 +65,21 @@ namespace KmsImport.Cmdlets
             try
             {
                 // Local checks first, so -WhatIf and bad input never reach AWS.
-                var alias = KmsImportService.ValidateExternalKeyOptions(options);
                 var service = GetService();
-                if (ReplicaRegion != null) KmsImportService.ValidateReplicaRegions(service.Region, ReplicaRegion);
-                var what = $"Create {(options.MultiRegion ? "multi-Region " : "")}EXTERNAL {KeySpec} key ({options.KeyUsage ?? Core.Crypto.KeySpecRules.DefaultUsage(KeySpec)}){(Alias == null ? "" : " with alias " + Alias)}"
-                    + (ReplicaRegion == null ? "" : $" and replicas in {string.Join(", ", ReplicaRegion)}");
+                var alias = Workflow.CheckNewKey(service, options, ReplicaRegion);
+                var what = $"Create {(options.MultiRegion ? "multi-Region " : "")}EXTERNAL {KeySpec} key ({options.KeyUsage ?? Core.Crypto.KeySpecRules.DefaultUsage(KeySpec)}){(alias == null ? "" : " with alias " + alias)}"
+                    + (ReplicaRegion == null ? "" : $", to be replicated into {string.Join(", ", ReplicaRegion)} after its import");
                 if (!ShouldProcess($"KMS in {service.Region}", what)) return;
-                var primary = service.CreateExternalKey(options);
-                if (alias != null)
-                {
-                    // The key exists whatever happens to the alias: emit it either way, so it is never orphaned unseen.
-                    try
-                    {
-                        service.CreateAlias(primary.KeyId, alias);
-                        primary.Alias = alias;
-                    }
-                    catch (KmsImportException ex)
-                    {
-                        WriteRecordError(new KmsImportException(ex.ErrorId, ex.Kind,
-                            $"Key {primary.KeyId} was created, but the alias was not: {ex.Message} The key is emitted without the alias; add one with aws kms create-alias, or schedule the key's deletion if it is not wanted.", ex)
-                        { TargetObject = primary.KeyId });
-                    }
-                }
-                WriteObject(primary);
+                var created = Workflow.CreateKey(service, options);
+                // The key exists whatever happened to the alias: emit it either way, so it is never orphaned unseen.
+                if (created.AliasFailure != null) WriteRecordError(created.AliasFailure);
+                WriteObject(created.Key);
                 foreach (var region in ReplicaRegion ?? new string[0])
-                {
-                    // One replica's failure does not hide the others: each is its own record.
-                    try
-                    {
-                        WriteVerbose($"Replicating {primary.KeyId} into {region}.");
-                        var replica = service.ReplicateKey(primary, region);
-                        var described = GetService(region).WaitWhileCreating(replica.KeyId, TimeSpan.FromSeconds(ReplicaTimeoutSeconds));
-                        replica.KeyState = described.KeyState;
-                        WriteObject(replica);
-                    }
-                    catch (KmsImportException ex) when (ex.ErrorId == ErrorIds.KeyInvalidState)
-                    {
-                        // KMS replicates a primary only once it holds material. In a pipeline the
-                        // primary emitted above has already been imported downstream by now.
-                        WriteRecordError(new KmsImportException(ErrorIds.ReplicaNeedsPrimaryMaterial, ErrorKind.InvalidOperation,
-                            $"KMS did not replicate {primary.KeyId} into {region}: the primary holds no key material yet. Create the replicas in the import pipeline, so the primary is imported before they are made: New-KmsExternalKey -MultiRegion -ReplicaRegion ... | Get-KmsImportParameters | Protect-KeyMaterial -Path <material> | Import-KmsKeyMaterial",
-                            ex) { TargetObject = region });
-                    }
-                    catch (KmsImportException ex)
-                    {
-                        WriteRecordError(ex, ex.TargetObject ?? region);
-                    }
-                }
+                    WriteObject(Workflow.AnnounceReplica(created.Key, region));
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? KeySpec);
+                WriteRecordError(ex, KeySpec);
             }
         }
 

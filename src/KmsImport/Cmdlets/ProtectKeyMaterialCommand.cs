@@ -10,12 +10,13 @@ using KmsImport.Infrastructure;
 namespace KmsImport.Cmdlets
 {
     /// <summary>
-    /// Wraps key material for the import parameters piped in. Works offline: no AWS call. The
-    /// output carries the wrapped material and a fingerprint, never the plaintext.
+    /// Wraps key material for the import parameters piped in. Works offline: no AWS call (Region
+    /// and EndpointUrl pass through to the output). The output carries the wrapped material and a
+    /// fingerprint, never the plaintext.
     /// </summary>
     [Cmdlet(VerbsSecurity.Protect, "KeyMaterial", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(ProtectedKeyMaterial))]
-    public sealed class ProtectKeyMaterialCommand : PSCmdlet
+    public sealed class ProtectKeyMaterialCommand : KmsRegionCmdlet
     {
         private const string PathSet = "Path";
         private const string BytesSet = "KeyMaterial";
@@ -60,14 +61,10 @@ namespace KmsImport.Cmdlets
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         public DateTime ParametersValidTo { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [AllowEmptyString]
-        [ArgumentCompleter(typeof(Completion.RegionCompleter))]
-        public string Region { get; set; } = "";
-
+        /// <summary>PRIMARY or REPLICA for multi-Region keys: a replica takes its primary's material (with -Generate, the primary's escrow file).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [AllowNull, AllowEmptyString]
-        public string? EndpointUrl { get; set; }
+        public string? MultiRegionKeyType { get; set; }
 
         // --- Where the material comes from: exactly one of these. ---
         /// <summary>A file: raw bytes (symmetric, HMAC) or a private key in PKCS#8, PKCS#1 or SEC1, PEM or DER.</summary>
@@ -116,21 +113,39 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = BytesSet)]
         public SecureString? Password { get; set; }
 
-        // This record's key spec, once checked.
-        private KmsImport.KeySpec _spec;
+        private MaterialPlan? _plan;
+        private char[]? _password;
+        private string? _outDirectory;
 
         protected override void BeginProcessing()
         {
-            if (ParameterSetName == GenerateSet && EscrowPath == null && !NoEscrow)
+            try
             {
-                ThrowTerminatingError(ErrorRecords.From(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
-                    "-Generate needs -EscrowPath (a new file or a directory) so the generated material can be restored after it expires or is deleted. Pass -NoEscrow to state that you want no copy.")
-                { TargetObject = "EscrowPath" }));
+                _outDirectory = ResolveOptionalPath(OutDirectory, nameof(OutDirectory));
+                switch (ParameterSetName)
+                {
+                    case GenerateSet:
+                        var escrow = ResolveOptionalPath(EscrowPath, nameof(EscrowPath));
+                        ImportRules.CheckEscrowChoice(escrow, NoEscrow, folderOnly: false);
+                        _plan = MaterialPlan.Generate(escrow);
+                        break;
+                    case BytesSet:
+                        _password = PasswordChars(Password);
+                        _plan = MaterialPlan.FromBytes(KeyMaterial!, _password);
+                        _plan.AllowLowEntropy = Force;
+                        _plan.Warn = WriteWarning;
+                        break;
+                    default:
+                        _password = PasswordChars(Password);
+                        _plan = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
+                        _plan.AllowLowEntropy = Force;
+                        _plan.Warn = WriteWarning;
+                        break;
+                }
             }
-            if (EscrowPath != null && NoEscrow)
+            catch (KmsImportException ex)
             {
-                ThrowTerminatingError(ErrorRecords.From(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
-                    "-EscrowPath and -NoEscrow contradict each other. Pass one of them.") { TargetObject = "NoEscrow" }));
+                ThrowError(ex);
             }
         }
 
@@ -143,13 +158,7 @@ namespace KmsImport.Cmdlets
                 ImportRules.EnsureParametersUsable(ParametersValidTo, KeyId);
                 var (spec, algorithm, wrappingKeySpec) = KeyMaterialProtector.Read(new KmsImportParameters
                     { KeyId = KeyId, KeySpec = KeySpec, WrappingAlgorithm = WrappingAlgorithm, WrappingKeySpec = WrappingKeySpec });
-                WrappingMatrix.EnsureAllowed(spec, algorithm, wrappingKeySpec);
-                _spec = spec;
-                // A path outside the file system (Function:, a missing drive) is refused before anything is generated or written.
-                var outDirectory = OutDirectory == null ? null : FileSystemPath.Resolve(this, OutDirectory, nameof(OutDirectory));
-
-                using var material = LoadMaterial(out var escrowPath);
-                if (material == null) return;
+                ImportRules.CheckedWrapping(spec, algorithm, wrappingKeySpec);
                 var parameters = new KmsImportParameters
                 {
                     KeyId = KeyId,
@@ -159,72 +168,45 @@ namespace KmsImport.Cmdlets
                     PublicKey = PublicKey,
                     ImportToken = ImportToken,
                     ParametersValidTo = ParametersValidTo,
-                    Region = Region,
+                    MultiRegionKeyType = string.IsNullOrEmpty(MultiRegionKeyType) ? null : MultiRegionKeyType,
+                    Region = Region ?? "",
                     EndpointUrl = string.IsNullOrEmpty(EndpointUrl) ? null : EndpointUrl,
                 };
-                var protectedMaterial = KeyMaterialProtector.Protect(parameters, material, escrowPath);
-                if (outDirectory != null)
-                {
-                    if (!ShouldProcess(outDirectory, $"Write the wrapped material for {KeyId} (EncryptedKeyMaterial.bin, ImportToken.bin, ProtectedKeyMaterial.json)")) return;
-                    var folder = ImportBundle.WriteProtected(outDirectory, protectedMaterial);
-                    WriteVerbose($"Wrote the wrapped material to {folder}.");
-                }
-                WriteVerbose($"Wrapped {material.KeySpec} material ({material.SourceFormat}, {material.FingerprintAlgorithm} {material.Fingerprint}) for {KeyId} with {algorithm}/{wrappingKeySpec}.");
+                var key = new KmsKeyDescription { KeyId = KeyId, KeySpec = parameters.KeySpec, MultiRegionKeyType = parameters.MultiRegionKeyType, Region = parameters.Region };
+                if (ParameterSetName == GenerateSet && !ConfirmGenerate(key, spec)) return;
+
+                using var material = Workflow.ObtainMaterial(_plan!, spec, key, keyHoldsMaterial: false)!;
+                if (_outDirectory != null && !ShouldProcess(_outDirectory, $"Write the wrapped material for {KeyId} (EncryptedKeyMaterial.bin, ImportToken.bin, ProtectedKeyMaterial.json)")) return;
+                // Escrow and bundle are written by the workflow only once the material is wrapped.
+                var protectedMaterial = Workflow.Wrap(parameters, material, _outDirectory);
+                if (_outDirectory != null) WriteVerbose($"Wrote the wrapped material to {_outDirectory}.");
+                WriteVerbose($"Wrapped {material.Material.KeySpec} material ({material.Material.SourceFormat}, {material.Material.FingerprintAlgorithm} {material.Material.Fingerprint}) for {KeyId} with {algorithm}/{wrappingKeySpec}.");
                 WriteObject(protectedMaterial);
             }
             catch (KmsImportException ex)
             {
-                WriteError(ErrorRecords.From(ex, ex.TargetObject ?? KeyId));
+                WriteRecordError(ex, KeyId);
             }
         }
 
-        private KeyMaterial? LoadMaterial(out string? escrowPath)
+        protected override void EndProcessing() => ClearPassword();
+
+        protected override void StopProcessing() => ClearPassword();
+
+        private void ClearPassword()
         {
-            escrowPath = null;
-            switch (ParameterSetName)
-            {
-                case GenerateSet:
-                    return GenerateWithEscrow(out escrowPath);
-                default:
-                    using (var file = MaterialSource.ReadPath(this, Path))
-                        return MaterialSource.Load(this, _spec, file, KeyMaterial, Password, Force);
-            }
+            if (_password != null) Array.Clear(_password, 0, _password.Length);
+            _plan?.Dispose();
         }
 
-        private KeyMaterial? GenerateWithEscrow(out string? escrowPath)
+        /// <summary>ShouldProcess for generated material: where its escrow copy goes, or that there is none. A replica reading its primary's escrow file writes nothing.</summary>
+        private bool ConfirmGenerate(KmsKeyDescription key, KmsImport.KeySpec spec)
         {
-            escrowPath = null;
-            string? target = null;
-            if (!NoEscrow)
-            {
-                target = FileSystemPath.Resolve(this, EscrowPath!, nameof(EscrowPath));
-                if (Directory.Exists(target)) target = KeyFileNames.MaterialFile(target, KeyId);
-                if (!ShouldProcess(target, $"Write an owner-only escrow copy of new {_spec} material for {KeyId}")) return null;
-            }
-            else if (!ShouldProcess(KeyId, $"Generate {_spec} material with no escrow copy (it can never be re-imported)"))
-            {
-                return null;
-            }
-
-            var material = Core.Crypto.KeyMaterial.Generate(_spec);
-            if (target == null) return material;
-            var bytes = material.ExportForImport();
-            try
-            {
-                // Escrow first: material that exists only inside KMS can never be restored.
-                SecretFile.CreateNew(target, bytes);
-            }
-            catch
-            {
-                material.Dispose();
-                throw;
-            }
-            finally
-            {
-                Array.Clear(bytes, 0, bytes.Length);
-            }
-            escrowPath = target;
-            return material;
+            var escrow = ImportWorkflow.EscrowFile(_plan!.Path, KeyId);
+            if (key.MultiRegionKeyType == MultiRegionKeyTypes.Replica && escrow != null && File.Exists(escrow)) return true;
+            return escrow != null
+                ? ShouldProcess(escrow, $"Write an owner-only escrow copy of new {spec} material for {KeyId}")
+                : ShouldProcess(KeyId, $"Generate {spec} material with no escrow copy (it can never be re-imported)");
         }
     }
 }

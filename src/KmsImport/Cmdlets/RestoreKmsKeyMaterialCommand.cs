@@ -65,41 +65,68 @@ namespace KmsImport.Cmdlets
         public WrappingKeySpec? WrappingKeySpec { get; set; }
 
         private ImportOptions _expiry = new ImportOptions();
+        private MaterialPlan? _material;
+        private char[]? _password;
 
-        protected override void BeginProcessing() => _expiry = ResolveExpirationOrStop(ExpirationModel, ValidTo);
-
-        protected override void ProcessRecord()
+        protected override void BeginProcessing()
         {
-            try
-            {
-                // What needs no key spec is refused before any call.
-                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
-                KmsImportService.EnsureAlgorithmOffered(WrappingAlgorithm, KeyId);
-                using var file = MaterialSource.ReadPath(this, Path);
-                var service = GetService();
-                var key = service.DescribeKey(KeyId);
-                var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
-                // Read and check the material before asking KMS for anything that has a quota.
-                using var material = MaterialSource.Load(this, spec, file, KeyMaterial, Password, Force);
-                var expiry = _expiry.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_expiry.ValidToUtc:u}" : "not expiring";
-                if (!ShouldProcess($"{key.KeyId} in {service.Region}", $"Re-import {spec} material {material.Fingerprint} ({expiry})")) return;
-
-                var parameters = service.GetParametersForImport(key, WrappingAlgorithm, WrappingKeySpec);
-                var wrapped = KeyMaterialProtector.Protect(parameters, material);
-                var result = service.ImportKeyMaterial(wrapped, KeyMaterialId == null ? _expiry : new ImportOptions
+            _expiry = ResolveExpirationOrStop(ExpirationModel, ValidTo);
+            if (KeyMaterialId != null)
+                _expiry = new ImportOptions
                 {
                     ExpirationModel = _expiry.ExpirationModel,
                     ValidToUtc = _expiry.ValidToUtc,
                     ImportType = ImportTypes.ExistingKeyMaterial,
                     KeyMaterialId = KeyMaterialId,
-                });
-                WriteVerbose($"Re-imported material {result.Fingerprint} into {result.KeyId}; key state {result.KeyState}.");
-                WriteObject(result);
+                };
+            try
+            {
+                _password = PasswordChars(Password);
+                _material = ParameterSetName == BytesSet
+                    ? MaterialPlan.FromBytes(KeyMaterial!, _password)
+                    : MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
+                _material.AllowLowEntropy = Force;
+                _material.Warn = WriteWarning;
             }
             catch (KmsImportException ex)
             {
-                WriteRecordError(ex, ex.TargetObject ?? KeyId);
+                ThrowError(ex);
             }
+        }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
+                var service = GetService();
+                var request = new KeyImportRequest(new KeyFacts(KeyId), _material!, _expiry)
+                {
+                    WrappingAlgorithm = WrappingAlgorithm,
+                    WrappingKeySpec = WrappingKeySpec,
+                    // Asked once the key is described and the material read, before anything that has a quota.
+                    Confirm = (key, material) => ShouldProcess($"{key.KeyId} in {service.Region}",
+                        $"Re-import {material.KeySpec} material {material.Fingerprint} ({DescribeExpiry(_expiry)})"),
+                };
+                var outcome = Workflow.ImportKey(service, request);
+                if (outcome.Result == null) return;
+                WriteVerbose($"Re-imported material {outcome.Result.Fingerprint} into {outcome.Result.KeyId}; key state {outcome.Result.KeyState}.");
+                WriteObject(outcome.Result);
+            }
+            catch (KmsImportException ex)
+            {
+                WriteRecordError(ex, KeyId);
+            }
+        }
+
+        protected override void EndProcessing() => ClearPassword();
+
+        protected override void StopProcessing() => ClearPassword();
+
+        private void ClearPassword()
+        {
+            if (_password != null) Array.Clear(_password, 0, _password.Length);
+            _material?.Dispose();
         }
     }
 }

@@ -54,6 +54,24 @@ namespace KmsImport.Cmdlets
 
         private bool _allPassed = true;
         private int _tested;
+        private MaterialPlan? _material;
+        private char[]? _password;
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                _password = PasswordChars(Password);
+                if (ParameterSetName == PathSet) _material = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
+                else if (ParameterSetName == BytesSet) _material = MaterialPlan.FromBytes(KeyMaterial!, _password);
+                // A proof imports nothing: weak material is proved, neither refused nor warned about.
+                if (_material != null) _material.AllowLowEntropy = true;
+            }
+            catch (KmsImportException ex)
+            {
+                ThrowError(ex);
+            }
+        }
 
         protected override void ProcessRecord()
         {
@@ -61,33 +79,32 @@ namespace KmsImport.Cmdlets
             try
             {
                 KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
-                // A bad path is refused before any call; the file is read once, here.
-                using var file = MaterialSource.ReadPath(this, Path);
-                var service = GetService();
-                var key = service.DescribeKey(KeyId);
-                ProofResult? proof = null;
-                if (ParameterSetName != StateSet)
-                {
-                    var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId, ErrorIds.ProofNotPossible);
-                    using var material = MaterialSource.Load(this, spec, file, KeyMaterial, Password, force: true, warn: false);
-                    proof = MaterialProver.Prove(service, key, material);
-                    WriteVerbose($"Proof for {key.KeyId}: {proof.Method}, proved={proof.Proved}.");
-                }
-                var report = KeyStateCheck.Evaluate(key, ExpectedState, proof);
+                // The workflow's last step: DescribeKey (and the proof) against the expected state.
+                var report = Workflow.Verify(GetService(), KeyId, ExpectedState, _material);
+                if (report.ProofMethod != null) WriteVerbose($"Proof for {report.KeyId}: {report.ProofMethod}, proved={report.MaterialProved}.");
                 _allPassed &= report.Passed;
                 if (!Quiet) WriteObject(report);
             }
             catch (KmsImportException ex)
             {
                 _allPassed = false;
-                WriteRecordError(ex, ex.TargetObject ?? KeyId);
+                WriteRecordError(ex, KeyId);
             }
         }
 
         protected override void EndProcessing()
         {
+            ClearPassword();
             // No key at all (an empty pipeline) is not a pass: a runbook's `if` must not go ahead on nothing.
             if (Quiet) WriteObject(_allPassed && _tested > 0);
+        }
+
+        protected override void StopProcessing() => ClearPassword();
+
+        private void ClearPassword()
+        {
+            if (_password != null) Array.Clear(_password, 0, _password.Length);
+            _material?.Dispose();
         }
     }
 }

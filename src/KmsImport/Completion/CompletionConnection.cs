@@ -8,8 +8,8 @@ namespace KmsImport.Completion
 {
     /// <summary>
     /// Builds the connection settings a completer uses from what the command line has bound so far
-    /// (fakeBoundParameters) and the shell defaults, the same inputs <see cref="Infrastructure.KmsCmdletBase"/>
-    /// resolves, so completion lists the keys the command itself would reach. Short timeout, no
+    /// (fakeBoundParameters) and the shell defaults, through the builder <see cref="Infrastructure.KmsCmdletBase"/>
+    /// uses (<see cref="Infrastructure.ConnectionSettings"/>), so completion lists the keys the command itself would reach. Short timeout, no
     /// retries: completion must answer quickly or not at all.
     /// </summary>
     internal static class CompletionConnection
@@ -17,20 +17,13 @@ namespace KmsImport.Completion
         public static KmsConnectionSettings FromBoundParameters(IDictionary? fakeBoundParameters)
         {
             var shell = ReadShell(Get(fakeBoundParameters, "ProfileLocation"));
-            return new KmsConnectionSettings
-            {
-                Region = Get(fakeBoundParameters, "Region"),
-                EndpointUrl = Get(fakeBoundParameters, "EndpointUrl"),
-                AccessKey = Get(fakeBoundParameters, "AccessKey"),
-                SecretKey = Get(fakeBoundParameters, "SecretKey"),
-                SessionToken = Get(fakeBoundParameters, "SessionToken"),
-                ProfileName = Get(fakeBoundParameters, "ProfileName"),
-                ProfileLocation = shell.ProfileLocation,
-                StoredCredentials = shell.StoredCredentials,
-                StoredRegion = shell.StoredRegion,
-                MaxErrorRetry = 0,
-                TimeoutSeconds = 5,
-            };
+            // The same builder as the cmdlets, with a short timeout and no retries.
+            return Infrastructure.ConnectionSettings.Build(
+                Get(fakeBoundParameters, "Region"), Get(fakeBoundParameters, "EndpointUrl"), Get(fakeBoundParameters, "AccessKey"),
+                Get(fakeBoundParameters, "SecretKey"), Get(fakeBoundParameters, "SessionToken"),
+                fakeBoundParameters != null && fakeBoundParameters.Contains("Credential") ? Unwrap(fakeBoundParameters["Credential"]) : null,
+                Get(fakeBoundParameters, "ProfileName"),
+                shell.ProfileLocation, shell.StoredCredentials, shell.StoredRegion, maxErrorRetry: 0, timeoutSeconds: 5);
         }
 
         private static string? Get(IDictionary? bound, string name)

@@ -8,7 +8,8 @@ namespace KmsImport.Infrastructure
     {
         public static ErrorRecord From(KmsImportException ex, object? target = null)
         {
-            var record = new ErrorRecord(ex, ex.ErrorId, Map(ex.Kind), target ?? ex.TargetObject);
+            // What the failure was about, as the core named it; else what the cmdlet was working on.
+            var record = new ErrorRecord(ex, ex.ErrorId, Map(ex.Kind), ex.TargetObject ?? target);
             if (ex.IsTransient)
                 record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = "This failure is transient: run the same command again." };
             return record;

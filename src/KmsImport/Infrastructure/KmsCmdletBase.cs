@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using KmsImport.Core.Kms;
@@ -6,26 +5,13 @@ using KmsImport.Core.Kms;
 namespace KmsImport.Infrastructure
 {
     /// <summary>
-    /// The AWS parameters every KMS-calling cmdlet shares, resolved one way (see
-    /// <see cref="KmsClientFactory"/> for the order). Region and EndpointUrl bind from pipeline
-    /// objects by property name, so a pipeline keeps talking to the Region and endpoint its first
-    /// cmdlet used. Credentials never travel on pipeline objects.
+    /// The AWS parameters every KMS-calling cmdlet shares (AWS Tools' ServiceCmdlet), resolved one
+    /// way (see <see cref="KmsClientFactory"/> for the order), on top of Region and EndpointUrl
+    /// (<see cref="KmsRegionCmdlet"/>). Credentials never travel on pipeline objects.
     /// </summary>
-    public abstract class KmsCmdletBase : PSCmdlet
+    public abstract class KmsCmdletBase : KmsRegionCmdlet
     {
         private readonly Dictionary<string, KmsImportService> _services = new Dictionary<string, KmsImportService>();
-
-        /// <summary>AWS Region, e.g. eu-west-2.</summary>
-        /// <remarks>Empty (as objects rebuilt from the aws CLI's files carry it) means "not given".</remarks>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [AllowNull, AllowEmptyString]
-        [ArgumentCompleter(typeof(Completion.RegionCompleter))]
-        public string? Region { get; set; }
-
-        /// <summary>A KMS-compatible endpoint instead of AWS's (for example the local test endpoint).</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [AllowNull, AllowEmptyString]
-        public string? EndpointUrl { get; set; }
 
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -52,32 +38,37 @@ namespace KmsImport.Infrastructure
         [Alias("ST")]
         public string? SessionToken { get; set; }
 
+        /// <summary>
+        /// An AWSCredentials object of any AWS SDK copy (Get-AWSCredential, (Use-STSRole ...).Credentials,
+        /// New-AWSCredential) or AWS Tools' AWSPSCredentials. Typed object: an SDK type here would tie the
+        /// module to one SDK copy. Checked, with our ErrorId, before any call (KmsClientFactory).
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public object? Credential { get; set; }
+
         /// <summary>How many times a retryable failure (throttling, 5xx, network) is retried by the SDK.</summary>
         [Parameter]
         [ValidateRange(0, 20)]
         public int MaxErrorRetry { get; set; } = 4;
 
-        /// <summary>The service for the current record's Region and endpoint, created once per combination.</summary>
+        /// <summary>The provider path of -ProfileLocation, or null.</summary>
+        protected string? ResolvedProfileLocation => ResolveOptionalPath(ProfileLocation, nameof(ProfileLocation));
+
+        /// <summary>The service for the current record's Region (or <paramref name="regionOverride"/>) and endpoint, created once per combination.</summary>
         protected KmsImportService GetService(string? regionOverride = null)
         {
-            var settings = new KmsConnectionSettings
-            {
-                Region = string.IsNullOrEmpty(regionOverride) ? (string.IsNullOrEmpty(Region) ? null : Region) : regionOverride,
-                EndpointUrl = EndpointUrl,
-                AccessKey = AccessKey,
-                SecretKey = SecretKey,
-                SessionToken = SessionToken,
-                ProfileName = ProfileName,
-                ProfileLocation = ProfileLocation == null ? null : FileSystemPath.Resolve(this, ProfileLocation, nameof(ProfileLocation)),
-                StoredCredentials = ReadShellVariable("StoredAWSCredentials"),
-                StoredRegion = ReadShellVariable("StoredAWSRegion") as string,
-                MaxErrorRetry = MaxErrorRetry,
-            };
+            var settings = ConnectionSettings.Build(
+                string.IsNullOrEmpty(regionOverride) ? Region : regionOverride, EndpointUrl, AccessKey, SecretKey, SessionToken,
+                Credential is PSObject wrapped ? wrapped.BaseObject : Credential,
+                ProfileName, ResolvedProfileLocation, ReadShellVariable("StoredAWSCredentials"), ReadShellVariable("StoredAWSRegion") as string,
+                MaxErrorRetry);
             var key = settings.CacheKey;
             if (!_services.TryGetValue(key, out var service))
             {
                 var resolved = KmsClientFactory.Create(settings);
-                WriteVerbose($"KMS in {resolved.Region}{(resolved.EndpointUrl == null ? "" : " at " + resolved.EndpointUrl)}, credentials from {resolved.CredentialSource}.");
+                // The sources only: never a key, not even the access key id.
+                WriteVerbose($"KMS in {resolved.Region}{(resolved.EndpointUrl == null ? "" : $" at {resolved.EndpointUrl} (from {resolved.EndpointSource})")}, credentials from {resolved.CredentialSource}.");
                 service = new KmsImportService(resolved);
                 _services[key] = service;
             }
@@ -89,31 +80,5 @@ namespace KmsImport.Infrastructure
             var value = SessionState.PSVariable.GetValue(name);
             return value is PSObject pso ? pso.BaseObject : value;
         }
-
-        /// <summary>
-        /// The expiration rules of -ExpirationModel/-ValidTo (see ImportRules.ResolveExpiration),
-        /// checked once for the whole command: a bad date stops it before any call.
-        /// </summary>
-        protected ImportOptions ResolveExpirationOrStop(ExpirationModel? model, System.DateTime? validTo)
-        {
-            try
-            {
-                var (resolved, validToUtc) = Core.Import.ImportRules.ResolveExpiration(model, validTo);
-                return new ImportOptions { ExpirationModel = resolved, ValidToUtc = validToUtc };
-            }
-            catch (KmsImportException ex)
-            {
-                ThrowError(ex);
-                throw; // not reached: ThrowError stops the command
-            }
-        }
-
-        /// <summary>Reports one record's failure and lets the pipeline go on with the next one.</summary>
-        protected void WriteRecordError(KmsImportException ex, object? target = null) =>
-            WriteError(ErrorRecords.From(ex, target));
-
-        /// <summary>Stops the command: for failures that no later record could avoid.</summary>
-        protected void ThrowError(KmsImportException ex, object? target = null) =>
-            ThrowTerminatingError(ErrorRecords.From(ex, target));
     }
 }

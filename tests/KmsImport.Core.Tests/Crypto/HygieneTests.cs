@@ -69,6 +69,8 @@ public class HygieneTests
             Assert.DoesNotContain(chunk, s, StringComparison.OrdinalIgnoreCase);
         }
         Assert.DoesNotContain(Convert.ToBase64String(bytes)[..12], s);
+        // ...and no form the shared leak detector knows (a private key: its private numbers).
+        Assert.Null(new KmsImport.TestSupport.LeakDetector().AddMaterial("material", bytes).FindIn(s));
     }
 
     [Theory]
@@ -163,14 +165,18 @@ public class HygieneTests
 
             var empty = Path.Combine(dir.FullName, "empty.bin");
             File.WriteAllBytes(empty, Array.Empty<byte>());
+            // A file CheckFile reads (up to its cap) and refuses: its content must not come back in the message.
             var huge = Path.Combine(dir.FullName, "huge.bin");
-            File.WriteAllBytes(huge, new byte[KeyMaterial.MaxFileSize + 1]);
+            byte[] content = Enumerable.Range(0, KeyMaterial.MaxFileSize + 1).Select(i => (byte)"0123456789abcdeF"[i % 16]).ToArray();
+            File.WriteAllBytes(huge, content);
             Assert.Equal(ErrorIds.KeyMaterialFileEmpty, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(empty)).ErrorId);
-            Assert.Equal(ErrorIds.KeyMaterialFileTooLarge, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(huge)).ErrorId);
+            var tooLarge = Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(huge));
+            Assert.Equal(ErrorIds.KeyMaterialFileTooLarge, tooLarge.ErrorId);
+            Assert.DoesNotContain("0123456789abcdeF", tooLarge.Message);
+            Assert.Null(new KmsImport.TestSupport.LeakDetector().AddSecret("content", content[..64]).FindIn(tooLarge));
             Assert.Equal(ErrorIds.KeyMaterialIsDirectory, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(dir.FullName)).ErrorId);
             var missing = Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(Path.Combine(dir.FullName, "missing.bin")));
             Assert.Equal(ErrorIds.KeyMaterialFileNotFound, missing.ErrorId);
-            Assert.DoesNotContain("0123456789abcdef", missing.Message);
         }
         finally
         {

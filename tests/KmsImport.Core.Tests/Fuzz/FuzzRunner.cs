@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text;
 using KmsImport.Core.Crypto;
+using KmsImport.TestSupport;
 
 namespace KmsImport.Core.Tests.Fuzz;
 
@@ -64,7 +65,7 @@ internal sealed class FuzzReport
 /// <summary>
 /// Runs seeded mutation cases against one entry point with the oracle: every input ends in success (then the target's own
 /// checks apply) or in a <see cref="KmsImportException"/> whose ErrorId is one of the crypto layer's <see cref="ErrorIds"/>, whose
-/// messages never contain hex or base64 of the seed's secret key bytes, within <see cref="CaseTimeout"/>. Cases run on
+/// messages never contain the seed's secret key bytes in any form the shared LeakDetector knows, within <see cref="CaseTimeout"/>. Cases run on
 /// dedicated worker threads watched by the calling thread, so a hang is reported (with its case) rather than blocking the run.
 /// Case i of seed s of target t is always the same input: its mutator is seeded from (BaseSeed, t, s, i).
 /// </summary>
@@ -73,8 +74,11 @@ internal static class FuzzRunner
     /// <summary>The base seed; KMSIMPORT_FUZZ_SEED (decimal or 0x hex) overrides it for exploratory runs.</summary>
     public static readonly int BaseSeed = ReadSeed();
 
-    /// <summary>Multiplier of every case count; KMSIMPORT_FUZZ_SCALE (e.g. 10) for longer local runs.</summary>
-    public static readonly double Scale = double.TryParse(Environment.GetEnvironmentVariable("KMSIMPORT_FUZZ_SCALE"), System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 1.0;
+    /// <summary>
+    /// Multiplier of every case count; KMSIMPORT_FUZZ_SCALE (e.g. 10) for longer local runs. Never below 1: the tests'
+    /// minimum input counts are fixed, and a smaller value must not shrink the run (or what it checks).
+    /// </summary>
+    public static readonly double Scale = double.TryParse(Environment.GetEnvironmentVariable("KMSIMPORT_FUZZ_SCALE"), System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 1 ? s : 1.0;
 
     public static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(10);
 
@@ -95,6 +99,14 @@ internal static class FuzzRunner
         return v.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
             ? int.Parse(v[2..], System.Globalization.NumberStyles.HexNumber)
             : int.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The shared leak detector (tests/TestSupport/LeakDetector.cs) for a seed's secret forms: every run of their bytes is secret.</summary>
+    public static LeakDetector Detector(FuzzSeed seed)
+    {
+        var detector = new LeakDetector();
+        for (int i = 0; i < seed.SecretForms.Count; i++) detector.AddSecret($"key of {seed.Name} (form {i + 1})", seed.SecretForms[i]);
+        return detector;
     }
 
     /// <summary>FNV-1a of (base seed, target, seed name, case index): stable across runs, processes and platforms.</summary>
@@ -158,7 +170,7 @@ internal static class FuzzRunner
             while (k + 1 < first.Length && first[k + 1] <= i) k++;
             return (seeds[k], i - first[k]);
         }
-        var leakCheckers = new ConcurrentDictionary<string, SecretFragments>();
+        var leakCheckers = new ConcurrentDictionary<string, LeakDetector>();
         int next = -1;
         int workerCount = Math.Max(2, Environment.ProcessorCount);
         var current = new int[workerCount];
@@ -234,7 +246,7 @@ internal static class FuzzRunner
     }
 
     private static void RunCase(FuzzReport report, FuzzSeed seed, int index, Func<FuzzSeed, byte[], int, string?> body,
-        Func<FuzzSeed, int, (byte[] Input, string Mutation)> generate, ConcurrentDictionary<string, SecretFragments> leakCheckers)
+        Func<FuzzSeed, int, (byte[] Input, string Mutation)> generate, ConcurrentDictionary<string, LeakDetector> leakCheckers)
     {
         var (input, mutation) = generate(seed, index);
         long start = Stopwatch.GetTimestamp();
@@ -247,8 +259,8 @@ internal static class FuzzRunner
         catch (KmsImportException e) when (DocumentedIds.Contains(e.ErrorId))
         {
             report.Refusals.AddOrUpdate(e.ErrorId, 1, (_, n) => n + 1);
-            problem = seed.SecretForms.Count == 0 ? null
-                : leakCheckers.GetOrAdd(seed.Name, _ => new SecretFragments(seed.SecretForms)).FindIn(e);
+            string? leak = seed.SecretForms.Count == 0 ? null : leakCheckers.GetOrAdd(seed.Name, _ => Detector(seed)).FindIn(e);
+            problem = leak == null ? null : $"LEAK: {leak}: {e.Message}";
         }
         catch (KmsImportException e)
         {
@@ -263,56 +275,5 @@ internal static class FuzzRunner
         report.Slow(ms, $"{seed.Name} #{index}");
         report.MillisecondsBySeed.AddOrUpdate(seed.Name, ms, (_, t) => t + ms);
         if (problem != null) report.Findings.Add(new FuzzFinding(report.Target, seed.Name, index, mutation, problem, input));
-    }
-}
-
-/// <summary>
-/// Recognizes secret key bytes in text: any 8-byte run of a secret as hex (either case), any 16-character run of the base64 of
-/// a secret (at each of the three byte alignments, so also runs cut from the middle of a PEM body).
-/// </summary>
-internal sealed class SecretFragments
-{
-    private const int HexWindow = 16;
-    private const int Base64Window = 16;
-    private readonly HashSet<string> _hex = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _base64 = new(StringComparer.Ordinal);
-
-    public SecretFragments(IEnumerable<byte[]> secrets)
-    {
-        foreach (var secret in secrets)
-        {
-            string hex = Convert.ToHexString(secret).ToLowerInvariant();
-            for (int i = 0; i + HexWindow <= hex.Length; i += 2) _hex.Add(hex.Substring(i, HexWindow));
-            for (int shift = 0; shift < 3 && shift < secret.Length; shift++)
-            {
-                string b64 = Convert.ToBase64String(secret, shift, secret.Length - shift);
-                for (int i = 0; i + Base64Window <= b64.Length - 4; i++) _base64.Add(b64.Substring(i, Base64Window));
-            }
-        }
-    }
-
-    /// <summary>A description of the first secret fragment in the exception's messages (inner ones too), or null.</summary>
-    public string? FindIn(Exception e)
-    {
-        for (Exception? x = e; x != null; x = x.InnerException)
-        {
-            string? found = FindIn(x.Message);
-            if (found != null) return $"LEAK: the message of {x.GetType().Name} contains {found}: {x.Message}";
-        }
-        return null;
-    }
-
-    public string? FindIn(string text)
-    {
-        string lower = text.ToLowerInvariant();
-        for (int i = 0; i + HexWindow <= lower.Length; i++)
-        {
-            if (_hex.Contains(lower.Substring(i, HexWindow))) return $"hex of key bytes at {i}";
-        }
-        for (int i = 0; i + Base64Window <= text.Length; i++)
-        {
-            if (_base64.Contains(text.Substring(i, Base64Window))) return $"base64 of key bytes at {i}";
-        }
-        return null;
     }
 }

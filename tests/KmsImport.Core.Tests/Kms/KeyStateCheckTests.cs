@@ -1,4 +1,5 @@
 using KmsImport.Core.Kms;
+using KmsImport.Core.Import;
 using Xunit;
 
 namespace KmsImport.Core.Tests.Kms;

@@ -1,5 +1,6 @@
 using KmsImport.Core.Crypto;
 using KmsImport.Core.Kms;
+using KmsImport.Core.Import;
 using Xunit;
 
 namespace KmsImport.Core.Tests.Kms;
@@ -13,7 +14,7 @@ public class WrappingChoiceTests
     [InlineData(KeySpec.RSA_2048, WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256)]
     public void Nothing_given_means_the_recommendation(KeySpec spec, WrappingAlgorithm expected)
     {
-        var choice = KmsImportService.ChooseWrapping(spec, null, null);
+        var choice = ImportRules.ChooseWrapping(spec, null, null);
         Assert.Equal(expected, choice.Algorithm);
         Assert.Equal(WrappingKeySpec.RSA_4096, choice.WrappingKeySpec);
     }
@@ -22,7 +23,7 @@ public class WrappingChoiceTests
     public void A_smaller_wrapping_key_that_cannot_carry_OAEP_falls_back_to_key_wrap()
     {
         // P-521 PKCS#8 (241 bytes) does not fit OAEP-SHA-256 under RSA_2048 (190 bytes).
-        var choice = KmsImportService.ChooseWrapping(KeySpec.ECC_NIST_P521, null, WrappingKeySpec.RSA_2048);
+        var choice = ImportRules.ChooseWrapping(KeySpec.ECC_NIST_P521, null, WrappingKeySpec.RSA_2048);
         Assert.Equal(WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256, choice.Algorithm);
         Assert.True(WrappingMatrix.IsAllowed(KeySpec.ECC_NIST_P521, choice.Algorithm, choice.WrappingKeySpec, out _));
     }
@@ -30,14 +31,14 @@ public class WrappingChoiceTests
     [Fact]
     public void An_algorithm_alone_gets_RSA_4096()
     {
-        var choice = KmsImportService.ChooseWrapping(KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm.RSAES_OAEP_SHA_1, null);
+        var choice = ImportRules.ChooseWrapping(KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm.RSAES_OAEP_SHA_1, null);
         Assert.Equal(new WrappingChoice(WrappingAlgorithm.RSAES_OAEP_SHA_1, WrappingKeySpec.RSA_4096), choice);
     }
 
     [Fact]
     public void Both_given_are_kept_as_given()
     {
-        var choice = KmsImportService.ChooseWrapping(KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm.RSAES_OAEP_SHA_1, WrappingKeySpec.RSA_3072);
+        var choice = ImportRules.ChooseWrapping(KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm.RSAES_OAEP_SHA_1, WrappingKeySpec.RSA_3072);
         Assert.Equal(new WrappingChoice(WrappingAlgorithm.RSAES_OAEP_SHA_1, WrappingKeySpec.RSA_3072), choice);
     }
 }

@@ -1,13 +1,13 @@
 using System;
 
-namespace KmsImport.Core.Kms
+namespace KmsImport.Core.Import
 {
     /// <summary>Classifies an EXTERNAL key's material against its expiry.</summary>
     public static class ExpiryCheck
     {
         public static KmsKeyExpiryReport Evaluate(KmsKeyDescription key, double warningDays)
         {
-            var now = Import.ImportRules.UtcNow();
+            var now = ImportRules.UtcNow();
             double? days = key.ValidTo.HasValue ? (key.ValidTo.Value - now).TotalDays : (double?)null;
             string status;
             if (key.KeyState == KeyStates.PendingImport || (days.HasValue && days.Value <= 0))

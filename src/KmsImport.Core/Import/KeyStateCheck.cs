@@ -1,12 +1,12 @@
 using System;
 using System.Collections.Generic;
 
-namespace KmsImport.Core.Kms
+namespace KmsImport.Core.Import
 {
     /// <summary>Judges a described key against what the operator expects after an import.</summary>
     public static class KeyStateCheck
     {
-        public static KmsKeyStateReport Evaluate(KmsKeyDescription key, string expectedState, Import.ProofResult? proof = null)
+        public static KmsKeyStateReport Evaluate(KmsKeyDescription key, string expectedState, ProofResult? proof = null)
         {
             var reasons = new List<string>();
             if (!string.Equals(key.KeyState, expectedState, StringComparison.Ordinal))
@@ -16,7 +16,7 @@ namespace KmsImport.Core.Kms
                     : "";
                 reasons.Add($"KeyState is {key.KeyState}, expected {expectedState}.{hint}");
             }
-            if (key.ValidTo.HasValue && key.ValidTo.Value <= Import.ImportRules.UtcNow())
+            if (key.ValidTo.HasValue && key.ValidTo.Value <= ImportRules.UtcNow())
                 reasons.Add($"The material's ValidTo {key.ValidTo.Value:u} has passed.");
             if (proof != null && !proof.Proved)
                 reasons.Add($"Material not proved ({proof.Method}): {proof.Detail}");

@@ -1,0 +1,104 @@
+using System;
+using System.IO;
+using KmsImport.Core.Crypto;
+using KmsImport.Core.Kms;
+
+namespace KmsImport.Core.Import
+{
+    /// <summary>Step 3 of the workflow: material, and the one place generated material is escrowed.</summary>
+    public sealed partial class ImportWorkflow
+    {
+        /// <summary>
+        /// Reads or generates the material for one key. Generated material comes back with its
+        /// escrow copy still to be written (<see cref="CommitEscrow"/>, called by <see cref="Wrap"/>
+        /// once every local check has passed). Returns null only for a key that already holds
+        /// material when the plan is to generate (nothing to import).
+        /// A replica takes its primary's material: with -Generate it reads the primary's escrow file.
+        /// </summary>
+        public ObtainedMaterial? ObtainMaterial(MaterialPlan plan, KeySpec spec, KmsKeyDescription key, bool keyHoldsMaterial)
+        {
+            switch (plan.Origin)
+            {
+                case MaterialOrigin.File:
+                    plan.CheckLocally();
+                    return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromFile(spec, plan.File!, plan.Password, allow)), null, false);
+                case MaterialOrigin.Bytes:
+                    return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromBytes(spec, plan.Bytes!, plan.Password, allow)), null, false);
+                case MaterialOrigin.Directory:
+                    var file = KeyFileNames.MaterialFile(plan.Path!, key.KeyId);
+                    return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromFile(spec, file, plan.Password, allow)), null, false);
+            }
+
+            var isReplica = key.MultiRegionKeyType == MultiRegionKeyTypes.Replica;
+            var escrow = EscrowFile(plan.Path, key.KeyId);
+            // A dangling link counts as there: it is refused by the escrow checks, never replaced.
+            if (escrow != null && (File.Exists(escrow) || UntrustedFile.IsLink(escrow)))
+            {
+                // A re-run of a batch, or a replica: the escrowed file is this key's material, checked as
+                // strictly as it was written (a planted link or a file others can read is refused).
+                if (plan.ResumeFromEscrow || isReplica)
+                    return new ObtainedMaterial(KeyMaterial.FromEscrowFile(spec, escrow), escrow, false);
+                throw EscrowExists(escrow, key.KeyId);
+            }
+            if (keyHoldsMaterial) return null;
+            if (isReplica)
+                throw new KmsImportException(ErrorIds.ReplicaNeedsPrimaryMaterial, ErrorKind.InvalidOperation,
+                    $"Key '{key.KeyId}' in {key.Region} is a multi-Region replica: it takes exactly its primary's material, so none is generated for it"
+                    + (escrow == null ? "" : $", and there is no escrow file '{escrow}' of the primary's")
+                    + ". Wrap the primary's material for it: Protect-KeyMaterial -Path <the primary's escrow file>, or Invoke-KmsKeyImport -MaterialDirectory <escrow folder>.")
+                { TargetObject = key.KeyId };
+            return new ObtainedMaterial(KeyMaterial.Generate(spec), escrow, escrow != null) { Generated = true };
+        }
+
+        /// <summary>-Force: weak raw material is loaded anyway, with a warning naming the key (the message names no byte).</summary>
+        private static KeyMaterial Forced(MaterialPlan plan, string keyId, Func<bool, KeyMaterial> load)
+        {
+            try
+            {
+                return load(false);
+            }
+            catch (KmsImportException e) when (plan.AllowLowEntropy && e.ErrorId == ErrorIds.KeyMaterialLowEntropy)
+            {
+                plan.Warn?.Invoke($"{keyId}: {LowEntropyWarning(e)}");
+                return load(true);
+            }
+        }
+
+        /// <summary>The warning -Force gives instead of the KeyMaterialLowEntropy error.</summary>
+        public static string LowEntropyWarning(KmsImportException e) =>
+            "-Force: importing material that is plainly not random. " + e.Message.Split(new[] { " Imported HMAC" }, StringSplitOptions.None)[0]
+            + " Anyone who guesses it can use the key; HMAC and asymmetric material can never be replaced.";
+
+        /// <summary>The escrow file for a key: the file named, or &lt;folder&gt;/&lt;KeyId&gt;.bin in an existing folder; null for no escrow.</summary>
+        public static string? EscrowFile(string? escrowPath, string keyId) =>
+            escrowPath == null ? null : Directory.Exists(escrowPath) ? KeyFileNames.MaterialFile(escrowPath, keyId) : escrowPath;
+
+        /// <summary>Writes the pending escrow copy (owner-only, never overwriting); returns the escrow path, or null when there is none.</summary>
+        public string? CommitEscrow(ObtainedMaterial material, string keyId)
+        {
+            if (!material.EscrowPending) return material.EscrowPath;
+            var bytes = material.Material.ExportForImport();
+            try
+            {
+                SecretFile.CreateNew(material.EscrowPath!, bytes);
+            }
+            catch (KmsImportException ex) when (ex.ErrorId == ErrorIds.SecretFileExists)
+            {
+                throw EscrowExists(material.EscrowPath!, keyId, ex);
+            }
+            finally
+            {
+                Array.Clear(bytes, 0, bytes.Length);
+            }
+            material.EscrowPending = false;
+            return material.EscrowPath;
+        }
+
+        private static KmsImportException EscrowExists(string escrow, string keyId, Exception? inner = null) =>
+            new KmsImportException(ErrorIds.SecretFileExists, ErrorKind.ResourceExists,
+                $"The escrow file '{escrow}' already exists; escrow files are never overwritten and no new material was generated. "
+                + $"If it holds key '{keyId}''s material from an earlier run, import that material: Protect-KeyMaterial -Path '{escrow}' "
+                + "(or Invoke-KmsKeyImport -Generate -EscrowPath <its folder>, which resumes from it). Otherwise choose another -EscrowPath.", inner)
+            { TargetObject = escrow };
+    }
+}
