@@ -119,7 +119,6 @@ namespace KmsImport.Core.Import
             var token = json.HasValue && Str(json.Value, "ImportToken", path) is string tk ? FromBase64(tk, "ImportToken", path) : ReadBin(folder, json, "ImportTokenFile", ImportTokenFile, path);
 
             var origin = TrustedOrigin(json, overrides, path);
-            var keyId = KeyIdOf(json, overrides, path); // first: a bundle without it says "pass -KeyId" before anything else
             var wrappingKeySpec = overrides.WrappingKeySpec ?? EnumOrNull<WrappingKeySpec>(json, "WrappingKeySpec", path) ?? WrappingPublicKey.Inspect(publicKey);
             // The key id is asked for first, as before the vocabulary change (files of the aws CLI procedure lack all three).
             var keyId = KeyIdOf(json, overrides, path);
