@@ -21,6 +21,7 @@
         'Restore-KmsKeyMaterial'
         'Get-KmsKeyMaterialExpiry'
         'Remove-KmsImportedKeyMaterial'
+        'Remove-KmsExternalKey'
         'Get-KmsKeyRotation'
         'Invoke-KmsKeyRotation'
         'Invoke-KmsKeyImport'

@@ -28,7 +28,7 @@ namespace KmsImport.Core.Import
         /// </summary>
         public static (ExpirationModel Model, DateTime? ValidToUtc) ResolveExpiration(ExpirationModel? model, DateTime? validTo, string? keyId = null)
         {
-            var validToUtc = validTo.HasValue ? ToUtc(validTo.Value) : (DateTime?)null;
+            var validToUtc = validTo.HasValue ? WholeSeconds(ToUtc(validTo.Value)) : (DateTime?)null;
             var effective = model ?? (validToUtc.HasValue ? ExpirationModel.KEY_MATERIAL_EXPIRES : ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE);
             if (effective == ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE)
             {
@@ -65,6 +65,14 @@ namespace KmsImport.Core.Import
                     $"The import parameters (public key and token) for key '{keyId}' expired at {validTo:u} or expire within a minute. Run Get-KmsImportParameters -KeyId {keyId} again and wrap the material again with Protect-KeyMaterial; the material itself is unaffected.")
                 { TargetObject = keyId };
         }
+
+        /// <summary>
+        /// ValidTo as it goes on the wire: whole seconds, rounded down. KMS keeps whole seconds anyway, and
+        /// endpoints that read an integer epoch misparse a fraction. Down, not to nearest: the material then
+        /// never outlives the date asked for, and a date at the 365-day limit stays within it.
+        /// </summary>
+        public static DateTime WholeSeconds(DateTime utc) =>
+            new DateTime(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
 
         public static DateTime ToUtc(DateTime value) =>
             value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime();

@@ -32,8 +32,22 @@ namespace KmsImport.Core.Kms
         public const string InternalError = "KmsInternalError";
         public const string RequestInvalid = "KmsRequestInvalid";
         public const string KmsError = "KmsError";
+        /// <summary>An HTTP error that is not a KMS error (a proxy's HTML page, a 4xx/5xx without __type).</summary>
+        public const string HttpError = "KmsHttpError";
+        /// <summary>An answer that is empty, unparsable, or lacks a field KMS always sends.</summary>
+        public const string AnswerInvalid = "KmsAnswerInvalid";
+        /// <summary>A mutating call whose outcome could not be established even after reading the state back.</summary>
+        public const string OutcomeUnknown = "KmsOutcomeUnknown";
+        /// <summary>The endpoint said an import succeeded, but the key does not hold the material.</summary>
+        public const string ImportNotApplied = "KmsImportNotApplied";
+        /// <summary>A key the module created but could not finish (answer not as asked); reported with a cleanup command.</summary>
+        public const string KeyCreatedUnfinished = "KmsKeyCreatedUnfinished";
+        /// <summary>Remove-KmsExternalKey refuses a key that holds material (Enabled/Disabled) without -Force.</summary>
+        public const string KeyHoldsMaterial = "KmsKeyHoldsMaterial";
 
         // Checks made locally, before any call.
+        public const string RegionInvalid = "RegionInvalid";
+        public const string RequestsPerSecondInvalid = "RequestsPerSecondInvalid";
         public const string ImportParametersExpired = "ImportParametersExpired";
         public const string ValidToInPast = "ValidToInPast";
         public const string ValidToTooFar = "ValidToTooFar";

@@ -20,13 +20,18 @@ namespace KmsImport.Core.Kms
     {
         private static readonly Regex AliasPattern = new Regex("^alias/[a-zA-Z0-9/_-]{1,250}$", RegexOptions.CultureInvariant);
         private readonly IAmazonKeyManagementService _client;
+        private readonly IAmazonKeyManagementService _onceClient;
+        private readonly int _maxErrorRetry;
 
         public KmsImportService(ResolvedKmsClient resolved)
-            : this(resolved.Client, resolved.Region, resolved.EndpointUrl) { }
+            : this(resolved.Client, resolved.Region, resolved.EndpointUrl, resolved.OnceClient, resolved.MaxErrorRetry) { }
 
-        internal KmsImportService(IAmazonKeyManagementService client, string region, string? endpointUrl)
+        internal KmsImportService(IAmazonKeyManagementService client, string region, string? endpointUrl,
+            IAmazonKeyManagementService? onceClient = null, int maxErrorRetry = 0)
         {
             _client = client;
+            _onceClient = onceClient ?? client;
+            _maxErrorRetry = maxErrorRetry;
             Region = region;
             EndpointUrl = endpointUrl;
         }
@@ -67,16 +72,41 @@ namespace KmsImport.Core.Kms
                 Policy = options.Policy,
                 MultiRegion = options.MultiRegion,
             };
-            if (options.Tags != null && options.Tags.Count > 0)
-                request.Tags = options.Tags.Select(t => new Tag { TagKey = t.Key, TagValue = t.Value }).ToList();
+            // A fresh request tag on every key: after a lost answer the key is found by it, never made twice.
+            var requestId = Guid.NewGuid().ToString();
+            request.Tags = (options.Tags ?? new Dictionary<string, string>())
+                .Where(t => t.Key != RequestTagKey)
+                .Select(t => new Tag { TagKey = t.Key, TagValue = t.Value })
+                .Concat(new[] { new Tag { TagKey = RequestTagKey, TagValue = requestId } })
+                .ToList();
 
-            var created = Call("CreateKey", null, () => _client.CreateKeyAsync(request));
-            return ToExternalKey(created.KeyMetadata);
+            var created = Mutate("CreateKey", null,
+                client =>
+                {
+                    var m = Block(client.CreateKeyAsync(request)).KeyMetadata;
+                    return m == null || string.IsNullOrEmpty(m.KeyId) ? null : m;
+                },
+                () => FindKeyByRequestTag(requestId),
+                mayResend: false,
+                unknownAdvice: $"A key may have been created: it carries the tag {RequestTagKey} = {requestId} (see aws kms list-resource-tags). Check before creating another; remove an unwanted one with Remove-KmsExternalKey.");
+            EnsureCreatedAsAsked(created, Region, options.KeySpec, usage);
+            return ToExternalKey(created, options.KeySpec, usage);
         }
 
-        /// <summary>Points an alias (alias/...) at a key.</summary>
+        /// <summary>Points an alias (alias/...) at a key; a lost answer is settled by listing the aliases.</summary>
         public void CreateAlias(string keyId, string alias) =>
-            Call("CreateAlias", keyId, () => _client.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = keyId }));
+            Mutate("CreateAlias", keyId,
+                client => (object)Block(client.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = keyId })),
+                () =>
+                {
+                    var found = ListAliases(10000).FirstOrDefault(a => a.AliasName == alias);
+                    if (found == null) return null;
+                    if (found.TargetKeyId == keyId || (found.TargetKeyId != null && keyId.EndsWith("/" + found.TargetKeyId, StringComparison.Ordinal))) return found;
+                    throw new KmsImportException(KmsErrorIds.AliasExists, ErrorKind.ResourceExists,
+                        $"The alias {alias} points to another key. Choose another alias.") { TargetObject = alias };
+                },
+                mayResend: true,
+                unknownAdvice: $"Check with: aws kms list-aliases --key-id {keyId}");
 
         /// <summary>
         /// The key id for a key id, ARN or alias: DeleteImportedKeyMaterial, RotateKeyOnDemand,
@@ -90,7 +120,10 @@ namespace KmsImport.Core.Kms
         public KmsKeyDescription DescribeKey(string keyId)
         {
             var response = Call("DescribeKey", keyId, () => _client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }));
-            return ToDescription(response.KeyMetadata);
+            var m = response.KeyMetadata;
+            if (m == null || string.IsNullOrEmpty(m.KeyId) || string.IsNullOrEmpty(m.KeyState?.Value))
+                throw KmsErrorTranslator.AnswerInvalid("DescribeKey", Region, "an answer without the key's id or state", null, keyId);
+            return ToDescription(m);
         }
 
         /// <summary>
@@ -122,6 +155,17 @@ namespace KmsImport.Core.Kms
                 WrappingKeySpec = Amazon.KeyManagementService.WrappingKeySpec.FindValue(choice.WrappingKeySpec.ToString()),
             }));
 
+            // All three are needed; a missing ParametersValidTo is not assumed to be 24 hours: the token's
+            // life is the endpoint's to say, and a guess could send an expired token or wrap for one.
+            var missing = new[]
+            {
+                response.PublicKey == null || response.PublicKey.Length == 0 ? "PublicKey" : null,
+                response.ImportToken == null || response.ImportToken.Length == 0 ? "ImportToken" : null,
+                response.ParametersValidTo == null ? "ParametersValidTo" : null,
+            }.Where(x => x != null).ToList();
+            if (missing.Count > 0)
+                throw KmsErrorTranslator.AnswerInvalid("GetParametersForImport", Region, "an answer without " + string.Join(", ", missing), null, key.KeyId);
+
             return new KmsImportParameters
             {
                 KeyId = key.KeyId,
@@ -130,7 +174,7 @@ namespace KmsImport.Core.Kms
                 WrappingKeySpec = choice.WrappingKeySpec,
                 PublicKey = ReadAll(response.PublicKey),
                 ImportToken = ReadAll(response.ImportToken),
-                ParametersValidTo = ImportRules.ToUtc(response.ParametersValidTo ?? DateTime.UtcNow.AddHours(24)),
+                ParametersValidTo = ImportRules.ToUtc(response.ParametersValidTo!.Value),
                 Region = Region,
                 EndpointUrl = EndpointUrl,
             };
@@ -189,20 +233,41 @@ namespace KmsImport.Core.Kms
                 EncryptedKeyMaterial = new MemoryStream(material.EncryptedKeyMaterial, writable: false),
                 ExpirationModel = ExpirationModelType.FindValue(options.ExpirationModel.ToString()),
             };
-            if (options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES) request.ValidTo = options.ValidToUtc;
+            // Whole seconds on the wire (see ImportRules.WholeSeconds).
+            var validTo = options.ValidToUtc.HasValue ? ImportRules.WholeSeconds(ImportRules.ToUtc(options.ValidToUtc.Value)) : (DateTime?)null;
+            if (options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES) request.ValidTo = validTo;
             if (options.ImportType != null) request.ImportType = ImportType.FindValue(options.ImportType);
             if (options.KeyMaterialId != null) request.KeyMaterialId = options.KeyMaterialId;
             if (options.KeyMaterialDescription != null) request.KeyMaterialDescription = options.KeyMaterialDescription;
+            var expected = new ImportOptions
+            {
+                ExpirationModel = options.ExpirationModel, ValidToUtc = validTo, ImportType = options.ImportType,
+            };
 
-            var response = Call("ImportKeyMaterial", material.KeyId, () => _client.ImportKeyMaterialAsync(request));
-            var after = DescribeKey(material.KeyId);
+            // Every answer is checked against the state: an endpoint that says yes (even with an empty
+            // body) while the key stays PendingImport has not imported anything.
+            string? answeredMaterialId = null;
+            var after = Mutate("ImportKeyMaterial", material.KeyId,
+                client =>
+                {
+                    // Fresh streams per send: the SDK reads them to the end.
+                    request.ImportToken = new MemoryStream(material.ImportToken, writable: false);
+                    request.EncryptedKeyMaterial = new MemoryStream(material.EncryptedKeyMaterial, writable: false);
+                    answeredMaterialId = Block(client.ImportKeyMaterialAsync(request)).KeyMaterialId;
+                    return new KmsKeyDescription();
+                },
+                () => ImportTookEffect(material.KeyId, expected),
+                mayResend: true,
+                unknownAdvice: $"Check with Test-KmsKeyState -KeyId '{material.KeyId}' -Region '{Region}'; importing the same material again is safe.",
+                confirm: _ => ImportTookEffect(material.KeyId, expected),
+                notAppliedErrorId: KmsErrorIds.ImportNotApplied);
             return new KmsImportResult
             {
                 KeyId = after.KeyId,
-                KeyMaterialId = string.IsNullOrEmpty(response.KeyMaterialId) ? after.CurrentKeyMaterialId : response.KeyMaterialId,
+                KeyMaterialId = string.IsNullOrEmpty(answeredMaterialId) ? after.CurrentKeyMaterialId : answeredMaterialId,
                 KeyState = after.KeyState,
                 ExpirationModel = options.ExpirationModel,
-                ValidTo = options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES ? options.ValidToUtc : null,
+                ValidTo = options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES ? validTo : null,
                 Fingerprint = string.IsNullOrEmpty(material.Fingerprint) ? null : material.Fingerprint,
                 Region = Region,
                 EndpointUrl = EndpointUrl,
@@ -226,15 +291,16 @@ namespace KmsImport.Core.Kms
 
         private static byte[] ReadAll(MemoryStream? stream) => stream == null ? Array.Empty<byte>() : stream.ToArray();
 
-        internal KmsExternalKey ToExternalKey(KeyMetadata m)
+        /// <summary>A key KMS made; the spec and usage it was asked for stand where the answer leaves them out (checked before: EnsureCreatedAsAsked).</summary>
+        internal KmsExternalKey ToExternalKey(KeyMetadata m, KeySpec spec, KeyUsage usage)
         {
             var d = ToDescription(m);
             return new KmsExternalKey
             {
                 KeyId = d.KeyId,
                 Arn = d.Arn,
-                KeySpec = d.ImportableKeySpec ?? KeySpec.SYMMETRIC_DEFAULT,
-                KeyUsage = Enum.TryParse<KeyUsage>(d.KeyUsage, out var u) ? u : KeyUsage.ENCRYPT_DECRYPT,
+                KeySpec = spec,
+                KeyUsage = usage,
                 KeyState = d.KeyState,
                 MultiRegion = d.MultiRegion,
                 MultiRegionKeyType = d.MultiRegionKeyType,

@@ -105,6 +105,7 @@ namespace KmsImport.Cmdlets
                 if (MaterialDirectory != null) _materialDirectory = Resolve(MaterialDirectory);
                 if (EscrowPath != null) _escrowPath = Resolve(EscrowPath);
                 if (ProfileLocation != null) _profileLocation = Resolve(ProfileLocation);
+                ResolveQuotas();
                 if (Password != null) _password = SecureStrings.ToCharArray(Password);
             }
             catch (KmsImportException ex)
@@ -211,13 +212,27 @@ namespace KmsImport.Cmdlets
             return $"Invoke-KmsKeyImport -KeyId {Q(key.KeyId)} -Region {Q(key.Service.Region)}{endpoint}{profile} {source}{expiry}";
         }
 
-        private IReadOnlyDictionary<string, double> Quotas()
+        private IReadOnlyDictionary<string, double> Quotas() => _quotas ?? RequestPacer.AwsDefaultQuotas;
+
+        private Dictionary<string, double>? _quotas;
+
+        /// <summary>-RequestsPerSecond checked once, before any request (RequestPacer.WithOverrides says what is allowed).</summary>
+        private void ResolveQuotas()
         {
-            var quotas = new Dictionary<string, double>(RequestPacer.AwsDefaultQuotas.ToDictionary(k => k.Key, k => k.Value), StringComparer.Ordinal);
-            if (RequestsPerSecond != null)
-                foreach (System.Collections.DictionaryEntry e in RequestsPerSecond)
-                    quotas[LanguagePrimitives.ConvertTo<string>(e.Key)] = LanguagePrimitives.ConvertTo<double>(e.Value);
-            return quotas;
+            if (RequestsPerSecond == null) return;
+            static string? Text(object? value)
+            {
+                value = value is PSObject pso ? pso.BaseObject : value;
+                return value switch
+                {
+                    null => null,
+                    string s => s,
+                    IConvertible c when value is not bool && value is not char => c.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    _ => null,
+                };
+            }
+            _quotas = RequestPacer.WithOverrides(RequestsPerSecond.Cast<System.Collections.DictionaryEntry>()
+                .Select(e => new KeyValuePair<string?, string?>(Text(e.Key), Text(e.Value))));
         }
 
         private string Resolve(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

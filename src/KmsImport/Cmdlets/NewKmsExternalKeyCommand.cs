@@ -86,7 +86,7 @@ namespace KmsImport.Cmdlets
                     catch (KmsImportException ex)
                     {
                         WriteRecordError(new KmsImportException(ex.ErrorId, ex.Kind,
-                            $"Key {primary.KeyId} was created, but the alias was not: {ex.Message} The key is emitted without the alias; add one with aws kms create-alias, or schedule the key's deletion if it is not wanted.", ex)
+                            $"Key {primary.KeyId} was created, but the alias was not: {ex.Message} The key is emitted without the alias; add one with aws kms create-alias, or remove the key if it is not wanted: Remove-KmsExternalKey -KeyId '{primary.KeyId}' -Region '{service.Region}'{(service.EndpointUrl == null ? "" : " -EndpointUrl '" + service.EndpointUrl + "'")}", ex)
                         { TargetObject = primary.KeyId });
                     }
                 }
