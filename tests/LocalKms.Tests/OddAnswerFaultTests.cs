@@ -113,6 +113,21 @@ public sealed class OddAnswerFaultTests(LocalKmsHost host) : IClassFixture<Local
     }
 
     [Fact]
+    public async Task Patch_MergesIntoTheNormalAnswer_NullRemovesAField()
+    {
+        await host.SetFaultsAsync(new[]
+        {
+            new { operation = "CreateKey", answer = "patch", patch = (object)new { KeyMetadata = new { KeySpec = "QUANTUM_9000", Description = (string?)null } } },
+        });
+        CreateKeyResponse r = await _kms.CreateKeyAsync(new CreateKeyRequest { Origin = OriginType.EXTERNAL, Description = "d" });
+        Assert.Equal("QUANTUM_9000", r.KeyMetadata.KeySpec.Value);
+        Assert.Null(r.KeyMetadata.Description);
+        Assert.False(string.IsNullOrEmpty(r.KeyMetadata.KeyId));
+        Assert.Equal(1, await KeyCount());
+        Assert.Contains(await Log(), x => (string?)x!["errorType"] == "Patched" && (int)x["status"]! == 200);
+    }
+
+    [Fact]
     public async Task AnswerRules_AreValidated()
     {
         var f = new FaultInjector();
@@ -121,6 +136,8 @@ public sealed class OddAnswerFaultTests(LocalKmsHost host) : IClassFixture<Local
         Assert.Throws<ArgumentException>(() => f.Set([new FaultRule { Answer = "html", Status = 200 }]));
         Assert.Throws<ArgumentException>(() => f.Set([new FaultRule { Perform = true }]));
         Assert.Throws<ArgumentException>(() => f.Set([new FaultRule { Answer = "html", AnswerRate = 2 }]));
+        Assert.Throws<ArgumentException>(() => f.Set([new FaultRule { Answer = "patch" }]));
+        Assert.Throws<ArgumentException>(() => f.Set([new FaultRule { Answer = "emptyObject", Patch = [] }]));
         f.Set([new FaultRule { Operation = "ImportKeyMaterial", Answer = "emptyBody", Count = 1 }]);
         Assert.Equal(new OddAnswer("emptyBody", true, 400), f.Evaluate("ImportKeyMaterial", "r").Answer);
         Assert.Equal(FaultOutcome.None, f.Evaluate("ImportKeyMaterial", "r").Outcome);

@@ -46,6 +46,13 @@ internal sealed class FaultRule
     [JsonPropertyName("answer")]
     public string? Answer { get; set; }
 
+    /// <summary>
+    /// With answer "patch": merged into the normal answer (RFC 7386 style: objects merge, null removes a
+    /// field), e.g. <c>{"KeyMetadata":{"KeySpec":"QUANTUM_9000"}}</c>: an endpoint with quirks.
+    /// </summary>
+    [JsonPropertyName("patch")]
+    public System.Text.Json.Nodes.JsonObject? Patch { get; set; }
+
     /// <summary>Share of matching requests that get <see cref="Answer"/> (default 1).</summary>
     [JsonPropertyName("answerRate")]
     public double? AnswerRate { get; set; }
@@ -77,12 +84,13 @@ internal sealed class FaultRule
 
     internal string QuotaBucket => Bucket ?? Operation;
 
-    internal static readonly string[] AnswerKinds = ["dropAfter", "emptyBody", "emptyObject", "html", "untypedError"];
+    internal static readonly string[] AnswerKinds = ["dropAfter", "emptyBody", "emptyObject", "html", "untypedError", "patch"];
 
     internal OddAnswer ToOddAnswer() => new(
         Answer!,
-        Perform ?? Answer is "dropAfter" or "emptyBody" or "emptyObject",
-        Status ?? (Answer == "html" ? 502 : 400));
+        Perform ?? Answer is "dropAfter" or "emptyBody" or "emptyObject" or "patch",
+        Status ?? (Answer == "html" ? 502 : 400),
+        (System.Text.Json.Nodes.JsonObject?)Patch?.DeepClone());
 
     internal void Validate()
     {
@@ -111,6 +119,11 @@ internal sealed class FaultRule
         if (Status is { } st && (st < 400 || st > 599 || Answer is not ("html" or "untypedError")))
         {
             throw new ArgumentException("status (400-599) applies to the answers html and untypedError only.");
+        }
+
+        if ((Patch is null) != (Answer != "patch"))
+        {
+            throw new ArgumentException("patch (an object) goes with the answer \"patch\", and only with it.");
         }
 
         if ((Perform is not null || AnswerRate is not null) && Answer is null)
@@ -149,7 +162,7 @@ internal enum FaultOutcome
 }
 
 /// <summary>An odd answer to send (see <see cref="FaultRule.Answer"/>).</summary>
-internal sealed record OddAnswer(string Kind, bool Perform, int Status);
+internal sealed record OddAnswer(string Kind, bool Perform, int Status, System.Text.Json.Nodes.JsonObject? Patch = null);
 
 internal readonly record struct FaultDecision(int LatencyMs, FaultOutcome Outcome, OddAnswer? Answer = null);
 

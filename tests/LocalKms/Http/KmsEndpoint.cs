@@ -96,7 +96,12 @@ internal sealed class KmsEndpoint(
                 }
             }
 
-            if (fault.Answer is { } odd)
+            if (fault.Answer is { Kind: "patch", Patch: { } patch })
+            {
+                response = Merge(response ?? [], patch);
+                entry.ErrorType = "Patched";
+            }
+            else if (fault.Answer is { } odd)
             {
                 await WriteOddAsync(http, entry, odd, Record);
                 return;
@@ -211,6 +216,28 @@ internal sealed class KmsEndpoint(
                 await WriteAsync(http, odd.Status, new JsonObject { ["message"] = "untyped-error-marker" });
                 return;
         }
+    }
+
+    /// <summary>RFC 7386 merge: objects merge, null removes, anything else replaces.</summary>
+    private static JsonObject Merge(JsonObject target, JsonObject patch)
+    {
+        foreach (var (name, value) in patch)
+        {
+            if (value is null)
+            {
+                target.Remove(name);
+            }
+            else if (value is JsonObject inner && target[name] is JsonObject existing)
+            {
+                Merge(existing, inner);
+            }
+            else
+            {
+                target[name] = value.DeepClone();
+            }
+        }
+
+        return target;
     }
 
     private static Task WriteErrorAsync(HttpContext http, int status, string type, string message) =>
