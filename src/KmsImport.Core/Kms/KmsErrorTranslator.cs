@@ -22,7 +22,7 @@ namespace KmsImport.Core.Kms
             // An answer the SDK could not read (empty 200 body, HTML, truncated JSON). Checked before the
             // KMS-error case: AmazonUnmarshallingException is an AmazonServiceException without an ErrorCode.
             if (exception is AmazonUnmarshallingException unreadable)
-                return AnswerInvalid(operation, region, $"HTTP {(int)unreadable.StatusCode} with a body that is empty or not KMS's JSON", exception, target);
+                return AnswerInvalid(operation, region, $"HTTP {(int)unreadable.StatusCode} with a body that is empty or not KMS's JSON", null, target); // the parser's message quotes the body
 
             if (exception is AmazonServiceException ase && !string.IsNullOrEmpty(ase.ErrorCode))
             {
@@ -35,7 +35,7 @@ namespace KmsImport.Core.Kms
             // An HTTP error without KMS's __type: a proxy's or load balancer's page, or a KMS look-alike.
             // Its body is never quoted (it may echo anything); the status says what happened.
             if (exception is AmazonServiceException http && (int)http.StatusCode >= 400)
-                return HttpError(http.StatusCode, operation, region, exception, target);
+                return HttpError(http.StatusCode, operation, region, null, target); // the SDK's message is the body's
 
             if (IsNetworkFailure(exception))
             {
