@@ -9,8 +9,10 @@
     PowerShellVersion      = '5.1'
     CompatiblePSEditions   = @('Desktop', 'Core')
     DotNetFrameworkVersion = '4.7.2'
-    # Loaded before RootModule: sets up private loading of KmsImport.Core and third-party assemblies.
-    NestedModules          = @('KmsImport.Loader.dll')
+    # The types scripts name ([KmsImport.KmsExternalKey], output types, the vocabulary): loaded into the
+    # session's default context before RootModule. KmsImport.dll then loads KmsImport.Core and the
+    # third-party assemblies from dependencies/ privately (its IModuleAssemblyInitializer).
+    RequiredAssemblies     = @('KmsImport.Model.dll')
     FormatsToProcess       = @('KmsImport.Format.ps1xml')
     CmdletsToExport        = @(
         'New-KmsExternalKey'

@@ -8,7 +8,9 @@
     Test    : Build, then the xUnit suites and the Pester suite; ends with one line
               "N passed, N failed" that sums them all. Exit code 1 when anything failed.
     Demo    : Build, start the local endpoint, run the seed pipeline showing each step's object, stop it.
+              (tools/Invoke-Demo.ps1)
     Package : Build, validate the manifest and publish to a local PSResourceGet repository (out/repo).
+              (tools/Publish-LocalPackage.ps1)
     Bench   : Build, run bench/ and write bench/RESULTS.md.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
@@ -55,17 +57,17 @@ function Invoke-Build {
     Write-Host "==> Build ($Configuration)"
     Invoke-Native dotnet @('build', (Join-Path $Root 'KmsImport.slnx'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:ErrorsOnly')
 
-    # The module: KmsImport.dll at the root, everything it depends on in dependencies/ (loaded privately).
+    # The module: KmsImport.dll and KmsImport.Model.dll (the types scripts name, default context) at the
+    # root, everything else in dependencies/ (loaded privately).
     $publish = Join-Path $Out 'obj/publish-module'
     Remove-Item -Recurse -Force $publish, $ModuleOut -ErrorAction SilentlyContinue
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/KmsImport/KmsImport.csproj'), '-c', $Configuration, '-f', 'netstandard2.0',
         '--no-build', '-o', $publish, '--nologo', '-v', 'q')
     $deps = New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'dependencies')
     Get-ChildItem $publish -Filter *.dll | ForEach-Object {
-        $dest = if ($_.Name -eq 'KmsImport.dll') { $ModuleOut } else { $deps.FullName }
+        $dest = if ($_.Name -in 'KmsImport.dll', 'KmsImport.Model.dll') { $ModuleOut } else { $deps.FullName }
         Copy-Item $_.FullName $dest
     }
-    Copy-Item (Join-Path $Root "src/KmsImport.Loader/bin/$Configuration/netstandard2.0/KmsImport.Loader.dll") $ModuleOut
     Copy-Item (Join-Path $Root 'src/KmsImport/KmsImport.Format.ps1xml') $ModuleOut
     Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
     $helpDir = Join-Path $Root 'en-US'
@@ -83,7 +85,7 @@ function Invoke-Build {
 
     # The local KMS endpoint, for tests, the demo and rehearsals.
     Remove-Item -Recurse -Force $LocalKmsOut -ErrorAction SilentlyContinue
-    Invoke-Native dotnet @('publish', (Join-Path $Root 'tests/LocalKms/LocalKms.csproj'), '-c', $Configuration, '--no-build', '-o', $LocalKmsOut, '--nologo', '-v', 'q')
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'LocalKms/LocalKms.csproj'), '-c', $Configuration, '--no-build', '-o', $LocalKmsOut, '--nologo', '-v', 'q')
     Write-Host "    module   -> $ModuleOut"
     Write-Host "    endpoint -> $LocalKmsOut"
 }
@@ -154,13 +156,13 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
-    & (Join-Path $Root 'tests/demo.ps1') -ModulePath (Join-Path $ModuleOut 'KmsImport.psd1') -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll')
+    & (Join-Path $Root 'tools/Invoke-Demo.ps1') -ModulePath (Join-Path $ModuleOut 'KmsImport.psd1') -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll')
     if (-not $?) { exit 1 }
 }
 
 function Invoke-Package {
     Invoke-Build
-    & (Join-Path $Root 'tests/package.ps1') -ModuleDir $ModuleOut -RepositoryDir (Join-Path $Out 'repo')
+    & (Join-Path $Root 'tools/Publish-LocalPackage.ps1') -ModuleDir $ModuleOut -RepositoryDir (Join-Path $Out 'repo')
     if (-not $?) { exit 1 }
 }
 

@@ -1,7 +1,11 @@
 # Helpers for the benchmarks (bench/Invoke-Bench.ps1 and the scripts it runs in child processes):
-# statistics, raw calls to the local endpoint, its wrapping-key pool, and /proc readings.
+# statistics, raw KMS calls to the local endpoint, its wrapping-key pool, and /proc readings.
+# Starting, driving and reading the endpoint (Start-LocalKms, Invoke-LocalKmsControl,
+# Get-LocalKmsRequest, Get-PwshCommand ...) is the shared module the tests and the demo use too,
+# tests/Pester/TestHelpers.psm1: bench scripts import both.
 # Everything here talks only to the local endpoint on 127.0.0.1.
 Set-StrictMode -Version 3.0
+Import-Module (Join-Path $PSScriptRoot '../tests/Pester/TestHelpers.psm1')
 
 function Get-Median {
     param([double[]] $Values)
@@ -32,22 +36,6 @@ function Invoke-LocalKmsApi {
         -ContentType 'application/x-amz-json-1.1' -Body (ConvertTo-Json -InputObject $Body -Compress -Depth 5)
 }
 
-function Invoke-LocalKmsControlApi {
-    param([Parameter(Mandatory)] [string] $Url, [Parameter(Mandatory)] [string] $Path, [string] $Method = 'GET', $Body)
-    Assert-LocalUrl $Url
-    $p = @{ Uri = "$Url/_localkms/$Path"; Method = $Method }
-    if ($PSBoundParameters.ContainsKey('Body')) {
-        $p.Body = ConvertTo-Json -InputObject $Body -Depth 5 -Compress
-        $p.ContentType = 'application/json'
-    }
-    Invoke-RestMethod @p
-}
-
-function Get-LocalKmsLog {
-    param([Parameter(Mandatory)] [string] $Url)
-    Invoke-LocalKmsControlApi -Url $Url -Path 'requests' | ForEach-Object { $_ }
-}
-
 function Request-WrappingKeyPool {
     <#
     Makes each endpoint keep its RSA_4096 pool full: a pool fills a spec to --wrapping-key-pool only once that
@@ -76,7 +64,8 @@ function Request-WrappingKeyPool {
 
 function Get-WrappingKeysReady {
     param([Parameter(Mandatory)] [string] $Url, [string] $Spec = 'RSA_4096')
-    [int](Invoke-LocalKmsControlApi -Url $Url -Path 'health').wrappingKeysReady.$Spec
+    Assert-LocalUrl $Url
+    [int](Invoke-LocalKmsControl -Url $Url -Path 'health').wrappingKeysReady.$Spec
 }
 
 function Set-PoolThreadNice {
@@ -149,5 +138,5 @@ function Get-PeakRssMiB {
     [math]::Round([double](($line -split '\s+')[1]) / 1024, 1)
 }
 
-Export-ModuleMember -Function Get-Median, Get-Summary, Assert-LocalUrl, Invoke-LocalKmsApi, Invoke-LocalKmsControlApi, Get-LocalKmsLog,
+Export-ModuleMember -Function Get-Median, Get-Summary, Assert-LocalUrl, Invoke-LocalKmsApi,
     Request-WrappingKeyPool, Get-WrappingKeysReady, Set-PoolThreadNice, Wait-WrappingKeyPool, Get-ProcessCpuSeconds, Get-PeakRssMiB

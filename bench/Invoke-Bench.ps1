@@ -4,7 +4,7 @@
     The KmsImport benchmarks: against the manual procedure and against the limits. Writes bench/RESULTS.md.
 .DESCRIPTION
     Called by `dotnet pwsh ./build.ps1 -Task Bench` after the Build task. Never part of the test suite.
-    Everything talks to the project's local KMS-compatible endpoint on 127.0.0.1 (tests/LocalKms); nothing
+    Everything talks to the project's local KMS-compatible endpoint on 127.0.0.1 (LocalKms/); nothing
     reaches AWS. Sections (all by default), run in the order Crypto, Start, PerKey, Batch:
       Crypto  BenchmarkDotNet micro-benchmarks of wrapping and parsing (bench/KmsImport.Benchmarks)
       Start   module start: bare pwsh vs an empty module vs Import-Module KmsImport vs import + first cmdlet call
@@ -49,7 +49,7 @@ $Root = (Resolve-Path $Root).Path
 if (-not $ResultsPath) { $ResultsPath = Join-Path $Root 'bench/RESULTS.md' }
 $bench = $PSScriptRoot
 Import-Module (Join-Path $bench 'BenchTools.psm1') -Force
-Import-Module (Join-Path $Root 'tests/Pester/TestHelpers.psm1') -Force   # Start-LocalKms / Stop-LocalKms
+Import-Module (Join-Path $Root 'tests/Pester/TestHelpers.psm1') -Force   # shared with the tests and the demo: Start-LocalKms, Stop-LocalKms ...
 $commandLine = 'dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench'
 $startedUtc = [DateTime]::UtcNow
 function Step([string] $Text) { Write-Host ("==> [{0,5:n0} s] {1}" -f $total.Elapsed.TotalSeconds, $Text) }
@@ -80,9 +80,9 @@ foreach ($k in $benchEnv.Keys) {
     $savedEnv[$k] = [Environment]::GetEnvironmentVariable($k)
     Set-EnvVar $k $benchEnv[$k]
 }
-$pwshExe = [Environment]::ProcessPath
-$pwshLead = @()
-if ([IO.Path]::GetFileNameWithoutExtension($pwshExe) -eq 'dotnet') { $pwshLead = @(Join-Path $PSHOME 'pwsh.dll') }
+$pwsh = Get-PwshCommand
+$pwshExe = $pwsh.Executable
+$pwshLead = @($pwsh.Arguments)
 function Invoke-ChildPwsh([string] $Script, [string[]] $Arguments) {
     & $pwshExe @pwshLead -NoProfile -NonInteractive -File $Script @Arguments
     if ($LASTEXITCODE -ne 0) { throw "$([IO.Path]::GetFileName($Script)) failed with exit code $LASTEXITCODE" }

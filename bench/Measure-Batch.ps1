@@ -20,6 +20,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot 'BenchTools.psm1')
+Import-Module (Join-Path $PSScriptRoot '../tests/Pester/TestHelpers.psm1')   # the endpoint's control API, shared with the tests
 $Url = @($Urls -split ',' | Where-Object { $_ })
 $EndpointPid = @($EndpointPids -split ',' | Where-Object { $_ } | ForEach-Object { [int]$_ })
 $Url | ForEach-Object { Assert-LocalUrl $_ }
@@ -31,7 +32,7 @@ $region = 'eu-west-2'
 $escrow = (New-Item -ItemType Directory -Force (Join-Path $WorkDir "escrow-$Mode")).FullName
 
 foreach ($u in $Url) {
-    $null = Invoke-LocalKmsControlApi -Url $u -Path 'faults' -Method DELETE
+    $null = Invoke-LocalKmsControl -Url $u -Path 'faults' -Method DELETE
 }
 $keys = foreach ($u in $Url) { 1..$KeysPerUrl | ForEach-Object { New-KmsExternalKey -Region $region -EndpointUrl $u -Description "bench $Mode" } }
 if ($WarmUpKeys -gt 0) {
@@ -42,8 +43,8 @@ if ($WarmUpKeys -gt 0) {
 # The endpoints' conditions for the timed batch.
 foreach ($u in $Url) {
     $rules = if ($Mode -eq 'Quota') { @{ preset = 'aws-default-quotas' } } else { , @(@{ operation = '*'; latencyMs = $LatencyMs }) }
-    $null = Invoke-LocalKmsControlApi -Url $u -Path 'faults' -Method POST -Body $rules
-    $null = Invoke-LocalKmsControlApi -Url $u -Path 'requests' -Method DELETE
+    $null = Invoke-LocalKmsControl -Url $u -Path 'faults' -Method POST -Body $rules
+    $null = Invoke-LocalKmsControl -Url $u -Path 'requests' -Method DELETE
 }
 $cpuSelf0 = Get-ProcessCpuSeconds -ProcessId $PID
 $cpuKms0 = @($EndpointPid | ForEach-Object { Get-ProcessCpuSeconds -ProcessId $_ })
@@ -63,8 +64,8 @@ for ($i = 0; $i -lt $EndpointPid.Count; $i++) {
 }
 $rssEnd = Get-PeakRssMiB
 
-$log = @(foreach ($u in $Url) { Get-LocalKmsLog -Url $u })
-foreach ($u in $Url) { $null = Invoke-LocalKmsControlApi -Url $u -Path 'faults' -Method DELETE }
+$log = @(foreach ($u in $Url) { Get-LocalKmsRequest -Url $u })
+foreach ($u in $Url) { $null = Invoke-LocalKmsControl -Url $u -Path 'faults' -Method DELETE }
 
 $gpi = @($log | Where-Object { $_.operation -eq 'GetParametersForImport' -and $_.status -eq 200 } | ForEach-Object { [double]$_.durationMs })
 [ordered]@{

@@ -22,6 +22,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot 'BenchTools.psm1')
+Import-Module (Join-Path $PSScriptRoot '../tests/Pester/TestHelpers.psm1')   # the endpoint's control API, shared with the tests
 Assert-LocalUrl $Url
 
 $variants = 'A', 'B', 'C', 'D'
@@ -29,9 +30,9 @@ $regions = @{ A = 'eu-west-1'; B = 'eu-west-2'; C = 'eu-west-3'; D = 'eu-north-1
 $escrow = @{}
 foreach ($v in 'B', 'C', 'D') { $escrow[$v] = (New-Item -ItemType Directory -Force (Join-Path $WorkDir "escrow-$v")).FullName }
 
-$pwshExe = [Environment]::ProcessPath
-$pwshLead = @()
-if ([IO.Path]::GetFileNameWithoutExtension($pwshExe) -eq 'dotnet') { $pwshLead = @(Join-Path $PSHOME 'pwsh.dll') }
+$pwsh = Get-PwshCommand
+$pwshExe = $pwsh.Executable
+$pwshLead = @($pwsh.Arguments)
 
 # The pipeline, the same text for B and C (C adds Import-Module, as a script of its own would).
 function Get-PipelineText([string] $Region, [string] $EscrowDir) {
@@ -60,7 +61,7 @@ function Invoke-C {
 
 Import-Module KmsImport   # from PSModulePath: the private copy Invoke-Bench.ps1 made
 for ($i = 0; $i -lt $WarmUps; $i++) { Invoke-B }
-$null = Invoke-LocalKmsControlApi -Url $Url -Path 'requests' -Method DELETE
+$null = Invoke-LocalKmsControl -Url $Url -Path 'requests' -Method DELETE
 
 $times = @{}; $failures = @{}
 foreach ($v in $variants) { $times[$v] = [Collections.Generic.List[double]]::new(); $failures[$v] = 0 }
@@ -86,7 +87,7 @@ for ($round = 1; $round -le $Rounds; $round++) {
 }
 
 # Requests per key and how long GetParametersForImport took on the server (pool hit: a few ms).
-$log = @(Get-LocalKmsLog -Url $Url)
+$log = @(Get-LocalKmsRequest -Url $Url)
 $requests = @{}
 foreach ($v in $variants) {
     $mine = @($log | Where-Object { $_.region -eq $regions[$v] })

@@ -141,7 +141,7 @@ L
 L "Written by ``$CommandLine`` (bench/Invoke-Bench.ps1, after the Build task), started $($StartedUtc.ToString('yyyy-MM-dd HH:mm', $inv)) UTC on commit $($Facts.commit)."
 L "The Bench part took **$benchSeconds s**$(if ($processSeconds -gt $benchSeconds + 5) { "; with the Build before it, $processSeconds s in all" }). Sections run: $($Settings.Sections -join ', ')."
 L
-L 'Every request went to the project''s own KMS-compatible endpoint (tests/LocalKms) on 127.0.0.1, never to AWS. The module and the endpoint were copied to a private temp folder first, so concurrent rebuilds of out/ could not change what was measured.'
+L 'Every request went to the project''s own KMS-compatible endpoint (LocalKms/) on 127.0.0.1, never to AWS. The module and the endpoint were copied to a private temp folder first, so concurrent rebuilds of out/ could not change what was measured.'
 L "**The machine is shared** with other engineers' builds and tests (load average $($Facts.LoadStart) at the start, $($Facts.LoadEnd) at the end, on $($Facts.nproc) cores): absolute times are noise. Variants that are compared were run side by side, interleaved, in one run; compare the **ratios and medians**."
 L
 L '## Machine'

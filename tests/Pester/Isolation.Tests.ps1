@@ -98,10 +98,17 @@ Describe 'KmsImport alone' {
         $facts = Invoke-Scenario @'
 Import-Module $env:KMSIMPORT_TEST_MODULE
 $seed = Invoke-SeedPipeline
+$key = New-KmsExternalKey -Region eu-west-2 -EndpointUrl $env:KMSIMPORT_TEST_ENDPOINT
 Out-Facts ([ordered]@{
     Seed = $seed
     Binding = Get-ModuleBinding
     Cmdlets = Get-AssemblyFacts (Get-LoadedAssembly 'KmsImport' | Select-Object -First 1)
+    Model = Get-AssemblyFacts (Get-LoadedAssembly 'KmsImport.Model' | Select-Object -First 1)
+    ModelCopies = @(Get-LoadedAssembly 'KmsImport.Model').Count
+    # Made by KmsImport.Core in the private context, yet of the type a script names.
+    KeyIsNamedType = $key -is [KmsImport.KmsExternalKey]
+    KeyTypeSame = $key.GetType() -eq ('KmsImport.KmsExternalKey' -as [type])
+    ErrorIdsNamed = [KmsImport.ErrorIds]::KeySpecNotImportable
     SdkTypeVisible = $null -ne ('Amazon.Runtime.BasicAWSCredentials' -as [type])
     AwsSdkCoreCopies = @(Get-LoadedAssembly 'AWSSDK.Core').Count
 })
@@ -111,6 +118,13 @@ Out-Facts ([ordered]@{
         Assert-PrivateBinding $facts.Binding
         # The cmdlet assembly is in the default context: PowerShell must see the cmdlets and their types.
         $facts.Cmdlets.Context | Should -Be 'Default'
+        # So is the model, once, and Core's objects are of its types: scripts can name them.
+        $facts.Model.Context | Should -Be 'Default'
+        $facts.Model.Location | Should -Be (Join-Path $script:ModuleDir 'KmsImport.Model.dll')
+        $facts.ModelCopies | Should -Be 1
+        $facts.KeyIsNamedType | Should -BeTrue
+        $facts.KeyTypeSame | Should -BeTrue
+        $facts.ErrorIdsNamed | Should -Be 'KeySpecNotImportable'
         # The private SDK is not what a script gets for [Amazon.Runtime.BasicAWSCredentials].
         $facts.SdkTypeVisible | Should -BeFalse
         $facts.AwsSdkCoreCopies | Should -Be 1
@@ -139,6 +153,7 @@ Describe 'Another AWSSDK.Core loaded before KmsImport: <Label>' -ForEach $OtherC
 $other = [Reflection.Assembly]::LoadFrom($env:KMSIMPORT_OTHER_CORE)
 Import-Module $env:KMSIMPORT_TEST_MODULE
 $seed = Invoke-SeedPipeline
+$seed.Named = (New-KmsExternalKey -Region eu-west-2 -EndpointUrl $env:KMSIMPORT_TEST_ENDPOINT) -is [KmsImport.KmsExternalKey]
 # The session's own copy still answers: AWS Tools would go on working.
 $credentials = [Amazon.Runtime.BasicAWSCredentials]::new('AKIDOTHERCOPY', 'other-secret')
 Out-Facts ([ordered]@{
@@ -152,6 +167,7 @@ Out-Facts ([ordered]@{
 '@
         $facts.Seed.Passed | Should -BeTrue
         $facts.Seed.KeyState | Should -Be 'Enabled'
+        $facts.Seed.Named | Should -BeTrue
         $facts.Other.Version | Should -Be $AssemblyVersion
         $facts.Other.FileVersion | Should -Not -Be $script:OurCoreFileVersion
         $facts.Other.Context | Should -Be 'Default'

@@ -1,9 +1,9 @@
-# Gallery packaging: tests/package.ps1 validates the manifest and publishes the built module to a
+# Gallery packaging: tools/Publish-LocalPackage.ps1 validates the manifest and publishes the built module to a
 # local PSResourceGet folder repository; a user's install from there (Save-PSResource into a clean
 # module path, Import-Module by name) gives a module that runs the pipeline.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    $script:PackageScript = Join-Path $PSScriptRoot '../package.ps1'
+    $script:PackageScript = Join-Path $PSScriptRoot '../../tools/Publish-LocalPackage.ps1'
     $script:SourceRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
     $script:ModuleDir = Split-Path -Parent $env:KMSIMPORT_TEST_MODULE
     $props = [xml](Get-Content -Raw (Join-Path $script:SourceRoot 'Directory.Build.props'))
@@ -13,7 +13,7 @@ BeforeAll {
 
     function script:Quote([string] $Text) { "'" + ($Text -replace "'", "''") + "'" }
 
-    # Runs tests/package.ps1 in a fresh process (PSResourceGet and the module probe stay out of
+    # Runs tools/Publish-LocalPackage.ps1 in a fresh process (PSResourceGet and the module probe stay out of
     # this one); returns its output lines, or the failure text when it throws.
     function script:Invoke-Package([string] $ModuleDir, [string] $RepositoryDir) {
         # A failure's message on one line: the error view would wrap it at the console width.
@@ -50,7 +50,7 @@ AfterAll {
     Remove-Item -Recurse -Force $script:Work -ErrorAction SilentlyContinue
 }
 
-Describe 'tests/package.ps1' {
+Describe 'tools/Publish-LocalPackage.ps1' {
     It 'publishes KmsImport <Version> into the folder repository and leaves no repository registered' {
         ($PackageOutput -join "`n") | Should -Match "manifest ok: KmsImport $([regex]::Escape($Version))"
         @(Get-ChildItem $RepoDir -Filter *.nupkg).Name | Should -Be @("KmsImport.$Version.nupkg")
@@ -67,12 +67,12 @@ Describe 'tests/package.ps1' {
 
         $expected = @(Get-ChildItem -Recurse -File $ModuleDir | ForEach-Object { [IO.Path]::GetRelativePath($ModuleDir, $_.FullName).Replace('\', '/') })
         @($entries | Sort-Object) | Should -Be @($expected | Sort-Object)
-        foreach ($file in 'KmsImport.psd1', 'KmsImport.dll', 'KmsImport.Loader.dll', 'KmsImport.Format.ps1xml', 'LICENSE',
+        foreach ($file in 'KmsImport.psd1', 'KmsImport.dll', 'KmsImport.Model.dll', 'KmsImport.Format.ps1xml', 'LICENSE',
             'dependencies/KmsImport.Core.dll', 'dependencies/AWSSDK.Core.dll', 'dependencies/AWSSDK.KeyManagementService.dll') {
             $entries | Should -Contain $file
         }
         # The module root holds only the module's own assemblies; third-party ones are in dependencies/.
-        @($entries | Where-Object { $_ -like '*.dll' -and $_ -notlike 'dependencies/*' } | Sort-Object) | Should -Be @('KmsImport.dll', 'KmsImport.Loader.dll')
+        @($entries | Where-Object { $_ -like '*.dll' -and $_ -notlike 'dependencies/*' } | Sort-Object) | Should -Be @('KmsImport.dll', 'KmsImport.Model.dll')
         $entries | Where-Object { $_ -match '\.(pdb|deps\.json)$' } | Should -BeNullOrEmpty
 
         $nuspec.package.metadata.version | Should -Be $Version

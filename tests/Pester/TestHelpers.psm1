@@ -1,5 +1,5 @@
 # Helpers shared by the Pester suite, the demo and the benchmarks: start and drive the local
-# KMS-compatible endpoint (tests/LocalKms), and start fresh pwsh processes.
+# KMS-compatible endpoint (LocalKms/), and start fresh pwsh processes.
 Set-StrictMode -Version 3.0
 
 function Start-LocalKms {

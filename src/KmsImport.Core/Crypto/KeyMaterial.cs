@@ -239,7 +239,7 @@ namespace KmsImport.Core.Crypto
         public static string ResolvePath(string path)
         {
             if (string.IsNullOrWhiteSpace(path))
-                throw new KmsImportException(CryptoErrorIds.KeyMaterialPathInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.KeyMaterialPathInvalid, ErrorKind.InvalidArgument,
                     "The key material path is empty. Pass the path of a file that holds the key material.");
             string full;
             try
@@ -248,12 +248,12 @@ namespace KmsImport.Core.Crypto
             }
             catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is PathTooLongException || e is System.Security.SecurityException)
             {
-                throw new KmsImportException(CryptoErrorIds.KeyMaterialPathInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.KeyMaterialPathInvalid, ErrorKind.InvalidArgument,
                     $"The key material path '{path}' is not a valid path ({e.Message}). Check the spelling and quoting.", e)
                 { TargetObject = path };
             }
             if (Directory.Exists(full))
-                throw new KmsImportException(CryptoErrorIds.KeyMaterialIsDirectory, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.KeyMaterialIsDirectory, ErrorKind.InvalidArgument,
                     $"The key material path '{full}' is a directory. Pass the path of the key file inside it.")
                 { TargetObject = full };
             if (!System.IO.File.Exists(full))
@@ -276,7 +276,7 @@ namespace KmsImport.Core.Crypto
                 }
                 if (total > KeyMaterial.MaxFileSize) throw TooLarge(full, null);
                 if (total == 0)
-                    throw new KmsImportException(CryptoErrorIds.KeyMaterialFileEmpty, ErrorKind.InvalidData,
+                    throw new KmsImportException(ErrorIds.KeyMaterialFileEmpty, ErrorKind.InvalidData,
                         $"The key material file '{full}' is empty (0 bytes). Check that the export or copy that produced it finished, "
                         + "and point to the file that holds the key.")
                     { TargetObject = full };
@@ -302,24 +302,24 @@ namespace KmsImport.Core.Crypto
         {
             if (e is FileNotFoundException || e is DirectoryNotFoundException) return NotFound(full, e);
             if (e is UnauthorizedAccessException || e is System.Security.SecurityException)
-                return new KmsImportException(CryptoErrorIds.KeyMaterialUnreadable, ErrorKind.PermissionDenied,
+                return new KmsImportException(ErrorIds.KeyMaterialUnreadable, ErrorKind.PermissionDenied,
                     $"The key material file '{full}' exists but this account may not read it. Run as a user that can read it, "
                     + "or adjust the file's permissions.", e)
                 { TargetObject = full };
-            return new KmsImportException(CryptoErrorIds.KeyMaterialUnreadable, ErrorKind.ResourceUnavailable,
+            return new KmsImportException(ErrorIds.KeyMaterialUnreadable, ErrorKind.ResourceUnavailable,
                 $"The key material file '{full}' could not be read ({e.GetType().Name}: {e.Message}). Check that it is a regular "
                 + "file, not locked by another program, and on a working disk.", e)
             { TargetObject = full };
         }
 
         private static KmsImportException NotFound(string full, Exception? inner) =>
-            new KmsImportException(CryptoErrorIds.KeyMaterialFileNotFound, ErrorKind.ObjectNotFound,
+            new KmsImportException(ErrorIds.KeyMaterialFileNotFound, ErrorKind.ObjectNotFound,
                 $"No key material file at '{full}'. Check the path (relative paths are resolved against the process's current "
                 + "directory, which in PowerShell can differ from the current location).", inner)
             { TargetObject = full };
 
         private static KmsImportException TooLarge(string full, long? size) =>
-            new KmsImportException(CryptoErrorIds.KeyMaterialFileTooLarge, ErrorKind.InvalidData,
+            new KmsImportException(ErrorIds.KeyMaterialFileTooLarge, ErrorKind.InvalidData,
                 $"The key material file '{full}' is {(size.HasValue ? size.Value + " bytes" : "larger than 1 MiB")}; no importable key "
                 + "is larger than a few KB (an RSA-4096 PKCS#8 key is about 2.4 KB) and files over 1 MiB are refused. Check that the "
                 + "path names the key file, not an archive, keystore or log.")

@@ -47,7 +47,7 @@ namespace KmsImport.Core.Crypto
             if (data.Length == expected)
             {
                 if (IsAllText(data))
-                    throw Error(CryptoErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
+                    throw Error(ErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
                         $"{source.Description} has the {expected} bytes {spec} needs, but every byte is a printable text character — "
                         + "a passphrase, or hex/base64 text of a shorter key — not random key bytes. KMS wants raw random bytes: "
                         + $"decode text to binary first, or generate material with a CSPRNG (e.g. 'openssl rand -out key.bin {expected}').");
@@ -56,12 +56,12 @@ namespace KmsImport.Core.Crypto
 
             int? hexBytes = HexDecodedLength(data);
             if (hexBytes == expected)
-                throw Error(CryptoErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
                     $"{source.Description} is {data.Length} bytes of text that looks like hex: it decodes to the {expected} bytes {spec} needs. "
                     + "KMS wants the raw bytes, not their hex text; decode it first, e.g. 'xxd -r -p key.hex > key.bin', and import key.bin.");
             int? b64Bytes = Base64DecodedLength(data);
             if (b64Bytes == expected)
-                throw Error(CryptoErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialLooksLikeText, ErrorKind.InvalidData, source,
                     $"{source.Description} is {data.Length} bytes of text that looks like base64: it decodes to the {expected} bytes {spec} needs. "
                     + "KMS wants the raw bytes, not their base64 text; decode it first, e.g. 'openssl base64 -d -A -in key.b64 -out key.bin' "
                     + "or [IO.File]::WriteAllBytes('key.bin', [Convert]::FromBase64String((Get-Content key.b64 -Raw).Trim())), and import key.bin.");
@@ -78,7 +78,7 @@ namespace KmsImport.Core.Crypto
                 hint = $" It may be base64 text of {b64Bytes} bytes; KMS wants raw bytes of exactly {expected}.";
             else
                 hint = $" Supply the key's raw bytes only; for new material, generate it (e.g. 'openssl rand -out key.bin {expected}', or Protect-KeyMaterial -Generate).";
-            throw Error(CryptoErrorIds.KeyMaterialWrongLength, ErrorKind.InvalidData, source,
+            throw Error(ErrorIds.KeyMaterialWrongLength, ErrorKind.InvalidData, source,
                 $"{source.Description} is {data.Length} bytes, but {spec} material must be exactly {expected} random bytes.{hint}");
         }
 
@@ -191,7 +191,7 @@ namespace KmsImport.Core.Crypto
             }
             catch (FormatException e)
             {
-                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                     $"{source.Description} looks like PEM text but cannot be decoded: {e.Message}. Export the key again.", e);
             }
             try
@@ -202,24 +202,24 @@ namespace KmsImport.Core.Crypto
                 {
                     var pub = blocks.Find(b => PublicLabels.Contains(b.Label));
                     if (pub != null)
-                        throw Error(CryptoErrorIds.KeyMaterialIsPublicKey, ErrorKind.InvalidData, source,
+                        throw Error(ErrorIds.KeyMaterialIsPublicKey, ErrorKind.InvalidData, source,
                             $"{source.Description} holds a PEM '{pub.Label}' block: that is public, but KMS imports the private key of {spec}. "
                             + "Point to the private key file (PEM 'PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY' or 'ENCRYPTED PRIVATE KEY').");
                     string labels = blocks.Count == 0 ? "no complete PEM block" : "PEM blocks " + string.Join(", ", blocks.ConvertAll(b => Pem.QuoteLabel(b.Label)));
                     string extra = blocks.Exists(b => b.Label == "OPENSSH PRIVATE KEY")
                         ? " An OpenSSH key can be converted with 'ssh-keygen -p -m PKCS8 -f <copy of the key>'."
                         : string.Empty;
-                    throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                    throw Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                         $"{source.Description} contains {labels} and no private key KMS can import. Supply a PKCS#8, PKCS#1 or SEC1 private key "
                         + $"(DER or PEM) or encrypted PKCS#8.{extra}");
                 }
                 if (privateBlocks.Count > 1)
-                    throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                    throw Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                         $"{source.Description} contains {privateBlocks.Count} private keys; it is not clear which one to import. Put the one key in a file of its own.");
 
                 var block = privateBlocks[0];
                 if (block.LegacyEncrypted)
-                    throw Error(CryptoErrorIds.KeyMaterialLegacyEncryptedPem, ErrorKind.InvalidData, source,
+                    throw Error(ErrorIds.KeyMaterialLegacyEncryptedPem, ErrorKind.InvalidData, source,
                         $"{source.Description} is a '{block.Label}' PEM encrypted the legacy OpenSSL way (Proc-Type/DEK-Info headers), which is not supported. "
                         + "Convert it to encrypted PKCS#8 with 'openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out key.p8.pem' (asks the old password, then a new one).");
 
@@ -240,7 +240,7 @@ namespace KmsImport.Core.Crypto
                 if (!format.StartsWith(expectedKind + " ", StringComparison.Ordinal))
                 {
                     Array.Clear(normalized.Pkcs8, 0, normalized.Pkcs8.Length);
-                    throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                    throw Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                         $"{source.Description} has a PEM '{block.Label}' label but its content is {format.Replace(" PEM", string.Empty)}. "
                         + "The file was probably edited by hand; export the key again.");
                 }
@@ -310,7 +310,7 @@ namespace KmsImport.Core.Crypto
                 case DerKind.Certificate:
                     string what = kind == DerKind.Certificate ? "an X.509 certificate"
                         : kind == DerKind.Pkcs1Public ? "a PKCS#1 RSA public key" : "a public key (SubjectPublicKeyInfo)";
-                    throw Error(CryptoErrorIds.KeyMaterialIsPublicKey, ErrorKind.InvalidData, source,
+                    throw Error(ErrorIds.KeyMaterialIsPublicKey, ErrorKind.InvalidData, source,
                         $"{source.Description} is {what} ({encoding}), which holds only the public half. KMS imports the private key of {spec}: "
                         + "point to the private key file.");
                 default:
@@ -327,7 +327,7 @@ namespace KmsImport.Core.Crypto
                 hint = " It looks like base64 text without the PEM '-----BEGIN PRIVATE KEY-----' / '-----END PRIVATE KEY-----' lines: add them, or decode it to DER.";
             else
                 hint = string.Empty;
-            return Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+            return Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                 $"{source.Description} ({der.Length} bytes) is not a private key in a format this module reads for {spec}: PKCS#8, PKCS#1 or SEC1 "
                 + $"as DER or PEM, or encrypted PKCS#8.{hint} To convert another format: 'openssl pkcs8 -topk8 -nocrypt -in <key> -outform DER -out key.der'.",
                 inner);
@@ -345,7 +345,7 @@ namespace KmsImport.Core.Crypto
                 throw Unrecognized(spec, seq.GetEncoded(), source, e);
             }
             if (password == null)
-                throw Error(CryptoErrorIds.KeyMaterialPasswordRequired, ErrorKind.InvalidArgument, source,
+                throw Error(ErrorIds.KeyMaterialPasswordRequired, ErrorKind.InvalidArgument, source,
                     $"{source.Description} is an encrypted PKCS#8 private key and no password was given. Supply the password it was encrypted with.");
 
             var alg = epki.EncryptionAlgorithm;
@@ -358,7 +358,7 @@ namespace KmsImport.Core.Crypto
                     var pbes2 = PbeS2Parameters.GetInstance(alg.Parameters);
                     var kdf = pbes2.KeyDerivationFunc.Algorithm;
                     if (!kdf.Equals(Pbkdf2Oid))
-                        throw Error(CryptoErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
+                        throw Error(ErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
                             $"{source.Description} is encrypted PKCS#8 using the key derivation function {kdf.Id} (scrypt is 1.3.6.1.4.1.11591.4.11), "
                             + "which this module cannot decrypt. Re-encrypt it with PBKDF2: 'openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -in key.pem -out key.p8.pem'.");
                     scheme = "PBES2/PBKDF2/" + pbes2.EncryptionScheme.Algorithm.Id;
@@ -376,7 +376,7 @@ namespace KmsImport.Core.Crypto
             else if (!alg.Algorithm.Id.StartsWith("1.2.840.113549.1.12.1.", StringComparison.Ordinal)
                      && !alg.Algorithm.Id.StartsWith("1.2.840.113549.1.5.", StringComparison.Ordinal))
             {
-                throw Error(CryptoErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
                     $"{source.Description} is encrypted PKCS#8 with the scheme {alg.Algorithm.Id}, which this module cannot decrypt. "
                     + "Re-encrypt it with 'openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key.p8.pem'.");
             }
@@ -404,13 +404,13 @@ namespace KmsImport.Core.Crypto
             }
             catch (SecurityUtilityException e)
             {
-                throw Error(CryptoErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
                     $"{source.Description} is encrypted PKCS#8 with {scheme}, which this module cannot decrypt ({e.Message}). "
                     + "Re-encrypt it with 'openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key.p8.pem'.", e);
             }
             catch (Exception e)
             {
-                throw Error(CryptoErrorIds.KeyMaterialWrongPassword, ErrorKind.InvalidArgument, source,
+                throw Error(ErrorIds.KeyMaterialWrongPassword, ErrorKind.InvalidArgument, source,
                     $"{source.Description} is encrypted PKCS#8 ({scheme}) and could not be decrypted with the password given: the password is wrong "
                     + "(or the file is damaged). Try again with the right password.", e);
             }
@@ -428,11 +428,11 @@ namespace KmsImport.Core.Crypto
         private static void CheckIterations(BigInteger iterations, string scheme, MaterialSource source)
         {
             if (iterations.SignValue <= 0)
-                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                     $"{source.Description} is encrypted PKCS#8 ({scheme}) whose iteration count is {(iterations.SignValue == 0 ? "zero" : "negative")}: "
                     + "the file is damaged. Export the key again.");
             if (iterations.CompareTo(BigInteger.ValueOf(MaxPbeIterations)) > 0)
-                throw Error(CryptoErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialUnsupportedEncryption, ErrorKind.InvalidData, source,
                     $"{source.Description} is encrypted PKCS#8 ({scheme}) with {(iterations.BitLength > 40 ? "an absurd number of" : iterations.ToString())} "
                     + $"key-derivation iterations; this module accepts at most {MaxPbeIterations:N0} (OpenSSL uses 2,048). If the file is genuine, re-encrypt it: "
                     + "'openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key.p8.pem'.");
@@ -449,7 +449,7 @@ namespace KmsImport.Core.Crypto
             }
             catch (Exception e)
             {
-                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                     $"{source.Description} looks like PKCS#8 but its structure is damaged ({e.Message}). Export the key again.", e);
             }
             var algOid = pki.PrivateKeyAlgorithm.Algorithm;
@@ -487,7 +487,7 @@ namespace KmsImport.Core.Crypto
         private static Asn1Sequence AsSequence(Asn1Object obj, MaterialSource source, string what)
         {
             if (obj is Asn1Sequence s) return s;
-            throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+            throw Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                 $"{source.Description} is PKCS#8 but the {what} inside it is not a SEQUENCE. Export the key again.");
         }
 
@@ -495,7 +495,7 @@ namespace KmsImport.Core.Crypto
         {
             string expected = KeySpecRules.IsRsa(spec) ? $"an RSA private key of {KeySpecRules.RsaModulusBits(spec)} bits"
                 : $"an EC private key on {CurveInfo.ForSpec(spec)!.DisplayName}";
-            return Error(CryptoErrorIds.KeyMaterialWrongKeyType, ErrorKind.InvalidData, source,
+            return Error(ErrorIds.KeyMaterialWrongKeyType, ErrorKind.InvalidData, source,
                 $"{source.Description} is {found}, but key spec {spec} needs {expected}.{extra} Check that the file and the key spec belong together.");
         }
 
@@ -503,7 +503,7 @@ namespace KmsImport.Core.Crypto
         private static Normalized FromRsa(KeySpec spec, Asn1Sequence seq, MaterialSource source)
         {
             if (seq.Count > 9 || (seq.Count > 0 && seq[0] is DerInteger ver && !ver.HasValue(0)))
-                throw Error(CryptoErrorIds.KeyMaterialMultiPrimeRsa, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialMultiPrimeRsa, ErrorKind.InvalidData, source,
                     $"{source.Description} is a multi-prime RSA key (RSAPrivateKey version 1 with otherPrimeInfos). KMS imports only two-prime RSA keys: "
                     + "generate a standard key (e.g. 'openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:" + (KeySpecRules.RsaModulusBits(spec) ?? 2048) + "').");
             RsaPrivateKeyStructure rsa;
@@ -513,7 +513,7 @@ namespace KmsImport.Core.Crypto
             }
             catch (Exception e)
             {
-                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                     $"{source.Description} looks like an RSA private key but its structure is damaged ({e.Message}). Export the key again.", e);
             }
             int bits = rsa.Modulus.BitLength;
@@ -522,7 +522,7 @@ namespace KmsImport.Core.Crypto
                     bits == 2048 || bits == 3072 || bits == 4096 ? $" For this key use key spec RSA_{bits}." : string.Empty);
             int expectedBits = KeySpecRules.RsaModulusBits(spec)!.Value;
             if (bits != expectedBits)
-                throw Error(CryptoErrorIds.KeyMaterialWrongKeySize, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialWrongKeySize, ErrorKind.InvalidData, source,
                     $"{source.Description} is an RSA key of {bits} bits, but key spec {spec} needs exactly {expectedBits} bits. "
                     + (bits == 2048 || bits == 3072 || bits == 4096 ? $"Use key spec RSA_{bits} for this key, or supply a {expectedBits}-bit key." : $"KMS imports RSA keys of 2048, 3072 or 4096 bits only."));
             ValidateRsa(rsa, source);
@@ -549,7 +549,7 @@ namespace KmsImport.Core.Crypto
                 ok = m.ModPow(k.PublicExponent, k.Modulus).ModPow(k.PrivateExponent, k.Modulus).Equals(m);
             }
             if (!ok)
-                throw Error(CryptoErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
                     $"{source.Description} is an RSA private key whose numbers do not fit together (modulus, primes, exponents or CRT values disagree): "
                     + "the key is corrupt. Export it again from its source.");
         }
@@ -566,13 +566,13 @@ namespace KmsImport.Core.Crypto
             }
             catch (Exception e)
             {
-                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                     $"{source.Description} looks like an EC private key but its structure is damaged ({e.Message}). Export the key again.", e);
             }
 
             Asn1Encodable? parameters = algorithmParameters ?? innerParameters ?? pemCurve;
             if (parameters == null || parameters is Asn1Null)
-                throw Error(CryptoErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialUnrecognizedFormat, ErrorKind.InvalidData, source,
                     $"{source.Description} is an EC private key that does not say which curve it is on. Export it with its named curve, "
                     + "e.g. 'openssl pkcs8 -topk8 -nocrypt -in key.pem -out key.p8.pem'.");
 
@@ -588,14 +588,14 @@ namespace KmsImport.Core.Crypto
                 CurveInfo? match;
                 try { match = CurveInfo.MatchExplicit(X9ECParameters.GetInstance(parameters)); } catch (Exception) { match = null; }
                 string matchText = match != null ? $" (they describe {match.DisplayName})" : " (they match none of the curves KMS imports)";
-                throw Error(CryptoErrorIds.KeyMaterialExplicitCurve, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialExplicitCurve, ErrorKind.InvalidData, source,
                     $"{source.Description} is an EC private key with explicit curve parameters{matchText} instead of a named curve. KMS imports "
                     + "named-curve keys only. Convert it: 'openssl ec -in key.pem -param_enc named_curve -out named.pem' "
                     + "(OpenSSL recognises the standard curves), then import named.pem.");
             }
 
             if (innerParameters is DerObjectIdentifier innerOid && !innerOid.Equals(curveOid))
-                throw Error(CryptoErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
                     $"{source.Description} names two different curves ({CurveInfo.Describe(curveOid)} and {CurveInfo.Describe(innerOid)}): the key is corrupt. Export it again.");
 
             var curve = CurveInfo.ForOid(curveOid);
@@ -603,14 +603,14 @@ namespace KmsImport.Core.Crypto
                 throw WrongType(spec, $"an EC private key on {CurveInfo.Describe(curveOid)}", source,
                     curve != null ? $" For this key use key spec {curve.Spec}." : string.Empty);
             if (curve == null || curve.Spec != spec)
-                throw Error(CryptoErrorIds.KeyMaterialWrongCurve, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialWrongCurve, ErrorKind.InvalidData, source,
                     $"{source.Description} is an EC key on {CurveInfo.Describe(curveOid)}, but key spec {spec} needs {CurveInfo.ForSpec(spec)!.DisplayName}. "
                     + (curve != null ? $"Use key spec {curve.Spec} for this key, or supply a key on the right curve." : "KMS imports keys on P-256, P-384, P-521, secp256k1 and SM2 only."));
 
             var x9 = curve.Parameters;
             BigInteger d = ec.GetKey();
             if (d.SignValue <= 0 || d.CompareTo(x9.N) >= 0)
-                throw Error(CryptoErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
+                throw Error(ErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
                     $"{source.Description} is an EC key whose private value is out of range for {curve.DisplayName}: the key is corrupt. Export it again.");
             ECPoint q = new FixedPointCombMultiplier().Multiply(x9.G, d).Normalize();
             var publicBits = ec.PublicKey;
@@ -626,7 +626,7 @@ namespace KmsImport.Core.Crypto
                     matches = false;
                 }
                 if (!matches)
-                    throw Error(CryptoErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
+                    throw Error(ErrorIds.KeyMaterialInconsistent, ErrorKind.InvalidData, source,
                         $"{source.Description} is an EC key whose embedded public key does not belong to its private value: the key is corrupt. Export it again.");
             }
             return BuildEc(curve, d, q);

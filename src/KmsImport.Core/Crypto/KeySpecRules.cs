@@ -7,7 +7,7 @@ namespace KmsImport.Core.Crypto
     /// <summary>
     /// What AWS KMS allows per importable <see cref="KeySpec"/>: key usages and the material format.
     /// Undefined enum values are not importable: the predicates return false for them and the other members
-    /// throw <see cref="CryptoErrorIds.KeySpecNotImportable"/>.
+    /// throw <see cref="ErrorIds.KeySpecNotImportable"/>.
     /// </summary>
     public static class KeySpecRules
     {
@@ -127,7 +127,7 @@ namespace KmsImport.Core.Crypto
         }
 
         internal static KmsImportException NotImportable(KeySpec spec) =>
-            new KmsImportException(CryptoErrorIds.KeySpecNotImportable, ErrorKind.InvalidArgument,
+            new KmsImportException(ErrorIds.KeySpecNotImportable, ErrorKind.InvalidArgument,
                 $"Key spec '{spec}' is not one whose material AWS KMS can import. Use one of SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, "
                 + "HMAC_384, HMAC_512, RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1 or SM2 "
                 + "(China Regions only).")

@@ -62,7 +62,7 @@ namespace KmsImport.Core.Crypto
 
             var key = WrappingPublicKey.Parse(wrappingPublicKeySpki);
             if (key.Spec != wrappingKeySpec)
-                throw new KmsImportException(CryptoErrorIds.WrappingKeySpecMismatch, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.WrappingKeySpecMismatch, ErrorKind.InvalidArgument,
                     $"The wrapping public key is {key.Description}, but the wrapping key spec {wrappingKeySpec} was given. Pass the wrapping key spec "
                     + "that GetParametersForImport was called with, together with the PublicKey and ImportToken of that same response.")
                 { TargetObject = wrappingKeySpec };
@@ -118,7 +118,7 @@ namespace KmsImport.Core.Crypto
             string advice = algorithm == WrappingAlgorithm.RSAES_OAEP_SHA_1 || algorithm == WrappingAlgorithm.RSAES_OAEP_SHA_256
                 ? "Use a larger wrapping key (RSA_4096) or, for RSA and ECC private keys, RSA_AES_KEY_WRAP_SHA_256, and fetch new import parameters for it."
                 : "No importable key material is this large; check what was loaded.";
-            throw new KmsImportException(CryptoErrorIds.WrappingCapacityExceeded, ErrorKind.InvalidArgument,
+            throw new KmsImportException(ErrorIds.WrappingCapacityExceeded, ErrorKind.InvalidArgument,
                 $"The {material.KeySpec} material is {material.Length} bytes, but {algorithm} under {key.Description} carries at most {max} bytes. {advice}")
             { TargetObject = $"{material.KeySpec}/{algorithm}/{wrappingKeySpec}" };
         }
@@ -151,7 +151,7 @@ namespace KmsImport.Core.Crypto
                 byte[] w = AesKeyWrap.WrapPad(aesKey, material);
                 byte[] r = RsaOaepEncrypt(publicKey, aesKey, sha256);
                 if (r.Length + w.Length > MaxEncryptedKeyMaterialLength)
-                    throw new KmsImportException(CryptoErrorIds.WrappingCapacityExceeded, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.WrappingCapacityExceeded, ErrorKind.InvalidArgument,
                         $"The wrapped material would be {r.Length + w.Length} bytes; ImportKeyMaterial accepts at most {MaxEncryptedKeyMaterialLength}.");
                 var output = new byte[r.Length + w.Length];
                 Buffer.BlockCopy(r, 0, output, 0, r.Length);

@@ -21,9 +21,9 @@ namespace KmsImport.Core.Crypto
     /// with KMS GenerateMac, public-key comparison with KMS GetPublicKey (by the numbers, not the encodings), verification
     /// of KMS Sign output, and RSAES_OAEP_SHA_256 encryption for KMS Decrypt. Everything here is BouncyCastle, so it
     /// behaves the same on .NET Framework 4.7.2 and .NET. Errors are <see cref="KmsImportException"/>s with the ids
-    /// <see cref="CryptoErrorIds.PublicKeyMalformed"/>, <see cref="CryptoErrorIds.PublicKeyUnsupported"/>,
-    /// <see cref="CryptoErrorIds.ProofNotApplicable"/>, <see cref="CryptoErrorIds.SigningAlgorithmUnsupported"/>,
-    /// <see cref="CryptoErrorIds.ProofPlaintextTooLong"/> and <see cref="CryptoErrorIds.KeySpecNotImportable"/>;
+    /// <see cref="ErrorIds.PublicKeyMalformed"/>, <see cref="ErrorIds.PublicKeyUnsupported"/>,
+    /// <see cref="ErrorIds.ProofNotApplicable"/>, <see cref="ErrorIds.SigningAlgorithmUnsupported"/>,
+    /// <see cref="ErrorIds.ProofPlaintextTooLong"/> and <see cref="ErrorIds.KeySpecNotImportable"/>;
     /// null arguments throw <see cref="ArgumentNullException"/>.
     /// </summary>
     public static class MaterialProof
@@ -361,7 +361,7 @@ namespace KmsImport.Core.Crypto
                     case "SM2DSA": return new SignatureScheme(SignatureFamily.Sm2, 0);
                     default:
                         string shown = name.Length > 64 ? name.Substring(0, 64) + "…" : name;
-                        throw new KmsImportException(CryptoErrorIds.SigningAlgorithmUnsupported, ErrorKind.InvalidArgument,
+                        throw new KmsImportException(ErrorIds.SigningAlgorithmUnsupported, ErrorKind.InvalidArgument,
                             $"'{shown}' is not a signing algorithm this module verifies. Use a KMS SigningAlgorithmSpec name: RSASSA_PSS_SHA_256/384/512, "
                             + "RSASSA_PKCS1_V1_5_SHA_256/384/512, ECDSA_SHA_256/384/512 or SM2DSA (upper case, as KMS spells them).")
                         { TargetObject = name };
@@ -390,7 +390,7 @@ namespace KmsImport.Core.Crypto
             int k = (key.Modulus!.BitLength + 7) / 8;
             int capacity = k - 2 * 32 - 2;
             if (plaintext.Length > capacity)
-                throw new KmsImportException(CryptoErrorIds.ProofPlaintextTooLong, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.ProofPlaintextTooLong, ErrorKind.InvalidArgument,
                     $"The plaintext is {plaintext.Length} bytes, but RSAES_OAEP_SHA_256 under {key.Description} carries at most {Math.Max(capacity, 0)} bytes. "
                     + "Use a shorter random challenge (32 bytes is plenty).")
                 { TargetObject = plaintext.Length };
@@ -398,7 +398,7 @@ namespace KmsImport.Core.Crypto
         }
 
         private static KmsImportException NotApplicable(string message, object? target) =>
-            new KmsImportException(CryptoErrorIds.ProofNotApplicable, ErrorKind.InvalidArgument, message) { TargetObject = target };
+            new KmsImportException(ErrorIds.ProofNotApplicable, ErrorKind.InvalidArgument, message) { TargetObject = target };
     }
 
     /// <summary>
@@ -454,7 +454,7 @@ namespace KmsImport.Core.Crypto
             if (oid.Equals(X9ObjectIdentifiers.IdECPublicKey) || oid.Equals(sm2.Oid))
                 return ParseEc(info, oid.Equals(sm2.Oid), role, forUse);
 
-            throw new KmsImportException(CryptoErrorIds.PublicKeyUnsupported, ErrorKind.InvalidData,
+            throw new KmsImportException(ErrorIds.PublicKeyUnsupported, ErrorKind.InvalidData,
                 $"{role} is a key of the algorithm {oid.Id}; the proofs handle RSA and EC (NIST, secp256k1, SM2) keys — the key types KMS imports.");
         }
 
@@ -474,7 +474,7 @@ namespace KmsImport.Core.Crypto
             if (n.SignValue <= 0 || !n.TestBit(0) || n.BitLength < 2 || e0.SignValue <= 0 || !e0.TestBit(0) || e0.BitLength < 2 || e0.CompareTo(n) >= 0)
                 throw Malformed(role, "its RSA modulus or exponent is not valid", null);
             if (n.BitLength > MaxRsaBits)
-                throw new KmsImportException(CryptoErrorIds.PublicKeyUnsupported, ErrorKind.InvalidData,
+                throw new KmsImportException(ErrorIds.PublicKeyUnsupported, ErrorKind.InvalidData,
                     $"{role} is a {n.BitLength}-bit RSA key; the proofs handle RSA keys of up to {MaxRsaBits} bits (KMS keys are 2048, 3072 or 4096).");
             var result = new ProofPublicKey($"a {n.BitLength}-bit RSA key") { Modulus = n, Exponent = e0 };
             if (forUse)
@@ -520,7 +520,7 @@ namespace KmsImport.Core.Crypto
                     throw Malformed(role, $"its explicit EC parameters are damaged ({e.Message})", e);
                 }
                 if (known == null)
-                    throw new KmsImportException(CryptoErrorIds.PublicKeyUnsupported, ErrorKind.InvalidData,
+                    throw new KmsImportException(ErrorIds.PublicKeyUnsupported, ErrorKind.InvalidData,
                         $"{role} is an EC key with explicit curve parameters that match none of the curves KMS uses (P-256, P-384, P-521, secp256k1, SM2).");
                 curveOid = known.Oid;
             }
@@ -538,7 +538,7 @@ namespace KmsImport.Core.Crypto
             {
                 try { domain = ECNamedCurveTable.GetByOid(curveOid); } catch (Exception) { domain = null; }
                 if (domain == null)
-                    throw new KmsImportException(CryptoErrorIds.PublicKeyUnsupported, ErrorKind.InvalidData,
+                    throw new KmsImportException(ErrorIds.PublicKeyUnsupported, ErrorKind.InvalidData,
                         $"{role} is an EC key on {CurveInfo.Describe(curveOid)}, a curve the proofs do not know. KMS keys are on P-256, P-384, P-521, secp256k1 or SM2.");
                 curveName = CurveInfo.Describe(curveOid);
             }
@@ -576,7 +576,7 @@ namespace KmsImport.Core.Crypto
         }
 
         private static KmsImportException Malformed(string role, string what, Exception? inner) =>
-            new KmsImportException(CryptoErrorIds.PublicKeyMalformed, ErrorKind.InvalidData,
+            new KmsImportException(ErrorIds.PublicKeyMalformed, ErrorKind.InvalidData,
                 $"{role} is not a valid DER SubjectPublicKeyInfo: {what}. Pass the PublicKey bytes of KMS GetPublicKey unchanged "
                 + "(the AWS CLI prints them base64-encoded: decode before use), or the SPKI of the local key material.", inner);
     }

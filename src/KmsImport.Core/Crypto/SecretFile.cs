@@ -55,7 +55,7 @@ namespace KmsImport.Core.Crypto
             }
             catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is PathTooLongException)
             {
-                throw new KmsImportException(CryptoErrorIds.SecretFileWriteFailed, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.SecretFileWriteFailed, ErrorKind.InvalidArgument,
                     $"'{path}' is not a valid path for the escrow file ({e.Message}). Pass a path to a new file.", e)
                 { TargetObject = path };
             }
@@ -78,7 +78,7 @@ namespace KmsImport.Core.Crypto
             {
                 stream.Dispose();
                 try { File.Delete(full); } catch (Exception) { /* best effort: report the original failure */ }
-                throw new KmsImportException(CryptoErrorIds.SecretFileWriteFailed, ErrorKind.ResourceUnavailable,
+                throw new KmsImportException(ErrorIds.SecretFileWriteFailed, ErrorKind.ResourceUnavailable,
                     $"Writing the escrow file '{full}' failed ({e.GetType().Name}: {e.Message}); the partial file was removed. "
                     + "Check free disk space and the target folder, then try again.", e)
                 { TargetObject = full };
@@ -110,24 +110,24 @@ namespace KmsImport.Core.Crypto
         }
 
         internal static KmsImportException Exists(string full) =>
-            new KmsImportException(CryptoErrorIds.SecretFileExists, ErrorKind.ResourceExists,
+            new KmsImportException(ErrorIds.SecretFileExists, ErrorKind.ResourceExists,
                 $"'{full}' already exists; escrow files are never overwritten. Choose a new file name, or move the existing file "
                 + "away after checking it is not the only copy of a key.")
             { TargetObject = full };
 
         private static KmsImportException DirectoryMissing(string full, string directory, Exception? inner) =>
-            new KmsImportException(CryptoErrorIds.SecretFileDirectoryNotFound, ErrorKind.ObjectNotFound,
+            new KmsImportException(ErrorIds.SecretFileDirectoryNotFound, ErrorKind.ObjectNotFound,
                 $"The folder '{directory}' for the escrow file '{full}' does not exist. Create it first (restricted to the people who "
                 + "may hold the key), or choose another path.", inner)
             { TargetObject = full };
 
         private static KmsImportException Denied(string full, string detail, Exception? inner) =>
-            new KmsImportException(CryptoErrorIds.SecretFileAccessDenied, ErrorKind.PermissionDenied,
+            new KmsImportException(ErrorIds.SecretFileAccessDenied, ErrorKind.PermissionDenied,
                 $"The escrow file '{full}' could not be created: {detail}. Choose a folder this account may write to.", inner)
             { TargetObject = full };
 
         private static KmsImportException Failed(string full, string detail, Exception? inner) =>
-            new KmsImportException(CryptoErrorIds.SecretFileWriteFailed, ErrorKind.ResourceUnavailable,
+            new KmsImportException(ErrorIds.SecretFileWriteFailed, ErrorKind.ResourceUnavailable,
                 $"The escrow file '{full}' could not be created: {detail}. Nothing was written.", inner)
             { TargetObject = full };
 
@@ -138,7 +138,7 @@ namespace KmsImport.Core.Crypto
             var unixMode = optionsType?.GetProperty("UnixCreateMode");
             var ctor = optionsType == null ? null : typeof(FileStream).GetConstructor(new[] { typeof(string), optionsType });
             if (optionsType == null || unixMode == null || ctor == null)
-                throw new KmsImportException(CryptoErrorIds.SecretFilePlatformUnsupported, ErrorKind.NotImplemented,
+                throw new KmsImportException(ErrorIds.SecretFilePlatformUnsupported, ErrorKind.NotImplemented,
                     $"Cannot create the owner-only escrow file '{full}' on this platform: it needs Linux, macOS on x64, Windows, or .NET 7 or "
                     + "later (PowerShell 7.3+). Run on a supported platform.")
                 { TargetObject = full };

@@ -32,8 +32,8 @@ namespace KmsImport.Core.Crypto
         {
             string? reason = Check(keySpec, algorithm, wrappingKeySpec, out string errorId);
             if (reason == null) return;
-            if (errorId == CryptoErrorIds.KeySpecNotImportable) throw KeySpecRules.NotImportable(keySpec);
-            string advice = errorId == CryptoErrorIds.WrappingAlgorithmRetired ? string.Empty : " " + Advice(keySpec);
+            if (errorId == ErrorIds.KeySpecNotImportable) throw KeySpecRules.NotImportable(keySpec);
+            string advice = errorId == ErrorIds.WrappingAlgorithmRetired ? string.Empty : " " + Advice(keySpec);
             throw new KmsImportException(errorId, ErrorKind.InvalidArgument, reason + advice)
             {
                 TargetObject = $"{keySpec}/{algorithm}/{wrappingKeySpec}",
@@ -102,15 +102,15 @@ namespace KmsImport.Core.Crypto
 
         private static string? Check(KeySpec keySpec, WrappingAlgorithm algorithm, WrappingKeySpec wrappingKeySpec, out string errorId)
         {
-            errorId = CryptoErrorIds.WrappingNotAllowed;
+            errorId = ErrorIds.WrappingNotAllowed;
             if (!KeySpecRules.IsDefined(keySpec))
             {
-                errorId = CryptoErrorIds.KeySpecNotImportable;
+                errorId = ErrorIds.KeySpecNotImportable;
                 return $"Key spec '{keySpec}' is not one whose material AWS KMS can import.";
             }
             if (algorithm == WrappingAlgorithm.RSAES_PKCS1_V1_5)
             {
-                errorId = CryptoErrorIds.WrappingAlgorithmRetired;
+                errorId = ErrorIds.WrappingAlgorithmRetired;
                 return "The wrapping algorithm RSAES_PKCS1_V1_5 was retired by AWS KMS on 2023-10-10 and is refused. "
                        + "Use RSAES_OAEP_SHA_256 (symmetric, HMAC, ECC and SM2 material) or RSA_AES_KEY_WRAP_SHA_256 (RSA and ECC private keys), "
                        + "and fetch new import parameters for that algorithm.";

@@ -79,7 +79,7 @@ namespace KmsImport.Core.Crypto
                     case 3072: spec = WrappingKeySpec.RSA_3072; break;
                     case 4096: spec = WrappingKeySpec.RSA_4096; break;
                     default:
-                        throw new KmsImportException(CryptoErrorIds.WrappingPublicKeyUnsupportedSize, ErrorKind.InvalidData,
+                        throw new KmsImportException(ErrorIds.WrappingPublicKeyUnsupportedSize, ErrorKind.InvalidData,
                             $"The wrapping public key is a {bits}-bit RSA key; AWS KMS wrapping keys are 2048, 3072 or 4096 bits. "
                             + "Use the PublicKey of a GetParametersForImport response, unchanged.");
                 }
@@ -117,12 +117,12 @@ namespace KmsImport.Core.Crypto
                     }
                 }
                 string curve = curveOid != null ? CurveInfo.Describe(curveOid) : "explicit curve parameters";
-                throw new KmsImportException(CryptoErrorIds.WrappingPublicKeyNotRsa, ErrorKind.InvalidData,
+                throw new KmsImportException(ErrorIds.WrappingPublicKeyNotRsa, ErrorKind.InvalidData,
                     $"The wrapping public key is an EC key on {curve}; AWS KMS wrapping keys are RSA (or SM2 in the China Regions). "
                     + "Use the PublicKey of a GetParametersForImport response — not the public key of the KMS key itself (GetPublicKey).");
             }
 
-            throw new KmsImportException(CryptoErrorIds.WrappingPublicKeyNotRsa, ErrorKind.InvalidData,
+            throw new KmsImportException(ErrorIds.WrappingPublicKeyNotRsa, ErrorKind.InvalidData,
                 $"The wrapping public key uses the algorithm {oid.Id}; AWS KMS wrapping keys are RSA (rsaEncryption) or SM2. "
                 + "Use the PublicKey of a GetParametersForImport response, unchanged.");
         }
@@ -149,7 +149,7 @@ namespace KmsImport.Core.Crypto
         }
 
         private static KmsImportException Malformed(string what, Exception? inner) =>
-            new KmsImportException(CryptoErrorIds.WrappingPublicKeyMalformed, ErrorKind.InvalidData,
+            new KmsImportException(ErrorIds.WrappingPublicKeyMalformed, ErrorKind.InvalidData,
                 $"The wrapping public key is not a DER SubjectPublicKeyInfo: {what}. Pass the PublicKey bytes of the GetParametersForImport "
                 + "response unchanged (the AWS CLI prints them base64-encoded: decode before use), or fetch new import parameters.", inner);
     }

@@ -124,7 +124,7 @@ namespace KmsImport.Core.Import
                 if (proof.Method != "Encrypt+Decrypt")
                 {
                     if (!proof.Proved)
-                        throw new KmsImportException(KmsErrorIds.ProofFailed, ErrorKind.InvalidData,
+                        throw new KmsImportException(ErrorIds.ProofFailed, ErrorKind.InvalidData,
                             $"Key '{described.KeyId}' is Enabled with other material than the one given ({proof.Detail}). It was left as it is.")
                         { TargetObject = described.KeyId };
                     result.Status = "Verified";

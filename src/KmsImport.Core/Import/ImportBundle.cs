@@ -145,7 +145,7 @@ namespace KmsImport.Core.Import
             try { return body(); }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is NotSupportedException)
             {
-                throw new KmsImportException(KmsErrorIds.BundleIOError, ErrorKind.PermissionDenied,
+                throw new KmsImportException(ErrorIds.BundleIOError, ErrorKind.PermissionDenied,
                     $"Could not read or write the bundle at '{path}': {ex.Message}. Check the path and its permissions.", ex)
                 { TargetObject = path };
             }
@@ -159,7 +159,7 @@ namespace KmsImport.Core.Import
                 return (path, File.Exists(candidate) ? candidate : null);
             }
             if (File.Exists(path)) return (Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", path);
-            throw new KmsImportException(KmsErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
+            throw new KmsImportException(ErrorIds.BundleNotFound, ErrorKind.ObjectNotFound,
                 $"'{path}' does not exist. Pass the folder Get-KmsImportParameters -OutDirectory or Protect-KeyMaterial -OutDirectory wrote (…/<KeyId>), or its JSON file.")
             { TargetObject = path };
         }
@@ -168,7 +168,7 @@ namespace KmsImport.Core.Import
         {
             var folder = Path.Combine(directory, KeyFileNames.ForKeyId(keyId));
             if (Directory.Exists(folder) && Directory.GetFileSystemEntries(folder).Length > 0)
-                throw new KmsImportException(KmsErrorIds.BundleExists, ErrorKind.ResourceExists,
+                throw new KmsImportException(ErrorIds.BundleExists, ErrorKind.ResourceExists,
                     $"'{folder}' already holds files; bundles are never overwritten. Choose another -OutDirectory or move the old bundle away.")
                 { TargetObject = folder };
             Directory.CreateDirectory(folder);
@@ -260,12 +260,12 @@ namespace KmsImport.Core.Import
         }
 
         private static KmsImportException Missing(string path, string what, string parameter) =>
-            new KmsImportException(KmsErrorIds.BundleInvalid, ErrorKind.InvalidData,
+            new KmsImportException(ErrorIds.BundleInvalid, ErrorKind.InvalidData,
                 $"'{path}' does not record the {what} (files from the aws CLI procedure do not); pass {parameter}.")
             { TargetObject = path };
 
         private static KmsImportException Invalid(string path, string problem, Exception? inner = null) =>
-            new KmsImportException(KmsErrorIds.BundleInvalid, ErrorKind.InvalidData,
+            new KmsImportException(ErrorIds.BundleInvalid, ErrorKind.InvalidData,
                 $"'{path}' {problem}. Use the files Get-KmsImportParameters -OutDirectory or Protect-KeyMaterial -OutDirectory wrote.", inner)
             { TargetObject = path };
     }

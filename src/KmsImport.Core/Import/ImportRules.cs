@@ -33,24 +33,24 @@ namespace KmsImport.Core.Import
             if (effective == ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE)
             {
                 if (validToUtc.HasValue)
-                    throw new KmsImportException(Kms.KmsErrorIds.ValidToNotAllowed, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.ValidToNotAllowed, ErrorKind.InvalidArgument,
                         "-ValidTo cannot be combined with -ExpirationModel KEY_MATERIAL_DOES_NOT_EXPIRE. Leave -ValidTo out, or use KEY_MATERIAL_EXPIRES.")
                     { TargetObject = (object?)keyId ?? "ValidTo" };
                 return (effective, null);
             }
 
             if (!validToUtc.HasValue)
-                throw new KmsImportException(Kms.KmsErrorIds.ValidToRequired, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.ValidToRequired, ErrorKind.InvalidArgument,
                     "KEY_MATERIAL_EXPIRES needs -ValidTo: the date (at most 365 days ahead) when KMS deletes the material. Pass -ValidTo, or leave -ExpirationModel out for material that does not expire.")
                 { TargetObject = (object?)keyId ?? "ValidTo" };
 
             var now = UtcNow();
             if (validToUtc.Value <= now)
-                throw new KmsImportException(Kms.KmsErrorIds.ValidToInPast, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.ValidToInPast, ErrorKind.InvalidArgument,
                     $"-ValidTo {validToUtc.Value:u} is not in the future. Pass a date between now and 365 days ahead.")
                 { TargetObject = (object?)keyId ?? "ValidTo" };
             if (validToUtc.Value > now + MaxValidToAhead)
-                throw new KmsImportException(Kms.KmsErrorIds.ValidToTooFar, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.ValidToTooFar, ErrorKind.InvalidArgument,
                     $"-ValidTo {validToUtc.Value:u} is more than 365 days ahead, which KMS refuses. Pass a date at most 365 days ahead (e.g. (Get-Date).AddDays(365)), and re-import the escrowed material before it expires.")
                 { TargetObject = (object?)keyId ?? "ValidTo" };
             return (effective, validToUtc);
@@ -61,7 +61,7 @@ namespace KmsImport.Core.Import
         {
             var validTo = ToUtc(parametersValidTo);
             if (validTo - UtcNow() < ParametersSafetyMargin)
-                throw new KmsImportException(Kms.KmsErrorIds.ImportParametersExpired, ErrorKind.InvalidOperation,
+                throw new KmsImportException(ErrorIds.ImportParametersExpired, ErrorKind.InvalidOperation,
                     $"The import parameters (public key and token) for key '{keyId}' expired at {validTo:u} or expire within a minute. Run Get-KmsImportParameters -KeyId {keyId} again and wrap the material again with Protect-KeyMaterial; the material itself is unaffected.")
                 { TargetObject = keyId };
         }

@@ -12,11 +12,11 @@ namespace KmsImport.Core.Import
             if (material == null) throw new ArgumentNullException(nameof(material));
 
             if (parameters.PublicKey.Length == 0 || parameters.ImportToken.Length == 0 || string.IsNullOrEmpty(parameters.KeyId))
-                throw new KmsImportException(Kms.KmsErrorIds.ImportParametersIncomplete, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.ImportParametersIncomplete, ErrorKind.InvalidArgument,
                     "The import parameters lack a KeyId, PublicKey or ImportToken. Pipe the output of Get-KmsImportParameters, or pass all three.")
                 { TargetObject = parameters.KeyId };
             if (material.KeySpec != parameters.KeySpec)
-                throw new KmsImportException(Kms.KmsErrorIds.KeyMaterialSpecMismatch, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.KeyMaterialSpecMismatch, ErrorKind.InvalidArgument,
                     $"The material is for {material.KeySpec} but key '{parameters.KeyId}' is {parameters.KeySpec}. Use material of the key's spec.")
                 { TargetObject = parameters.KeyId };
 

@@ -39,6 +39,6 @@ namespace KmsImport.Core.Kms
         }
 
         private static KmsImportException Invalid(string keyId, string message) =>
-            new KmsImportException(KmsErrorIds.ImportOptionsInvalid, ErrorKind.InvalidArgument, message) { TargetObject = keyId };
+            new KmsImportException(ErrorIds.ImportOptionsInvalid, ErrorKind.InvalidArgument, message) { TargetObject = keyId };
     }
 }

@@ -88,7 +88,7 @@ namespace KmsImport.Core.Kms
             if (!Uri.TryCreate(endpointUrl!.Trim(), UriKind.Absolute, out var uri) ||
                 (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                throw new KmsImportException(KmsErrorIds.EndpointUrlInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.EndpointUrlInvalid, ErrorKind.InvalidArgument,
                     $"The endpoint URL '{endpointUrl}' is not an absolute http(s) URL. Pass one such as https://kms.eu-west-2.amazonaws.com, or leave -EndpointUrl out to use AWS.")
                 { TargetObject = endpointUrl };
             }
@@ -104,7 +104,7 @@ namespace KmsImport.Core.Kms
             bool hasAccess = !string.IsNullOrEmpty(s.AccessKey), hasSecret = !string.IsNullOrEmpty(s.SecretKey);
             if (hasAccess != hasSecret)
             {
-                throw new KmsImportException(KmsErrorIds.CredentialsIncomplete, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.CredentialsIncomplete, ErrorKind.InvalidArgument,
                     "-AccessKey and -SecretKey go together: pass both, or neither and let a profile or the environment supply credentials.")
                 { TargetObject = hasAccess ? "SecretKey" : "AccessKey" };
             }
@@ -124,7 +124,7 @@ namespace KmsImport.Core.Kms
             {
                 if (!chain.TryGetProfile(s.ProfileName, out var named) || !chain.TryGetAWSCredentials(s.ProfileName, out var namedCreds))
                 {
-                    throw new KmsImportException(KmsErrorIds.ProfileNotFound, ErrorKind.ObjectNotFound,
+                    throw new KmsImportException(ErrorIds.ProfileNotFound, ErrorKind.ObjectNotFound,
                         $"No credential profile named '{s.ProfileName}' was found{(string.IsNullOrEmpty(s.ProfileLocation) ? " in the SDK store or the shared credentials file" : $" in '{s.ProfileLocation}'")}. Check the name (aws configure list-profiles), or pass -ProfileLocation.")
                     { TargetObject = s.ProfileName };
                 }
@@ -161,7 +161,7 @@ namespace KmsImport.Core.Kms
             }
             catch (Exception ex)
             {
-                throw new KmsImportException(KmsErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
+                throw new KmsImportException(ErrorIds.CredentialsNotFound, ErrorKind.AuthenticationError,
                     "No AWS credentials were found. Pass -ProfileName (or -AccessKey and -SecretKey), run Set-AWSCredential, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or configure a default profile.", ex);
             }
         }
@@ -187,7 +187,7 @@ namespace KmsImport.Core.Kms
             }
             catch (Exception ex) when (ex is not KmsImportException)
             {
-                throw new KmsImportException(KmsErrorIds.StoredCredentialsUnreadable, ErrorKind.AuthenticationError,
+                throw new KmsImportException(ErrorIds.StoredCredentialsUnreadable, ErrorKind.AuthenticationError,
                     "The shell default credentials ($StoredAWSCredentials) could not be read. Run Set-AWSCredential again, or pass -ProfileName.", ex);
             }
         }
@@ -207,7 +207,7 @@ namespace KmsImport.Core.Kms
             }
             if (region == null)
             {
-                throw new KmsImportException(KmsErrorIds.RegionNotSpecified, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.RegionNotSpecified, ErrorKind.InvalidArgument,
                     "No AWS Region was given or found. Pass -Region (for example -Region eu-west-2), run Set-DefaultAWSRegion, or set AWS_REGION.")
                 { TargetObject = "Region" };
             }
@@ -225,7 +225,7 @@ namespace KmsImport.Core.Kms
         public static string ValidateRegion(string region)
         {
             if (region.Length <= 32 && RegionPattern.IsMatch(region)) return region;
-            throw new KmsImportException(KmsErrorIds.RegionInvalid, ErrorKind.InvalidArgument,
+            throw new KmsImportException(ErrorIds.RegionInvalid, ErrorKind.InvalidArgument,
                 "The Region given is not an AWS Region name. Pass one such as -Region eu-west-2 (lowercase letters, hyphens and a number).")
             { TargetObject = "Region" };
         }

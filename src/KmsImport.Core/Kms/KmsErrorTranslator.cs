@@ -39,19 +39,19 @@ namespace KmsImport.Core.Kms
 
             if (IsNetworkFailure(exception))
             {
-                return new KmsImportException(KmsErrorIds.EndpointUnreachable, ErrorKind.ConnectionError,
+                return new KmsImportException(ErrorIds.EndpointUnreachable, ErrorKind.ConnectionError,
                     $"{operation} could not reach KMS in {region}, or the connection broke before the answer arrived ({exception.GetBaseException().GetType().Name}). Check the network path or -EndpointUrl, then check the key with Test-KmsKeyState before running the command again.",
                     exception) { IsTransient = true, TargetObject = target };
             }
 
             // Exception type only: a message of an unexpected exception may quote the answer it choked on.
-            return new KmsImportException(KmsErrorIds.KmsError, ErrorKind.NotSpecified,
+            return new KmsImportException(ErrorIds.KmsError, ErrorKind.NotSpecified,
                 $"{operation} failed in {region} ({exception.GetBaseException().GetType().Name}). Check the key with Test-KmsKeyState, then run the command again.", exception) { TargetObject = target };
         }
 
         /// <summary>An answer that could not be read, or lacks what KMS always sends: never guessed at.</summary>
         public static KmsImportException AnswerInvalid(string operation, string region, string what, Exception? inner, object? target) =>
-            new KmsImportException(KmsErrorIds.AnswerInvalid, ErrorKind.InvalidResult,
+            new KmsImportException(ErrorIds.AnswerInvalid, ErrorKind.InvalidResult,
                 $"The endpoint answered {operation} in {region} with {what}, which is not a valid KMS answer. Check -EndpointUrl (a proxy in the path?) and run the command again; check the key with Test-KmsKeyState first.",
                 inner) { IsTransient = true, TargetObject = target };
 
@@ -62,12 +62,12 @@ namespace KmsImport.Core.Kms
             var transient = code >= 500 || code == 429;
             var (id, kind) = code switch
             {
-                429 => (KmsErrorIds.Throttled, ErrorKind.LimitsExceeded),
-                401 => (KmsErrorIds.HttpError, ErrorKind.AuthenticationError),
-                403 => (KmsErrorIds.HttpError, ErrorKind.PermissionDenied),
-                404 => (KmsErrorIds.HttpError, ErrorKind.ObjectNotFound),
-                _ when transient => (KmsErrorIds.HttpError, ErrorKind.ResourceUnavailable),
-                _ => (KmsErrorIds.HttpError, ErrorKind.InvalidResult),
+                429 => (ErrorIds.Throttled, ErrorKind.LimitsExceeded),
+                401 => (ErrorIds.HttpError, ErrorKind.AuthenticationError),
+                403 => (ErrorIds.HttpError, ErrorKind.PermissionDenied),
+                404 => (ErrorIds.HttpError, ErrorKind.ObjectNotFound),
+                _ when transient => (ErrorIds.HttpError, ErrorKind.ResourceUnavailable),
+                _ => (ErrorIds.HttpError, ErrorKind.InvalidResult),
             };
             var advice = transient
                 ? "This is usually passing (a proxy or load balancer in trouble): check the key with Test-KmsKeyState, then run the same command again."
@@ -112,55 +112,55 @@ namespace KmsImport.Core.Kms
             switch (code)
             {
                 case "NotFoundException":
-                    return (KmsErrorIds.KeyNotFound, ErrorKind.ObjectNotFound,
+                    return (ErrorIds.KeyNotFound, ErrorKind.ObjectNotFound,
                         $"KMS has no key '{key}' in {region}. Check the key id, ARN or alias and the Region (-Region).", false);
                 case "InvalidArnException":
-                    return (KmsErrorIds.KeyIdInvalid, ErrorKind.InvalidArgument,
+                    return (ErrorIds.KeyIdInvalid, ErrorKind.InvalidArgument,
                         $"'{key}' is not a valid key id, key ARN, alias name or alias ARN.", false);
                 case "ExpiredImportTokenException":
-                    return (KmsErrorIds.ImportTokenExpired, ErrorKind.InvalidOperation,
+                    return (ErrorIds.ImportTokenExpired, ErrorKind.InvalidOperation,
                         "The import token has expired (tokens are valid for 24 hours). Run Get-KmsImportParameters again and wrap the material again with Protect-KeyMaterial; then import.", false);
                 case "InvalidImportTokenException":
-                    return (KmsErrorIds.ImportTokenInvalid, ErrorKind.InvalidData,
+                    return (ErrorIds.ImportTokenInvalid, ErrorKind.InvalidData,
                         $"The import token does not belong to key '{key}' or to this parameter set. Run Get-KmsImportParameters for this key and wrap again, using the public key and token of the same output.", false);
                 case "InvalidCiphertextException":
-                    return (KmsErrorIds.CiphertextInvalid, ErrorKind.InvalidData,
+                    return (ErrorIds.CiphertextInvalid, ErrorKind.InvalidData,
                         "KMS could not unwrap the material: the wrapping algorithm or public key does not match the import token. Wrap again with Protect-KeyMaterial from the same Get-KmsImportParameters output the token came from.", false);
                 case "IncorrectKeyMaterialException":
-                    return (KmsErrorIds.KeyMaterialIncorrect, ErrorKind.InvalidData,
+                    return (ErrorIds.KeyMaterialIncorrect, ErrorKind.InvalidData,
                         $"KMS refused the material for '{key}': it is not the material this key already holds (a key only ever takes back identical bytes) or it is not valid for the key spec. Re-import the escrowed original.", false);
                 case "KMSInvalidStateException":
-                    return (KmsErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
+                    return (ErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
                         $"Key '{key}' is in a state that does not allow {operation}. Run Test-KmsKeyState to see its state (for example PendingDeletion: cancel the deletion first).", false);
                 case "DisabledException":
-                    return (KmsErrorIds.KeyDisabled, ErrorKind.InvalidOperation,
+                    return (ErrorIds.KeyDisabled, ErrorKind.InvalidOperation,
                         $"Key '{key}' is disabled. Enable it first (aws kms enable-key) and run the command again.", false);
                 case "UnsupportedOperationException":
-                    return (KmsErrorIds.OperationNotSupported, ErrorKind.InvalidOperation,
+                    return (ErrorIds.OperationNotSupported, ErrorKind.InvalidOperation,
                         $"KMS does not support {operation} for key '{key}' as asked (for example the key's origin is not EXTERNAL, it is in a custom key store, or a parameter does not apply to its key spec).", false);
                 case "AlreadyExistsException":
-                    return (KmsErrorIds.AliasExists, ErrorKind.ResourceExists,
+                    return (ErrorIds.AliasExists, ErrorKind.ResourceExists,
                         "That alias already exists in this account and Region. Choose another alias, or leave -Alias out.", false);
                 case "MalformedPolicyDocumentException":
-                    return (KmsErrorIds.PolicyMalformed, ErrorKind.InvalidArgument,
+                    return (ErrorIds.PolicyMalformed, ErrorKind.InvalidArgument,
                         "KMS refused the key policy. Fix the JSON policy document (it must allow the caller to administer the key).", false);
                 case "TagException":
-                    return (KmsErrorIds.TagInvalid, ErrorKind.InvalidArgument,
+                    return (ErrorIds.TagInvalid, ErrorKind.InvalidArgument,
                         "KMS refused the tags. Tag keys and values must be non-empty strings within KMS's limits.", false);
                 case "ThrottlingException":
-                    return (KmsErrorIds.Throttled, ErrorKind.LimitsExceeded,
+                    return (ErrorIds.Throttled, ErrorKind.LimitsExceeded,
                         $"KMS throttled {operation} in {region} and the retries ran out. Wait a little and run the same command again, lower -ThrottleLimit, or raise -MaxErrorRetry.", true);
                 case "LimitExceededException":
-                    return (KmsErrorIds.LimitExceeded, ErrorKind.LimitsExceeded,
+                    return (ErrorIds.LimitExceeded, ErrorKind.LimitsExceeded,
                         $"A KMS quota was exceeded for {operation} in {region}. Wait, or ask AWS to raise the quota, then run the command again.", true);
                 case "KMSInternalException":
                 case "DependencyTimeoutException":
                 case "InternalFailure":
                 case "ServiceUnavailable":
-                    return (KmsErrorIds.InternalError, ErrorKind.ResourceUnavailable,
+                    return (ErrorIds.InternalError, ErrorKind.ResourceUnavailable,
                         $"KMS failed internally during {operation} and the retries ran out. Run the same command again later; check the key with Test-KmsKeyState first.", true);
                 case "AccessDeniedException":
-                    return (KmsErrorIds.AccessDenied, ErrorKind.PermissionDenied,
+                    return (ErrorIds.AccessDenied, ErrorKind.PermissionDenied,
                         $"The credentials used may not call kms:{operation} on '{key}'. Grant the permission in IAM and the key policy, or use other credentials.", false);
                 case "InvalidSignatureException":
                 case "UnrecognizedClientException":
@@ -168,17 +168,17 @@ namespace KmsImport.Core.Kms
                 case "ExpiredTokenException":
                 case "InvalidClientTokenId":
                 case "MissingAuthenticationToken":
-                    return (KmsErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
+                    return (ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
                         "KMS did not accept the credentials (unknown access key, wrong secret, or expired session). Check -ProfileName / the keys in use, or refresh the session credentials.", false);
                 case "ValidationException":
                 case "InvalidKeyUsageException":
                 case "InvalidMarkerException":
                 case "InvalidAliasNameException":
-                    return (code == "InvalidAliasNameException" ? KmsErrorIds.AliasInvalid : KmsErrorIds.RequestInvalid, ErrorKind.InvalidArgument,
+                    return (code == "InvalidAliasNameException" ? ErrorIds.AliasInvalid : ErrorIds.RequestInvalid, ErrorKind.InvalidArgument,
                         $"KMS refused the {operation} request as invalid. Check the parameters named in KMS's message.", false);
                 default:
                     var transient = (int)status >= 500;
-                    return (KmsErrorIds.KmsError, transient ? ErrorKind.ResourceUnavailable : ErrorKind.NotSpecified,
+                    return (ErrorIds.KmsError, transient ? ErrorKind.ResourceUnavailable : ErrorKind.NotSpecified,
                         $"{operation} failed in {region}.", transient);
             }
         }

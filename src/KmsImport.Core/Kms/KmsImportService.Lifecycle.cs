@@ -21,13 +21,13 @@ namespace KmsImport.Core.Kms
             foreach (var region in replicaRegions)
             {
                 if (!RegionPattern.IsMatch(region ?? ""))
-                    throw new KmsImportException(KmsErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
                         $"'{region}' is not an AWS Region name (for example eu-west-1).") { TargetObject = region };
                 if (region == primaryRegion)
-                    throw new KmsImportException(KmsErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
                         $"{region} is the primary key's Region; a replica must be in another Region.") { TargetObject = region };
                 if (!seen.Add(region!))
-                    throw new KmsImportException(KmsErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.ReplicaRegionInvalid, ErrorKind.InvalidArgument,
                         $"{region} is named twice in -ReplicaRegion.") { TargetObject = region };
             }
         }
@@ -85,7 +85,7 @@ namespace KmsImport.Core.Kms
                 var key = DescribeKey(keyId);
                 if (key.KeyState != "Creating") return key;
                 if (DateTime.UtcNow + delay > deadline)
-                    throw new KmsImportException(KmsErrorIds.ReplicaNotReady, ErrorKind.OperationTimeout,
+                    throw new KmsImportException(ErrorIds.ReplicaNotReady, ErrorKind.OperationTimeout,
                         $"Replica '{keyId}' in {Region} is still Creating after {timeout.TotalSeconds:0} s. Wait, then continue with: Get-KmsImportParameters -KeyId {keyId} -Region {Region}")
                     { TargetObject = keyId, IsTransient = true };
                 Thread.Sleep(delay);
@@ -112,7 +112,7 @@ namespace KmsImport.Core.Kms
                 var key = DescribeKey(keyId);
                 if (key.KeyState == "PendingImport") return true;
                 if (key.KeyState == "Enabled" || key.KeyState == "Disabled") return false;
-                throw new KmsImportException(KmsErrorIds.OutcomeUnknown, ErrorKind.InvalidResult,
+                throw new KmsImportException(ErrorIds.OutcomeUnknown, ErrorKind.InvalidResult,
                     $"Key '{keyId}' is {key.KeyState}; its state does not show whether the material was deleted.") { TargetObject = keyId };
             }
             var material = ListKeyRotations(keyId).FirstOrDefault(m => m.KeyMaterialId == keyMaterialId);
@@ -134,7 +134,7 @@ namespace KmsImport.Core.Kms
         public KmsKeyDescription ScheduleKeyDeletion(string keyId, int pendingWindowInDays)
         {
             if (pendingWindowInDays < 7 || pendingWindowInDays > 30)
-                throw new KmsImportException(KmsErrorIds.RequestInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.RequestInvalid, ErrorKind.InvalidArgument,
                     "KMS waits 7 to 30 days before it deletes a key. Pass -PendingWindowInDays between 7 and 30.") { TargetObject = keyId };
             Mutate("ScheduleKeyDeletion", keyId,
                 client => (object)Block(client.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = pendingWindowInDays })),

@@ -44,7 +44,7 @@ namespace KmsImport.Core.Kms
             bool mayResend,
             string unknownAdvice,
             Func<TResult, TResult?>? confirm = null,
-            string notAppliedErrorId = KmsErrorIds.AnswerInvalid) where TResult : class
+            string notAppliedErrorId = ErrorIds.AnswerInvalid) where TResult : class
         {
             var target = (object?)keyId ?? operation;
             for (var attempt = 0; ; attempt++)
@@ -100,7 +100,7 @@ namespace KmsImport.Core.Kms
             catch (KmsImportException ex)
             {
                 var cause = failure == null ? what : $"{what} ({failure.ErrorId})";
-                throw new KmsImportException(KmsErrorIds.OutcomeUnknown, ErrorKind.InvalidResult,
+                throw new KmsImportException(ErrorIds.OutcomeUnknown, ErrorKind.InvalidResult,
                     $"{operation}{(keyId == null ? "" : " for '" + keyId + "'")} in {Region} ended with {cause}, and reading the state back failed too ({ex.ErrorId}). It may or may not have taken effect. {unknownAdvice}",
                     failure ?? ex)
                 { TargetObject = target };
@@ -143,7 +143,7 @@ namespace KmsImport.Core.Kms
         {
             var keys = ListKeys(RequestTagSearchLimit);
             if (keys.Count >= RequestTagSearchLimit)
-                throw new KmsImportException(KmsErrorIds.OutcomeUnknown, ErrorKind.LimitsExceeded,
+                throw new KmsImportException(ErrorIds.OutcomeUnknown, ErrorKind.LimitsExceeded,
                     $"The Region has {RequestTagSearchLimit} keys or more; the search for the request tag stopped there.");
             // KMS lists keys in no documented order; LocalKms and observed AWS list older keys first.
             for (var i = keys.Count - 1; i >= 0; i--)
@@ -154,8 +154,8 @@ namespace KmsImport.Core.Kms
                 {
                     tags = ListTags(keyId);
                 }
-                catch (KmsImportException ex) when (ex.ErrorId == KmsErrorIds.AccessDenied || ex.ErrorId == KmsErrorIds.KeyNotFound
-                    || ex.ErrorId == KmsErrorIds.KeyInvalidState)
+                catch (KmsImportException ex) when (ex.ErrorId == ErrorIds.AccessDenied || ex.ErrorId == ErrorIds.KeyNotFound
+                    || ex.ErrorId == ErrorIds.KeyInvalidState)
                 {
                     continue; // not ours to read (other teams' keys), or gone: ours is readable by whoever created it
                 }
@@ -213,7 +213,7 @@ namespace KmsImport.Core.Kms
                 Odd(m.Origin?.Value, "EXTERNAL") is { } o ? "origin " + o : null,
             }.Where(x => x != null).ToList();
             if (odd.Count == 0) return;
-            throw new KmsImportException(KmsErrorIds.KeyCreatedUnfinished, ErrorKind.InvalidResult,
+            throw new KmsImportException(ErrorIds.KeyCreatedUnfinished, ErrorKind.InvalidResult,
                 $"The endpoint created key '{m.KeyId}' in {region}, but says it has {string.Join(", ", odd)}, not what was asked ({spec}, {usage}, EXTERNAL). The key was not passed on. Check it with Test-KmsKeyState -KeyId '{m.KeyId}' -Region '{region}'; if it is not wanted: {CleanupCommand(m.KeyId, region)}")
             { TargetObject = m.KeyId };
         }

@@ -47,13 +47,13 @@ namespace KmsImport.Core.Kms
         {
             var usage = options.KeyUsage ?? KeySpecRules.DefaultUsage(options.KeySpec);
             if (!KeySpecRules.AllowedUsages(options.KeySpec).Contains(usage))
-                throw new KmsImportException(KmsErrorIds.KeyUsageNotAllowed, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.KeyUsageNotAllowed, ErrorKind.InvalidArgument,
                     $"KeyUsage {usage} is not allowed for {options.KeySpec}. Allowed: {string.Join(", ", KeySpecRules.AllowedUsages(options.KeySpec))}.")
                 { TargetObject = usage };
             if (string.IsNullOrEmpty(options.Alias)) return null;
             var alias = options.Alias!.StartsWith("alias/", StringComparison.Ordinal) ? options.Alias : "alias/" + options.Alias;
             if (!AliasPattern.IsMatch(alias) || alias.StartsWith("alias/aws/", StringComparison.Ordinal))
-                throw new KmsImportException(KmsErrorIds.AliasNameInvalid, ErrorKind.InvalidArgument,
+                throw new KmsImportException(ErrorIds.AliasNameInvalid, ErrorKind.InvalidArgument,
                     $"'{options.Alias}' is not a valid alias name: use letters, digits, '/', '_' and '-' (at most 256 characters with 'alias/'), not beginning with 'alias/aws/'.")
                 { TargetObject = options.Alias };
             return alias;
@@ -102,7 +102,7 @@ namespace KmsImport.Core.Kms
                     var found = ListAliases(10000).FirstOrDefault(a => a.AliasName == alias);
                     if (found == null) return null;
                     if (found.TargetKeyId == keyId || (found.TargetKeyId != null && keyId.EndsWith("/" + found.TargetKeyId, StringComparison.Ordinal))) return found;
-                    throw new KmsImportException(KmsErrorIds.AliasExists, ErrorKind.ResourceExists,
+                    throw new KmsImportException(ErrorIds.AliasExists, ErrorKind.ResourceExists,
                         $"The alias {alias} points to another key. Choose another alias.") { TargetObject = alias };
                 },
                 mayResend: true,
@@ -141,7 +141,7 @@ namespace KmsImport.Core.Kms
         {
             EnsureAlgorithmOffered(algorithm, key.KeyId);
             EnsureAcceptsMaterial(key);
-            var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
+            var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
                 $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.")
             { TargetObject = key.KeyId };
 
@@ -185,7 +185,7 @@ namespace KmsImport.Core.Kms
         {
             if (algorithm != WrappingAlgorithm.RSAES_PKCS1_V1_5) return;
             WrappingMatrix.IsAllowed(KeySpec.SYMMETRIC_DEFAULT, algorithm.Value, KmsImport.WrappingKeySpec.RSA_4096, out var reason);
-            throw new KmsImportException(CryptoErrorIds.WrappingAlgorithmRetired, ErrorKind.InvalidArgument, reason ?? "RSAES_PKCS1_V1_5 is retired.")
+            throw new KmsImportException(ErrorIds.WrappingAlgorithmRetired, ErrorKind.InvalidArgument, reason ?? "RSAES_PKCS1_V1_5 is retired.")
             { TargetObject = keyId };
         }
 
@@ -196,11 +196,11 @@ namespace KmsImport.Core.Kms
         public static void EnsureAcceptsMaterial(KmsKeyDescription key)
         {
             if (!string.Equals(key.Origin, "EXTERNAL", StringComparison.Ordinal))
-                throw new KmsImportException(KmsErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
+                throw new KmsImportException(ErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' has origin {key.Origin}; KMS imports material only into keys created with origin EXTERNAL. Create one with New-KmsExternalKey.")
                 { TargetObject = key.KeyId };
             if (key.KeyState == "PendingDeletion" || key.KeyState == "PendingReplicaDeletion")
-                throw new KmsImportException(KmsErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
+                throw new KmsImportException(ErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' is {key.KeyState}: KMS imports no material into a key scheduled for deletion. If the key is still wanted, cancel the deletion first (aws kms cancel-key-deletion --key-id {key.KeyId}), then run the command again.")
                 { TargetObject = key.KeyId };
         }
@@ -260,7 +260,7 @@ namespace KmsImport.Core.Kms
                 mayResend: true,
                 unknownAdvice: $"Check with Test-KmsKeyState -KeyId '{material.KeyId}' -Region '{Region}'; importing the same material again is safe.",
                 confirm: _ => ImportTookEffect(material.KeyId, expected),
-                notAppliedErrorId: KmsErrorIds.ImportNotApplied);
+                notAppliedErrorId: ErrorIds.ImportNotApplied);
             return new KmsImportResult
             {
                 KeyId = after.KeyId,

@@ -39,12 +39,12 @@ namespace KmsImport.Core.Kms
             {
                 var name = AwsDefaultQuotas.Keys.FirstOrDefault(k => string.Equals(k, o.Key, StringComparison.OrdinalIgnoreCase));
                 if (name == null)
-                    throw new KmsImportException(KmsErrorIds.RequestsPerSecondInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.RequestsPerSecondInvalid, ErrorKind.InvalidArgument,
                         $"-RequestsPerSecond names an operation the batch does not pace. Use one of: {string.Join(", ", AwsDefaultQuotas.Keys)}.")
                     { TargetObject = "RequestsPerSecond" };
                 if (!double.TryParse(o.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate)
                     || double.IsNaN(rate) || double.IsInfinity(rate) || rate < 0)
-                    throw new KmsImportException(KmsErrorIds.RequestsPerSecondInvalid, ErrorKind.InvalidArgument,
+                    throw new KmsImportException(ErrorIds.RequestsPerSecondInvalid, ErrorKind.InvalidArgument,
                         $"-RequestsPerSecond for {name} is not a number of requests per second (0 or more; 0 stops pacing it), e.g. -RequestsPerSecond @{{ {name} = 2 }}.")
                     { TargetObject = "RequestsPerSecond" };
                 quotas[name] = rate;

@@ -93,13 +93,13 @@ namespace KmsImport.Cmdlets
             {
                 _options = ResolveExpirationOrStop(ExpirationModel, ValidTo);
                 if (Generate && (EscrowPath == null) == !NoEscrow)
-                    ThrowError(new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
+                    ThrowError(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
                         "-Generate needs exactly one of -EscrowPath (a folder for one escrow file per key) or -NoEscrow.") { TargetObject = "EscrowPath" });
                 if (EscrowPath != null && !Directory.Exists(Resolve(EscrowPath)))
-                    ThrowError(new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.ObjectNotFound,
+                    ThrowError(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.ObjectNotFound,
                         $"-EscrowPath '{EscrowPath}' is not an existing folder. Create it (owner-only access) and run again.") { TargetObject = EscrowPath });
                 if (MaterialDirectory != null && !Directory.Exists(Resolve(MaterialDirectory)))
-                    ThrowError(new KmsImportException(CryptoErrorIds.KeyMaterialFileNotFound, ErrorKind.ObjectNotFound,
+                    ThrowError(new KmsImportException(ErrorIds.MaterialDirectoryNotFound, ErrorKind.ObjectNotFound,
                         $"-MaterialDirectory '{MaterialDirectory}' is not an existing folder. Pass the folder that holds one <KeyId>.bin file per key (as -Generate -EscrowPath writes them).") { TargetObject = MaterialDirectory });
                 if (Path != null) _path = KeyMaterial.CheckFile(Resolve(Path)); // refused before any call
                 if (MaterialDirectory != null) _materialDirectory = Resolve(MaterialDirectory);
@@ -172,7 +172,7 @@ namespace KmsImport.Cmdlets
 
         private KeyMaterial? ProvideMaterial(KmsKeyDescription key, bool keyHoldsMaterial)
         {
-            var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
+            var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
                 $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.") { TargetObject = key.KeyId };
             switch (ParameterSetName)
             {

@@ -102,11 +102,11 @@ namespace KmsImport.Cmdlets
                         replica.KeyState = described.KeyState;
                         WriteObject(replica);
                     }
-                    catch (KmsImportException ex) when (ex.ErrorId == KmsErrorIds.KeyInvalidState)
+                    catch (KmsImportException ex) when (ex.ErrorId == ErrorIds.KeyInvalidState)
                     {
                         // KMS replicates a primary only once it holds material. In a pipeline the
                         // primary emitted above has already been imported downstream by now.
-                        WriteRecordError(new KmsImportException(KmsErrorIds.ReplicaNeedsPrimaryMaterial, ErrorKind.InvalidOperation,
+                        WriteRecordError(new KmsImportException(ErrorIds.ReplicaNeedsPrimaryMaterial, ErrorKind.InvalidOperation,
                             $"KMS did not replicate {primary.KeyId} into {region}: the primary holds no key material yet. Create the replicas in the import pipeline, so the primary is imported before they are made: New-KmsExternalKey -MultiRegion -ReplicaRegion ... | Get-KmsImportParameters | Protect-KeyMaterial -Path <material> | Import-KmsKeyMaterial",
                             ex) { TargetObject = region });
                     }
@@ -130,7 +130,7 @@ namespace KmsImport.Cmdlets
             {
                 var key = LanguagePrimitives.ConvertTo<string>(entry.Key);
                 if (string.IsNullOrEmpty(key) || entry.Value == null)
-                    ThrowError(new KmsImportException(KmsErrorIds.TagInvalid, ErrorKind.InvalidArgument,
+                    ThrowError(new KmsImportException(ErrorIds.TagInvalid, ErrorKind.InvalidArgument,
                         "Every -Tag entry needs a non-empty key and a value, e.g. -Tag @{ Owner = 'ops' }.") { TargetObject = "Tag" });
                 tags[key] = LanguagePrimitives.ConvertTo<string>(entry.Value);
             }

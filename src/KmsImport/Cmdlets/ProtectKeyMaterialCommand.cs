@@ -104,13 +104,13 @@ namespace KmsImport.Cmdlets
         {
             if (ParameterSetName == GenerateSet && EscrowPath == null && !NoEscrow)
             {
-                ThrowTerminatingError(ErrorRecords.From(new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
+                ThrowTerminatingError(ErrorRecords.From(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
                     "-Generate needs -EscrowPath (a new file or a directory) so the generated material can be restored after it expires or is deleted. Pass -NoEscrow to state that you want no copy.")
                 { TargetObject = "EscrowPath" }));
             }
             if (EscrowPath != null && NoEscrow)
             {
-                ThrowTerminatingError(ErrorRecords.From(new KmsImportException(KmsErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
+                ThrowTerminatingError(ErrorRecords.From(new KmsImportException(ErrorIds.EscrowPathRequired, ErrorKind.InvalidArgument,
                     "-EscrowPath and -NoEscrow contradict each other. Pass one of them.") { TargetObject = "NoEscrow" }));
             }
         }

@@ -36,7 +36,7 @@ namespace KmsImport.Cmdlets
                 var service = GetService();
                 var key = service.DescribeKey(KeyId);
                 if (key.Origin != "EXTERNAL")
-                    throw new KmsImportException(KmsErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
+                    throw new KmsImportException(ErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
                         $"Key '{key.KeyId}' has origin {key.Origin}; Remove-KmsExternalKey only removes keys made for imported material. Use the AWS console or aws kms schedule-key-deletion for other keys.")
                     { TargetObject = key.KeyId };
                 if (key.KeyState == "PendingDeletion" || key.KeyState == "PendingReplicaDeletion")
@@ -46,7 +46,7 @@ namespace KmsImport.Cmdlets
                     return;
                 }
                 if ((key.KeyState == "Enabled" || key.KeyState == "Disabled") && !Force)
-                    throw new KmsImportException(KmsErrorIds.KeyHoldsMaterial, ErrorKind.InvalidOperation,
+                    throw new KmsImportException(ErrorIds.KeyHoldsMaterial, ErrorKind.InvalidOperation,
                         $"Key '{key.KeyId}' is {key.KeyState}: it holds key material, and once it is deleted nothing it encrypted or signed can be used again. If that is intended, add -Force; to take only the material away, use Remove-KmsImportedKeyMaterial.")
                     { TargetObject = key.KeyId };
                 if (!ShouldProcess($"{key.KeyId} in {service.Region} ({key.KeyState})", $"Schedule the key's deletion in {PendingWindowInDays} days")) return;

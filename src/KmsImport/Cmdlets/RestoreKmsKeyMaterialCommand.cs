@@ -73,7 +73,7 @@ namespace KmsImport.Cmdlets
                 MaterialSource.CheckPath(this, Path);
                 var service = GetService();
                 var key = service.DescribeKey(KeyId);
-                var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
+                var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.") { TargetObject = key.KeyId };
                 // Read and check the material before asking KMS for anything that has a quota.
                 using var material = MaterialSource.Load(this, spec, Path, KeyMaterial, Password);

@@ -65,7 +65,7 @@ namespace KmsImport.Cmdlets
                 ProofResult? proof = null;
                 if (ParameterSetName != StateSet)
                 {
-                    var spec = key.ImportableKeySpec ?? throw new KmsImportException(KmsErrorIds.ProofNotPossible, ErrorKind.InvalidOperation,
+                    var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.ProofNotPossible, ErrorKind.InvalidOperation,
                         $"Key '{key.KeyId}' has key spec {key.KeySpec}, which holds no imported material to prove.") { TargetObject = key.KeyId };
                     using var material = MaterialSource.Load(this, spec, Path, KeyMaterial, Password);
                     proof = MaterialProver.Prove(service, key, material);

@@ -163,11 +163,11 @@ public class HygieneTests
             File.WriteAllBytes(empty, Array.Empty<byte>());
             var huge = Path.Combine(dir.FullName, "huge.bin");
             File.WriteAllBytes(huge, new byte[KeyMaterial.MaxFileSize + 1]);
-            Assert.Equal(CryptoErrorIds.KeyMaterialFileEmpty, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(empty)).ErrorId);
-            Assert.Equal(CryptoErrorIds.KeyMaterialFileTooLarge, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(huge)).ErrorId);
-            Assert.Equal(CryptoErrorIds.KeyMaterialIsDirectory, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(dir.FullName)).ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialFileEmpty, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(empty)).ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialFileTooLarge, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(huge)).ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialIsDirectory, Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(dir.FullName)).ErrorId);
             var missing = Assert.Throws<KmsImportException>(() => KeyMaterial.CheckFile(Path.Combine(dir.FullName, "missing.bin")));
-            Assert.Equal(CryptoErrorIds.KeyMaterialFileNotFound, missing.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialFileNotFound, missing.ErrorId);
             Assert.DoesNotContain("0123456789abcdef", missing.Message);
         }
         finally

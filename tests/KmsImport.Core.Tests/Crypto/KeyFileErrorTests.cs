@@ -15,7 +15,7 @@ public class KeyFileErrorTests
     {
         using var dir = new TempDir();
         var e = Refused(dir.File("nope.bin"));
-        Assert.Equal(CryptoErrorIds.KeyMaterialFileNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialFileNotFound, e.ErrorId);
         Assert.Equal(ErrorKind.ObjectNotFound, e.Kind);
         Assert.Equal(dir.File("nope.bin"), e.TargetObject);
     }
@@ -25,7 +25,7 @@ public class KeyFileErrorTests
     {
         using var dir = new TempDir();
         var e = Refused(dir.Path);
-        Assert.Equal(CryptoErrorIds.KeyMaterialIsDirectory, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialIsDirectory, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
     }
 
@@ -34,7 +34,7 @@ public class KeyFileErrorTests
     {
         using var dir = new TempDir();
         var e = Refused(dir.Write("empty.bin", []));
-        Assert.Equal(CryptoErrorIds.KeyMaterialFileEmpty, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialFileEmpty, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, e.Kind);
     }
 
@@ -43,7 +43,7 @@ public class KeyFileErrorTests
     {
         using var dir = new TempDir();
         var e = Refused(dir.Write("big.bin", new byte[KeyMaterial.MaxFileSize + 1]));
-        Assert.Equal(CryptoErrorIds.KeyMaterialFileTooLarge, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialFileTooLarge, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, e.Kind);
         Assert.Contains((KeyMaterial.MaxFileSize + 1).ToString(), e.Message);
     }
@@ -53,14 +53,14 @@ public class KeyFileErrorTests
     {
         using var dir = new TempDir();
         var e = Refused(dir.Write("mib.bin", new byte[KeyMaterial.MaxFileSize]));
-        Assert.Equal(CryptoErrorIds.KeyMaterialWrongLength, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialWrongLength, e.ErrorId);
     }
 
     [Fact]
     public void Endless_device_is_stopped_at_the_size_limit()
     {
         var e = Refused("/dev/zero");
-        Assert.Equal(CryptoErrorIds.KeyMaterialFileTooLarge, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialFileTooLarge, e.ErrorId);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public class KeyFileErrorTests
     {
         // /proc/self/mem opens but reading offset 0 fails with EIO.
         var e = Refused("/proc/self/mem");
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnreadable, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnreadable, e.ErrorId);
         Assert.Equal(ErrorKind.ResourceUnavailable, e.Kind);
     }
 
@@ -77,10 +77,10 @@ public class KeyFileErrorTests
     {
         // Tests run as root here, where chmod 000 does not stop reads: the mapping is tested directly.
         var e = KeyFileReader.MapIoException(new UnauthorizedAccessException("Access to the path is denied."), "/x/key.bin");
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnreadable, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnreadable, e.ErrorId);
         Assert.Equal(ErrorKind.PermissionDenied, e.Kind);
         Assert.Equal("/x/key.bin", e.TargetObject);
-        Assert.Equal(CryptoErrorIds.KeyMaterialFileNotFound, KeyFileReader.MapIoException(new FileNotFoundException(), "/x").ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialFileNotFound, KeyFileReader.MapIoException(new FileNotFoundException(), "/x").ErrorId);
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public class KeyFileErrorTests
     public void Invalid_paths(string path)
     {
         var e = Refused(path);
-        Assert.Equal(CryptoErrorIds.KeyMaterialPathInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialPathInvalid, e.ErrorId);
     }
 
     [Fact]

@@ -150,7 +150,7 @@ public class KeyFileTests
     public void Wrong_rsa_size_is_refused(KeySpec spec, string key, string foundBits)
     {
         var e = Refused(spec, keys.Pem(key));
-        Assert.Equal(CryptoErrorIds.KeyMaterialWrongKeySize, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialWrongKeySize, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, e.Kind);
         Assert.Contains(foundBits + " bits", e.Message);
         Assert.Contains(spec.ToString(), e.Message);
@@ -167,7 +167,7 @@ public class KeyFileTests
     public void Wrong_curve_is_refused(KeySpec spec, string key, string found)
     {
         var e = Refused(spec, keys.Pem(key));
-        Assert.Equal(CryptoErrorIds.KeyMaterialWrongCurve, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialWrongCurve, e.ErrorId);
         Assert.Contains(found, e.Message);
     }
 
@@ -179,7 +179,7 @@ public class KeyFileTests
     public void Wrong_key_type_is_refused(KeySpec spec, string key)
     {
         var e = Refused(spec, keys.Pem(key));
-        Assert.Equal(CryptoErrorIds.KeyMaterialWrongKeyType, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialWrongKeyType, e.ErrorId);
     }
 
     [Fact]
@@ -188,17 +188,17 @@ public class KeyFileTests
         foreach (var file in new[] { keys.PublicPem("rsa2048"), keys.PublicDer("rsa2048"), keys.Pkcs1PublicPem("rsa2048") })
         {
             var e = Refused(KeySpec.RSA_2048, file);
-            Assert.Equal(CryptoErrorIds.KeyMaterialIsPublicKey, e.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialIsPublicKey, e.ErrorId);
         }
         var ec = Refused(KeySpec.ECC_NIST_P256, keys.PublicDer("p256"));
-        Assert.Equal(CryptoErrorIds.KeyMaterialIsPublicKey, ec.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialIsPublicKey, ec.ErrorId);
 
         var pkcs1PublicDer = keys.Derived("rsa2048.pkcs1pub.der", "rsa", "-in", keys.Pem("rsa2048"), "-RSAPublicKey_out", "-outform", "DER", "-out", "{out}");
-        Assert.Equal(CryptoErrorIds.KeyMaterialIsPublicKey, Refused(KeySpec.RSA_2048, pkcs1PublicDer).ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialIsPublicKey, Refused(KeySpec.RSA_2048, pkcs1PublicDer).ErrorId);
 
         var cert = keys.Derived("p256.crt", "req", "-new", "-x509", "-key", keys.Pem("p256"), "-subj", "/CN=test", "-days", "1", "-out", "{out}");
         var certError = Refused(KeySpec.ECC_NIST_P256, cert);
-        Assert.Equal(CryptoErrorIds.KeyMaterialIsPublicKey, certError.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialIsPublicKey, certError.ErrorId);
         Assert.Contains("CERTIFICATE", certError.Message);
     }
 
@@ -206,16 +206,16 @@ public class KeyFileTests
     public void Multi_prime_rsa_is_refused_in_every_encoding()
     {
         var pkcs8 = keys.Pem("rsa2048-3primes");
-        Assert.Equal(CryptoErrorIds.KeyMaterialMultiPrimeRsa, Refused(KeySpec.RSA_2048, pkcs8).ErrorId);
-        Assert.Equal(CryptoErrorIds.KeyMaterialMultiPrimeRsa, Refused(KeySpec.RSA_2048, keys.Pkcs1Pem("rsa2048-3primes")).ErrorId);
-        Assert.Equal(CryptoErrorIds.KeyMaterialMultiPrimeRsa, Refused(KeySpec.RSA_2048, keys.Pkcs8Der("rsa2048-3primes")).ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialMultiPrimeRsa, Refused(KeySpec.RSA_2048, pkcs8).ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialMultiPrimeRsa, Refused(KeySpec.RSA_2048, keys.Pkcs1Pem("rsa2048-3primes")).ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialMultiPrimeRsa, Refused(KeySpec.RSA_2048, keys.Pkcs8Der("rsa2048-3primes")).ErrorId);
     }
 
     [Fact]
     public void Encrypted_pkcs8_without_password_is_refused()
     {
         var e = Refused(KeySpec.ECC_NIST_P256, keys.EncryptedPem("p256"));
-        Assert.Equal(CryptoErrorIds.KeyMaterialPasswordRequired, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialPasswordRequired, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
     }
 
@@ -229,7 +229,7 @@ public class KeyFileTests
         {
             var spec = file.Contains("p256") ? KeySpec.ECC_NIST_P256 : KeySpec.RSA_2048;
             var e = Refused(spec, file, password.ToCharArray());
-            Assert.Equal(CryptoErrorIds.KeyMaterialWrongPassword, e.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialWrongPassword, e.ErrorId);
             if (password.Length > 0) Assert.DoesNotContain(password, e.Message);
         }
     }
@@ -239,7 +239,7 @@ public class KeyFileTests
     {
         var file = keys.Derived("p256.scrypt.pem", "pkcs8", "-topk8", "-scrypt", "-in", keys.Pem("p256"), "-passout", "pass:x", "-out", "{out}");
         var e = Refused(KeySpec.ECC_NIST_P256, file, "x".ToCharArray());
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnsupportedEncryption, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnsupportedEncryption, e.ErrorId);
     }
 
     [Fact]
@@ -247,7 +247,7 @@ public class KeyFileTests
     {
         var file = keys.Derived("rsa2048.legacy.pem", "rsa", "-in", keys.Pem("rsa2048"), "-traditional", "-aes256", "-passout", "pass:x", "-out", "{out}");
         var e = Refused(KeySpec.RSA_2048, file, "x".ToCharArray());
-        Assert.Equal(CryptoErrorIds.KeyMaterialLegacyEncryptedPem, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialLegacyEncryptedPem, e.ErrorId);
         Assert.Contains("openssl pkcs8 -topk8", e.Message);
     }
 
@@ -258,13 +258,13 @@ public class KeyFileTests
     {
         var file = keys.EcparamExplicit(curve);
         var e = Refused(spec, file);
-        Assert.Equal(CryptoErrorIds.KeyMaterialExplicitCurve, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialExplicitCurve, e.ErrorId);
         Assert.Contains(matched, e.Message);
         Assert.Contains("-param_enc named_curve", e.Message);
 
         // The same key as PKCS#8 (explicit parameters in the AlgorithmIdentifier) is refused too.
         var pkcs8 = OpenSsl.Run("pkcs8", "-topk8", "-nocrypt", "-in", file, "-outform", "DER");
-        Assert.Equal(CryptoErrorIds.KeyMaterialExplicitCurve, Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(spec, pkcs8)).ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialExplicitCurve, Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(spec, pkcs8)).ErrorId);
 
         // The conversion the message recommends works.
         using var dir = new TempDir();
@@ -279,14 +279,14 @@ public class KeyFileTests
     {
         using var dir = new TempDir();
         var random = dir.Write("random.bin", OpenSsl.Run("rand", "2000"));
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, Refused(KeySpec.RSA_2048, random).ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, Refused(KeySpec.RSA_2048, random).ErrorId);
 
         var text = dir.Write("notes.txt", Encoding.UTF8.GetBytes("this is not a key, just some notes about where the key is"));
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, Refused(KeySpec.ECC_NIST_P256, text).ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, Refused(KeySpec.ECC_NIST_P256, text).ErrorId);
 
         var raw = dir.Write("raw.bin", new byte[32]);
         var rawError = Refused(KeySpec.ECC_NIST_P256, raw);
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, rawError.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, rawError.ErrorId);
         Assert.Contains("SYMMETRIC_DEFAULT", rawError.Message);
     }
 
@@ -294,16 +294,16 @@ public class KeyFileTests
     public void Truncated_der_and_pem_are_refused()
     {
         byte[] der = File.ReadAllBytes(keys.Pkcs8Der("rsa2048"));
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat,
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat,
             Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.RSA_2048, der[..(der.Length - 10)])).ErrorId);
         byte[] trailing = [.. der, 0, 0];
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat,
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat,
             Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.RSA_2048, trailing)).ErrorId);
 
         string pem = File.ReadAllText(keys.Pem("rsa2048"));
         byte[] cut = Encoding.ASCII.GetBytes(pem[..(pem.Length / 2)]);
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.RSA_2048, cut));
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
         Assert.Contains("END PRIVATE KEY", e.Message);
     }
 
@@ -312,7 +312,7 @@ public class KeyFileTests
     {
         byte[] b64 = Encoding.ASCII.GetBytes(Convert.ToBase64String(File.ReadAllBytes(keys.Pkcs8Der("p256"))));
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.ECC_NIST_P256, b64));
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
         Assert.Contains("BEGIN PRIVATE KEY", e.Message);
     }
 
@@ -321,7 +321,7 @@ public class KeyFileTests
     {
         byte[] both = [.. File.ReadAllBytes(keys.Pem("p256")), .. File.ReadAllBytes(keys.Sec1Pem("p256"))];
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.ECC_NIST_P256, both));
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
     }
 
     [Fact]
@@ -344,14 +344,14 @@ public class KeyFileTests
         var forged = new Org.BouncyCastle.Asn1.Sec.ECPrivateKeyStructure(256, a.GetKey(), otherPoint,
             new Org.BouncyCastle.Asn1.DerObjectIdentifier("1.2.840.10045.3.1.7"));
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.ECC_NIST_P256, forged.GetDerEncoded()));
-        Assert.Equal(CryptoErrorIds.KeyMaterialInconsistent, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialInconsistent, e.ErrorId);
 
         // An RSA key with a damaged CRT coefficient.
         var rsa = Org.BouncyCastle.Asn1.Pkcs.RsaPrivateKeyStructure.GetInstance(File.ReadAllBytes(keys.Pkcs1Der("rsa2048")));
         var broken = new Org.BouncyCastle.Asn1.Pkcs.RsaPrivateKeyStructure(rsa.Modulus, rsa.PublicExponent, rsa.PrivateExponent,
             rsa.Prime1, rsa.Prime2, rsa.Exponent1, rsa.Exponent2, rsa.Coefficient.Add(Org.BouncyCastle.Math.BigInteger.One));
         e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.RSA_2048, broken.GetDerEncoded()));
-        Assert.Equal(CryptoErrorIds.KeyMaterialInconsistent, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialInconsistent, e.ErrorId);
     }
 
     [Fact]

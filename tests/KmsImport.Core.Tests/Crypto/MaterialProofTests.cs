@@ -45,11 +45,11 @@ public class MaterialProofTests
     public void MacAlgorithmFor_refuses_non_hmac_specs(KeySpec spec)
     {
         var e = Refused(() => MaterialProof.MacAlgorithmFor(spec));
-        Assert.Equal(CryptoErrorIds.ProofNotApplicable, e.ErrorId);
+        Assert.Equal(ErrorIds.ProofNotApplicable, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
         Assert.Contains(spec.ToString(), e.Message);
         var undefined = Refused(() => MaterialProof.MacAlgorithmFor((KeySpec)99));
-        Assert.Equal(CryptoErrorIds.KeySpecNotImportable, undefined.ErrorId);
+        Assert.Equal(ErrorIds.KeySpecNotImportable, undefined.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, undefined.Kind);
     }
 
@@ -195,7 +195,7 @@ public class MaterialProofTests
     {
         using var symmetric = KeyMaterial.Generate(KeySpec.SYMMETRIC_DEFAULT);
         var e = Refused(() => MaterialProof.ComputeHmac(symmetric, [1, 2, 3]));
-        Assert.Equal(CryptoErrorIds.ProofNotApplicable, e.ErrorId);
+        Assert.Equal(ErrorIds.ProofNotApplicable, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
 
         var hmac = KeyMaterial.Generate(KeySpec.HMAC_256);
@@ -334,11 +334,11 @@ public class MaterialProofTests
         foreach (var (what, spki) in malformed)
         {
             var e = Refused(() => MaterialProof.PublicKeysMatch(spki, good));
-            Assert.True(e.ErrorId == CryptoErrorIds.PublicKeyMalformed, $"{what}: {e.ErrorId} {e.Message}");
+            Assert.True(e.ErrorId == ErrorIds.PublicKeyMalformed, $"{what}: {e.ErrorId} {e.Message}");
             Assert.Equal(ErrorKind.InvalidData, e.Kind);
             Assert.StartsWith("The first public key", e.Message);
             var e2 = Refused(() => MaterialProof.PublicKeysMatch(good, spki));
-            Assert.Equal(CryptoErrorIds.PublicKeyMalformed, e2.ErrorId);
+            Assert.Equal(ErrorIds.PublicKeyMalformed, e2.ErrorId);
             Assert.StartsWith("The second public key", e2.Message);
         }
         Assert.Throws<ArgumentNullException>(() => MaterialProof.PublicKeysMatch(null!, good));
@@ -348,14 +348,14 @@ public class MaterialProofTests
     public void Keys_of_other_algorithms_are_unsupported()
     {
         var e = Refused(() => MaterialProof.PublicKeysMatch(File.ReadAllBytes(keys.PublicDer("ed25519")), keys.PublicSpki(KeySpec.ECC_NIST_P256)));
-        Assert.Equal(CryptoErrorIds.PublicKeyUnsupported, e.ErrorId);
+        Assert.Equal(ErrorIds.PublicKeyUnsupported, e.ErrorId);
         Assert.Contains("1.3.101.112", e.Message);
 
         using var dir = new TempDir();
         OpenSsl.Run("ecparam", "-name", "brainpoolP256r1", "-genkey", "-noout", "-out", dir.File("bp.pem"));
         byte[] explicitBrainpool = OpenSsl.Run("ec", "-in", dir.File("bp.pem"), "-pubout", "-param_enc", "explicit", "-outform", "DER");
         var e2 = Refused(() => MaterialProof.PublicKeysMatch(explicitBrainpool, explicitBrainpool));
-        Assert.Equal(CryptoErrorIds.PublicKeyUnsupported, e2.ErrorId);
+        Assert.Equal(ErrorIds.PublicKeyUnsupported, e2.ErrorId);
     }
 
     // ---- Signing algorithm names -------------------------------------------------------------------------------
@@ -378,7 +378,7 @@ public class MaterialProofTests
     public void SigningAlgorithmFor_refuses_keys_that_cannot_sign(KeySpec spec)
     {
         var e = Refused(() => MaterialProof.SigningAlgorithmFor(spec));
-        Assert.Equal(CryptoErrorIds.ProofNotApplicable, e.ErrorId);
+        Assert.Equal(ErrorIds.ProofNotApplicable, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
     }
 
@@ -497,15 +497,15 @@ public class MaterialProofTests
         foreach (var (spki, algorithm) in new[] { (rsa, "ECDSA_SHA_256"), (rsa, "SM2DSA"), (p256, "RSASSA_PSS_SHA_256"), (p256, "RSASSA_PKCS1_V1_5_SHA_256"), (p256, "SM2DSA") })
         {
             var e = Refused(() => MaterialProof.VerifySignature(spki, algorithm, message, [0x30, 0x00]));
-            Assert.True(e.ErrorId == CryptoErrorIds.ProofNotApplicable, $"{algorithm}: {e.ErrorId}");
+            Assert.True(e.ErrorId == ErrorIds.ProofNotApplicable, $"{algorithm}: {e.ErrorId}");
             Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
         }
         foreach (var name in new[] { "RSASSA_PSS_SHA_1", "ecdsa_sha_256", "", "HMAC_SHA_256", "RSAES_OAEP_SHA_256" })
         {
             var e = Refused(() => MaterialProof.VerifySignature(p256, name, message, [0x30, 0x00]));
-            Assert.Equal(CryptoErrorIds.SigningAlgorithmUnsupported, e.ErrorId);
+            Assert.Equal(ErrorIds.SigningAlgorithmUnsupported, e.ErrorId);
         }
-        Assert.Equal(CryptoErrorIds.PublicKeyMalformed, Refused(() => MaterialProof.VerifySignature([0x30, 0x00], "ECDSA_SHA_256", message, [0x30, 0x00])).ErrorId);
+        Assert.Equal(ErrorIds.PublicKeyMalformed, Refused(() => MaterialProof.VerifySignature([0x30, 0x00], "ECDSA_SHA_256", message, [0x30, 0x00])).ErrorId);
         Assert.Throws<ArgumentNullException>(() => MaterialProof.VerifySignature(p256, null!, message, []));
     }
 
@@ -535,7 +535,7 @@ public class MaterialProofTests
             Assert.ThrowsAny<CryptographicException>(() => rsa.Decrypt(ciphertext, RSAEncryptionPadding.OaepSHA1));
         }
         var e = Refused(() => MaterialProof.EncryptOaepSha256(spki, new byte[capacity + 1]));
-        Assert.Equal(CryptoErrorIds.ProofPlaintextTooLong, e.ErrorId);
+        Assert.Equal(ErrorIds.ProofPlaintextTooLong, e.ErrorId);
         Assert.Contains(capacity.ToString(), e.Message);
     }
 
@@ -546,8 +546,8 @@ public class MaterialProofTests
         byte[] plaintext = RandomNumberGenerator.GetBytes(32);
         Assert.NotEqual(MaterialProof.EncryptOaepSha256(spki, plaintext), MaterialProof.EncryptOaepSha256(spki, plaintext));
         var e = Refused(() => MaterialProof.EncryptOaepSha256(keys.PublicSpki(KeySpec.ECC_NIST_P256), plaintext));
-        Assert.Equal(CryptoErrorIds.ProofNotApplicable, e.ErrorId);
-        Assert.Equal(CryptoErrorIds.PublicKeyMalformed, Refused(() => MaterialProof.EncryptOaepSha256(spki[..^2], plaintext)).ErrorId);
+        Assert.Equal(ErrorIds.ProofNotApplicable, e.ErrorId);
+        Assert.Equal(ErrorIds.PublicKeyMalformed, Refused(() => MaterialProof.EncryptOaepSha256(spki[..^2], plaintext)).ErrorId);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public class RawMaterialTests
         foreach (int n in new[] { 0, 1, length - 1, length + 1, length * 2, 1000 })
         {
             var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(spec, RandomBinary(Math.Max(n, 1))[..n]));
-            Assert.Equal(CryptoErrorIds.KeyMaterialWrongLength, e.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialWrongLength, e.ErrorId);
             Assert.Equal(ErrorKind.InvalidData, e.Kind);
             Assert.Contains($"is {n} bytes", e.Message);
             Assert.Contains($"exactly {length}", e.Message);
@@ -57,7 +57,7 @@ public class RawMaterialTests
         foreach (var text in new[] { Convert.ToHexString(key), Convert.ToHexString(key).ToLowerInvariant() + "\n", Convert.ToHexString(key) + "\r\n" })
         {
             var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(spec, Encoding.ASCII.GetBytes(text)));
-            Assert.Equal(CryptoErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
             Assert.Contains("hex", e.Message);
             Assert.Contains("decode it first", e.Message);
             Assert.DoesNotContain(text.Trim(), e.Message, StringComparison.OrdinalIgnoreCase);
@@ -72,7 +72,7 @@ public class RawMaterialTests
         foreach (var text in new[] { Convert.ToBase64String(key), Convert.ToBase64String(key) + "\n" })
         {
             var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(spec, Encoding.ASCII.GetBytes(text)));
-            Assert.Equal(CryptoErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
+            Assert.Equal(ErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
             Assert.Contains("base64", e.Message);
             Assert.DoesNotContain(text.Trim(), e.Message);
         }
@@ -84,10 +84,10 @@ public class RawMaterialTests
         Assert.Equal(32, Base64Len(Convert.ToBase64String(new byte[32])));
         Assert.Equal(44, Convert.ToBase64String(new byte[32]).Length);
         var hex = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, Encoding.ASCII.GetBytes(new string('a', 64))));
-        Assert.Equal(CryptoErrorIds.KeyMaterialLooksLikeText, hex.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialLooksLikeText, hex.ErrorId);
         var b64 = Assert.Throws<KmsImportException>(() =>
             KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomBinary(32)))));
-        Assert.Equal(CryptoErrorIds.KeyMaterialLooksLikeText, b64.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialLooksLikeText, b64.ErrorId);
     }
 
     private static int? Base64Len(string s) => Base64DecodedLength(Encoding.ASCII.GetBytes(s));
@@ -101,7 +101,7 @@ public class RawMaterialTests
     {
         byte[] data = [.. RandomBinary(32), .. Encoding.ASCII.GetBytes(newline)];
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, data));
-        Assert.Equal(CryptoErrorIds.KeyMaterialWrongLength, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialWrongLength, e.ErrorId);
         Assert.Contains("trailing line break", e.Message);
     }
 
@@ -110,7 +110,7 @@ public class RawMaterialTests
     {
         var e = Assert.Throws<KmsImportException>(() =>
             KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, Encoding.ASCII.GetBytes("my very secret production key 01")));
-        Assert.Equal(CryptoErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialLooksLikeText, e.ErrorId);
         Assert.DoesNotContain("production", e.Message);
     }
 
@@ -119,7 +119,7 @@ public class RawMaterialTests
     {
         using var ec = KeyMaterial.Generate(KeySpec.ECC_NIST_P256);
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, ec.ExportForImport()));
-        Assert.Equal(CryptoErrorIds.KeyMaterialWrongLength, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialWrongLength, e.ErrorId);
         Assert.Contains("private key", e.Message);
     }
 
@@ -135,7 +135,7 @@ public class RawMaterialTests
     public void Undefined_key_specs_are_not_importable()
     {
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes((KeySpec)999, new byte[32]));
-        Assert.Equal(CryptoErrorIds.KeySpecNotImportable, e.ErrorId);
-        Assert.Equal(CryptoErrorIds.KeySpecNotImportable, Assert.Throws<KmsImportException>(() => KeyMaterial.Generate((KeySpec)999)).ErrorId);
+        Assert.Equal(ErrorIds.KeySpecNotImportable, e.ErrorId);
+        Assert.Equal(ErrorIds.KeySpecNotImportable, Assert.Throws<KmsImportException>(() => KeyMaterial.Generate((KeySpec)999)).ErrorId);
     }
 }

@@ -49,7 +49,7 @@ public class SecretFileTests
         using var dir = new TempDir();
         var path = dir.Write("existing.bin", [9, 9]);
         var e = Assert.Throws<KmsImportException>(() => With(M(pinvoke), () => SecretFile.CreateNew(path, [1])));
-        Assert.Equal(CryptoErrorIds.SecretFileExists, e.ErrorId);
+        Assert.Equal(ErrorIds.SecretFileExists, e.ErrorId);
         Assert.Equal(ErrorKind.ResourceExists, e.Kind);
         Assert.Equal(new byte[] { 9, 9 }, File.ReadAllBytes(path));
     }
@@ -63,7 +63,7 @@ public class SecretFileTests
         var link = dir.File("link.bin");
         File.CreateSymbolicLink(link, target);
         var e = Assert.Throws<KmsImportException>(() => With(M(pinvoke), () => SecretFile.CreateNew(link, [1])));
-        Assert.Equal(CryptoErrorIds.SecretFileExists, e.ErrorId);
+        Assert.Equal(ErrorIds.SecretFileExists, e.ErrorId);
         Assert.False(File.Exists(target));
     }
 
@@ -72,7 +72,7 @@ public class SecretFileTests
     {
         using var dir = new TempDir();
         Directory.CreateDirectory(dir.File("sub"));
-        Assert.Equal(CryptoErrorIds.SecretFileExists, Assert.Throws<KmsImportException>(() => SecretFile.CreateNew(dir.File("sub"), [1])).ErrorId);
+        Assert.Equal(ErrorIds.SecretFileExists, Assert.Throws<KmsImportException>(() => SecretFile.CreateNew(dir.File("sub"), [1])).ErrorId);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public class SecretFileTests
     {
         using var dir = new TempDir();
         var e = Assert.Throws<KmsImportException>(() => SecretFile.CreateNew(dir.File("no/such/escrow.bin"), [1]));
-        Assert.Equal(CryptoErrorIds.SecretFileDirectoryNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.SecretFileDirectoryNotFound, e.ErrorId);
         Assert.Equal(ErrorKind.ObjectNotFound, e.Kind);
     }
 
@@ -94,7 +94,7 @@ public class SecretFileTests
         try
         {
             var e = Assert.Throws<KmsImportException>(() => With(M(pinvoke), () => SecretFile.CreateNew(path, [1, 2, 3])));
-            Assert.Equal(CryptoErrorIds.SecretFileWriteFailed, e.ErrorId);
+            Assert.Equal(ErrorIds.SecretFileWriteFailed, e.ErrorId);
             Assert.Contains("disk full", e.Message);
         }
         finally

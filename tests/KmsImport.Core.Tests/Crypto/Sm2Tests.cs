@@ -65,16 +65,16 @@ public class Sm2Tests
     public void Sm2pke_needs_an_sm2_key_and_an_sm2_key_needs_sm2pke()
     {
         using var material = KeyMaterial.Generate(KeySpec.SYMMETRIC_DEFAULT);
-        Assert.Equal(CryptoErrorIds.WrappingNotAllowed, Assert.Throws<KmsImportException>(() =>
+        Assert.Equal(ErrorIds.WrappingNotAllowed, Assert.Throws<KmsImportException>(() =>
             KeyWrapper.Wrap(material, Sm2Spki, WrappingAlgorithm.RSAES_OAEP_SHA_256, WrappingKeySpec.SM2)).ErrorId);
-        Assert.Equal(CryptoErrorIds.WrappingNotAllowed, Assert.Throws<KmsImportException>(() =>
+        Assert.Equal(ErrorIds.WrappingNotAllowed, Assert.Throws<KmsImportException>(() =>
             KeyWrapper.Wrap(material, keys.PublicSpki(KeySpec.RSA_2048), WrappingAlgorithm.SM2PKE, WrappingKeySpec.RSA_2048)).ErrorId);
         var mismatch = Assert.Throws<KmsImportException>(() =>
             KeyWrapper.Wrap(material, keys.PublicSpki(KeySpec.RSA_2048), WrappingAlgorithm.SM2PKE, WrappingKeySpec.SM2));
-        Assert.Equal(CryptoErrorIds.WrappingKeySpecMismatch, mismatch.ErrorId);
+        Assert.Equal(ErrorIds.WrappingKeySpecMismatch, mismatch.ErrorId);
         var mismatch2 = Assert.Throws<KmsImportException>(() =>
             KeyWrapper.Wrap(material, Sm2Spki, WrappingAlgorithm.RSAES_OAEP_SHA_256, WrappingKeySpec.RSA_2048));
-        Assert.Equal(CryptoErrorIds.WrappingKeySpecMismatch, mismatch2.ErrorId);
+        Assert.Equal(ErrorIds.WrappingKeySpecMismatch, mismatch2.ErrorId);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public class WrapRoundTripTests
         if (!Materials.ExpectedAllowed(spec, algorithm, wrappingKeySpec))
         {
             var e = Assert.Throws<KmsImportException>(() => KeyWrapper.Wrap(material, spki, algorithm, wrappingKeySpec));
-            Assert.Equal(CryptoErrorIds.WrappingNotAllowed, e.ErrorId);
+            Assert.Equal(ErrorIds.WrappingNotAllowed, e.ErrorId);
             Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
             return;
         }
@@ -92,7 +92,7 @@ public class WrapRoundTripTests
         using var material = KeyMaterial.Generate(KeySpec.SYMMETRIC_DEFAULT);
         var e = Assert.Throws<KmsImportException>(() =>
             KeyWrapper.Wrap(material, keys.PublicSpki(WrappedMaterialDecoder.KeySpecOf(actual)), WrappingAlgorithm.RSAES_OAEP_SHA_256, named));
-        Assert.Equal(CryptoErrorIds.WrappingKeySpecMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.WrappingKeySpecMismatch, e.ErrorId);
         Assert.Contains(actual.ToString(), e.Message);
         Assert.Contains(named.ToString(), e.Message);
     }
@@ -105,7 +105,7 @@ public class WrapRoundTripTests
         using var oversized = new KeyMaterial(KeySpec.ECC_NIST_P384, new byte[191], "Test", spki);
         var e = Assert.Throws<KmsImportException>(() =>
             KeyWrapper.Wrap(oversized, keys.PublicSpki(KeySpec.RSA_2048), WrappingAlgorithm.RSAES_OAEP_SHA_256, WrappingKeySpec.RSA_2048));
-        Assert.Equal(CryptoErrorIds.WrappingCapacityExceeded, e.ErrorId);
+        Assert.Equal(ErrorIds.WrappingCapacityExceeded, e.ErrorId);
         Assert.Contains("190", e.Message);
 
         using var fits = new KeyMaterial(KeySpec.ECC_NIST_P384, new byte[190], "Test", spki);

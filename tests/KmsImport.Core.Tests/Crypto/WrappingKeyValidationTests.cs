@@ -33,7 +33,7 @@ public class WrappingKeyValidationTests
         foreach (var bad in new[] { even, withFactor3 })
         {
             var ex = Assert.Throws<KmsImportException>(() => WrappingPublicKey.Inspect(SpkiWithModulus(bad)));
-            Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, ex.ErrorId);
+            Assert.Equal(ErrorIds.WrappingPublicKeyMalformed, ex.ErrorId);
         }
     }
 

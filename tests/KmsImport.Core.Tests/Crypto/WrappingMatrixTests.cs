@@ -31,7 +31,7 @@ public class WrappingMatrixTests
         {
             Assert.False(string.IsNullOrWhiteSpace(reason));
             var e = Assert.Throws<KmsImportException>(() => WrappingMatrix.EnsureAllowed(spec, algorithm, wrappingKeySpec));
-            Assert.Equal(algorithm == WrappingAlgorithm.RSAES_PKCS1_V1_5 ? CryptoErrorIds.WrappingAlgorithmRetired : CryptoErrorIds.WrappingNotAllowed, e.ErrorId);
+            Assert.Equal(algorithm == WrappingAlgorithm.RSAES_PKCS1_V1_5 ? ErrorIds.WrappingAlgorithmRetired : ErrorIds.WrappingNotAllowed, e.ErrorId);
             Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
         }
     }
@@ -59,7 +59,7 @@ public class WrappingMatrixTests
         {
             // The "wrapping key" is not even an SPKI: an error about it would mean it was looked at first.
             var e = Assert.Throws<KmsImportException>(() => KeyWrapper.Wrap(material, [0x30, 0x03, 0x02, 0x01, 0x00], algorithm, wrappingKeySpec));
-            Assert.Equal(algorithm == WrappingAlgorithm.RSAES_PKCS1_V1_5 ? CryptoErrorIds.WrappingAlgorithmRetired : CryptoErrorIds.WrappingNotAllowed, e.ErrorId);
+            Assert.Equal(algorithm == WrappingAlgorithm.RSAES_PKCS1_V1_5 ? ErrorIds.WrappingAlgorithmRetired : ErrorIds.WrappingNotAllowed, e.ErrorId);
         }
         finally
         {
@@ -73,7 +73,7 @@ public class WrappingMatrixTests
     {
         var e = Assert.Throws<KmsImportException>(() =>
             WrappingMatrix.EnsureAllowed(KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm.RSAES_PKCS1_V1_5, WrappingKeySpec.RSA_2048));
-        Assert.Equal(CryptoErrorIds.WrappingAlgorithmRetired, e.ErrorId);
+        Assert.Equal(ErrorIds.WrappingAlgorithmRetired, e.ErrorId);
         Assert.Contains("2023-10-10", e.Message);
         Assert.Contains("RSAES_OAEP_SHA_256", e.Message);
         Assert.Contains("RSA_AES_KEY_WRAP_SHA_256", e.Message);
@@ -97,9 +97,9 @@ public class WrappingMatrixTests
         Assert.False(WrappingMatrix.IsAllowed((KeySpec)99, WrappingAlgorithm.RSAES_OAEP_SHA_256, WrappingKeySpec.RSA_4096, out _));
         Assert.False(WrappingMatrix.IsAllowed(KeySpec.SYMMETRIC_DEFAULT, (WrappingAlgorithm)99, WrappingKeySpec.RSA_4096, out _));
         Assert.False(WrappingMatrix.IsAllowed(KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm.RSAES_OAEP_SHA_256, (WrappingKeySpec)99, out _));
-        Assert.Equal(CryptoErrorIds.KeySpecNotImportable, Assert.Throws<KmsImportException>(() =>
+        Assert.Equal(ErrorIds.KeySpecNotImportable, Assert.Throws<KmsImportException>(() =>
             WrappingMatrix.EnsureAllowed((KeySpec)99, WrappingAlgorithm.RSAES_OAEP_SHA_256, WrappingKeySpec.RSA_4096)).ErrorId);
-        Assert.Equal(CryptoErrorIds.KeySpecNotImportable, Assert.Throws<KmsImportException>(() => WrappingMatrix.Recommend((KeySpec)99)).ErrorId);
+        Assert.Equal(ErrorIds.KeySpecNotImportable, Assert.Throws<KmsImportException>(() => WrappingMatrix.Recommend((KeySpec)99)).ErrorId);
     }
 }
 

@@ -25,7 +25,7 @@ public class WrappingPublicKeyTests
     public void Unsupported_rsa_size()
     {
         var e = Refused(File.ReadAllBytes(keys.PublicDer("rsa1024")));
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyUnsupportedSize, e.ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyUnsupportedSize, e.ErrorId);
         Assert.Contains("1024", e.Message);
     }
 
@@ -36,7 +36,7 @@ public class WrappingPublicKeyTests
     public void Non_rsa_keys(string key, string named)
     {
         var e = Refused(File.ReadAllBytes(keys.PublicDer(key)));
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyNotRsa, e.ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyNotRsa, e.ErrorId);
         Assert.Contains(named, e.Message);
     }
 
@@ -44,16 +44,16 @@ public class WrappingPublicKeyTests
     public void Malformed_truncated_trailing_pem_empty_garbage()
     {
         byte[] der = File.ReadAllBytes(keys.PublicDer("rsa2048"));
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, Refused(der[..^1]).ErrorId);
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, Refused(der[..20]).ErrorId);
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, Refused([.. der, 0x00]).ErrorId);
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, Refused([]).ErrorId);
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, Refused(Encoding.ASCII.GetBytes("hello world")).ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed, Refused(der[..^1]).ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed, Refused(der[..20]).ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed, Refused([.. der, 0x00]).ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed, Refused([]).ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed, Refused(Encoding.ASCII.GetBytes("hello world")).ErrorId);
         var pem = Refused(File.ReadAllBytes(keys.PublicPem("rsa2048")));
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, pem.ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed, pem.ErrorId);
         Assert.Contains("PEM", pem.Message);
         // A private key is not an SPKI either.
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, Refused(File.ReadAllBytes(keys.Pkcs8Der("rsa2048"))).ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed, Refused(File.ReadAllBytes(keys.Pkcs8Der("rsa2048"))).ErrorId);
         Assert.Throws<ArgumentNullException>(() => WrappingPublicKey.Inspect(null!));
     }
 
@@ -63,6 +63,6 @@ public class WrappingPublicKeyTests
         using var material = KeyMaterial.Generate(KeySpec.SYMMETRIC_DEFAULT);
         var e = Assert.Throws<KmsImportException>(() =>
             KeyWrapper.Wrap(material, File.ReadAllBytes(keys.PublicDer("p256")), WrappingAlgorithm.RSAES_OAEP_SHA_256, WrappingKeySpec.RSA_2048));
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyNotRsa, e.ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyNotRsa, e.ErrorId);
     }
 }

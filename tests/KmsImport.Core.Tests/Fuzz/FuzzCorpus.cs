@@ -239,16 +239,16 @@ internal static class FuzzCorpus
             var explicitSec1 = new ECPrivateKeyStructure(x9.N.BitLength, EcScalar(p256), new DerBitString(EcPoint(p256, false)), x9.ToAsn1Object())
                 .GetEncoded(Asn1Encodable.Der);
             seeds.Add(new FuzzSeed($"{p256}/SEC1 PEM explicit parameters", p256, SeedKind.Pem, Pem("EC PRIVATE KEY", explicitSec1))
-                { SecretForms = [Pkcs8Der(p256), explicitSec1], ExpectedError = CryptoErrorIds.KeyMaterialExplicitCurve });
+                { SecretForms = [Pkcs8Der(p256), explicitSec1], ExpectedError = ErrorIds.KeyMaterialExplicitCurve });
             var k1 = KeySpec.ECC_SECG_P256K1;
             var explicitPkcs8 = new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.IdECPublicKey, Curve(k1).ToAsn1Object()),
                 Asn1Object.FromByteArray(Sec1Der(k1, withParameters: false))).GetEncoded(Asn1Encodable.Der);
             seeds.Add(new FuzzSeed($"{k1}/PKCS#8 DER explicit parameters", k1, SeedKind.Der, explicitPkcs8)
-                { SecretForms = [Pkcs8Der(k1), explicitPkcs8], ExpectedError = CryptoErrorIds.KeyMaterialExplicitCurve });
+                { SecretForms = [Pkcs8Der(k1), explicitPkcs8], ExpectedError = ErrorIds.KeyMaterialExplicitCurve });
             seeds.Add(new FuzzSeed("RSA_2048/PUBLIC KEY PEM", KeySpec.RSA_2048, SeedKind.Pem, Pem("PUBLIC KEY", Spki(KeySpec.RSA_2048)))
-                { ExpectedError = CryptoErrorIds.KeyMaterialIsPublicKey });
+                { ExpectedError = ErrorIds.KeyMaterialIsPublicKey });
             seeds.Add(new FuzzSeed("ECC_NIST_P384/SPKI DER", KeySpec.ECC_NIST_P384, SeedKind.Der, Spki(KeySpec.ECC_NIST_P384))
-                { ExpectedError = CryptoErrorIds.KeyMaterialIsPublicKey });
+                { ExpectedError = ErrorIds.KeyMaterialIsPublicKey });
         }
         {
             var spec = KeySpec.RSA_2048;

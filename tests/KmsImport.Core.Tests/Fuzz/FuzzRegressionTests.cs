@@ -39,14 +39,14 @@ public class FuzzRegressionTests
     {
         Assert.Equal(2048, RsaPublicKeyStructure.GetInstance(SubjectPublicKeyInfo.GetInstance(Asn1Object.FromByteArray(spki)).ParsePublicKey()).Modulus.BitLength);
         var e = Refused(() => WrappingPublicKey.Inspect(spki));
-        Assert.True(e.ErrorId == CryptoErrorIds.WrappingPublicKeyMalformed, $"{what}: {e.ErrorId}");
+        Assert.True(e.ErrorId == ErrorIds.WrappingPublicKeyMalformed, $"{what}: {e.ErrorId}");
         Assert.Contains("modulus", e.Message);
         using var material = KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, FuzzCorpus.RawKeys[0].Data);
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed,
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed,
             Refused(() => KeyWrapper.Wrap(material, spki, WrappingAlgorithm.RSAES_OAEP_SHA_256, WrappingKeySpec.RSA_2048)).ErrorId);
         // The proofs refuse it the same way.
-        Assert.Equal(CryptoErrorIds.PublicKeyMalformed, Refused(() => MaterialProof.EncryptOaepSha256(spki, new byte[32])).ErrorId);
-        Assert.Equal(CryptoErrorIds.PublicKeyMalformed, Refused(() => MaterialProof.VerifySignature(spki, "RSASSA_PSS_SHA_256", [1], new byte[256])).ErrorId);
+        Assert.Equal(ErrorIds.PublicKeyMalformed, Refused(() => MaterialProof.EncryptOaepSha256(spki, new byte[32])).ErrorId);
+        Assert.Equal(ErrorIds.PublicKeyMalformed, Refused(() => MaterialProof.VerifySignature(spki, "RSASSA_PSS_SHA_256", [1], new byte[256])).ErrorId);
     }
 
     [Fact]
@@ -54,11 +54,11 @@ public class FuzzRegressionTests
     {
         // Fuzz cases Wrap/RSA_4096/SPKI #20 and PublicKeysMatch/RSA_4096/SPKI #18: NullReferenceException (GetInstance(null) is null).
         byte[] spki = Convert.FromHexString("3012300D06092A864886F70D0101010500030100");
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, Refused(() => WrappingPublicKey.Inspect(spki)).ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed, Refused(() => WrappingPublicKey.Inspect(spki)).ErrorId);
         using var material = KeyMaterial.FromBytes(KeySpec.SYMMETRIC_DEFAULT, FuzzCorpus.RawKeys[0].Data);
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed,
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed,
             Refused(() => KeyWrapper.Wrap(material, spki, WrappingAlgorithm.RSAES_OAEP_SHA_256, WrappingKeySpec.RSA_2048)).ErrorId);
-        Assert.Equal(CryptoErrorIds.PublicKeyMalformed, Refused(() => MaterialProof.PublicKeysMatch(spki, FuzzCorpus.Spki(KeySpec.RSA_2048))).ErrorId);
+        Assert.Equal(ErrorIds.PublicKeyMalformed, Refused(() => MaterialProof.PublicKeysMatch(spki, FuzzCorpus.Spki(KeySpec.RSA_2048))).ErrorId);
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public class FuzzRegressionTests
         }
 
         var e = Refused(() => KeyMaterial.FromBytes(KeySpec.ECC_NIST_P256, der));
-        Assert.True(e.ErrorId == CryptoErrorIds.KeyMaterialExplicitCurve, $"{what}: {e.ErrorId} {e.Message}");
+        Assert.True(e.ErrorId == ErrorIds.KeyMaterialExplicitCurve, $"{what}: {e.ErrorId} {e.Message}");
         Assert.Contains("match none", e.Message);
     }
 
@@ -108,13 +108,13 @@ public class FuzzRegressionTests
         // and the "no matching END" message repeated it.
         const string keyText = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg";
         var e = Refused(() => KeyMaterial.FromBytes(KeySpec.ECC_NIST_P256, Encoding.ASCII.GetBytes($"-----BEGIN PRIVATE KEY{keyText}-----\nAAAA\n")));
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
         Assert.DoesNotContain(keyText[..16], e.Message);
         Assert.Contains($"unrecognized label ({"PRIVATE KEY".Length + keyText.Length} characters)", e.Message);
 
         // A complete block with such a label is listed without its label as well.
         var e2 = Refused(() => KeyMaterial.FromBytes(KeySpec.ECC_NIST_P256, Encoding.ASCII.GetBytes($"-----BEGIN X{keyText}-----\nAAAA\n-----END X{keyText}-----\n")));
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, e2.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, e2.ErrorId);
         Assert.DoesNotContain(keyText[..16], e2.Message);
 
         // Known labels are still named, they help.
@@ -137,11 +137,11 @@ public class FuzzRegressionTests
 
     public static TheoryData<string, byte[], string> IterationCounts() => new()
     {
-        { "int.MaxValue", [0x7F, 0xFF, 0xFF, 0xFF], CryptoErrorIds.KeyMaterialUnsupportedEncryption },
-        { "5,000,001", [0x4C, 0x4B, 0x41], CryptoErrorIds.KeyMaterialUnsupportedEncryption },
-        { "2^64 (fuzz: bytes appended to the INTEGER)", [0x01, 0, 0, 0, 0, 0, 0, 0, 0], CryptoErrorIds.KeyMaterialUnsupportedEncryption },
-        { "zero", [0x00], CryptoErrorIds.KeyMaterialUnrecognizedFormat },
-        { "negative", [0x88, 0x00], CryptoErrorIds.KeyMaterialUnrecognizedFormat },
+        { "int.MaxValue", [0x7F, 0xFF, 0xFF, 0xFF], ErrorIds.KeyMaterialUnsupportedEncryption },
+        { "5,000,001", [0x4C, 0x4B, 0x41], ErrorIds.KeyMaterialUnsupportedEncryption },
+        { "2^64 (fuzz: bytes appended to the INTEGER)", [0x01, 0, 0, 0, 0, 0, 0, 0, 0], ErrorIds.KeyMaterialUnsupportedEncryption },
+        { "zero", [0x00], ErrorIds.KeyMaterialUnrecognizedFormat },
+        { "negative", [0x88, 0x00], ErrorIds.KeyMaterialUnrecognizedFormat },
     };
 
     [Theory]
@@ -180,7 +180,7 @@ public class FuzzRegressionTests
         var epki = new EncryptedPrivateKeyInfo(new AlgorithmIdentifier(new DerObjectIdentifier("1.2.840.113549.1.12.1.3"), parameters), new byte[48]);
         var clock = Stopwatch.StartNew();
         var e = Refused(() => KeyMaterial.FromBytes(KeySpec.ECC_NIST_P256, epki.GetEncoded(Asn1Encodable.Der), "x".ToCharArray()));
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnsupportedEncryption, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnsupportedEncryption, e.ErrorId);
         Assert.Contains("2147483647", e.Message);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2));
     }
@@ -208,11 +208,11 @@ public class ParserHardeningTests
         byte[] data = form == "definite" ? NestedDefinite(depth) : NestedIndefinite(depth);
         Assert.True(data.Length < KeyMaterial.MaxFileSize);
         // A stack overflow would end the test process; each call must end in its documented error instead.
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.RSA_2048, data)).ErrorId);
-        Assert.Equal(CryptoErrorIds.WrappingPublicKeyMalformed, Assert.Throws<KmsImportException>(() => WrappingPublicKey.Inspect(data)).ErrorId);
-        Assert.Equal(CryptoErrorIds.PublicKeyMalformed, Assert.Throws<KmsImportException>(() => MaterialProof.PublicKeysMatch(data, data)).ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.RSA_2048, data)).ErrorId);
+        Assert.Equal(ErrorIds.WrappingPublicKeyMalformed, Assert.Throws<KmsImportException>(() => WrappingPublicKey.Inspect(data)).ErrorId);
+        Assert.Equal(ErrorIds.PublicKeyMalformed, Assert.Throws<KmsImportException>(() => MaterialProof.PublicKeysMatch(data, data)).ErrorId);
         byte[] pem = FuzzCorpus.Pem("PRIVATE KEY", data);
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.ECC_NIST_P256, pem)).ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.ECC_NIST_P256, pem)).ErrorId);
     }
 
     [Fact]
@@ -222,7 +222,7 @@ public class ParserHardeningTests
         while (text.Length < KeyMaterial.MaxFileSize - 100) text.Append("-----BEGIN PRIVATE KEY-----\nMIIE\n");
         var clock = Stopwatch.StartNew();
         var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.RSA_2048, Encoding.ASCII.GetBytes(text.ToString())));
-        Assert.Equal(CryptoErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
+        Assert.Equal(ErrorIds.KeyMaterialUnrecognizedFormat, e.ErrorId);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
     }
 }

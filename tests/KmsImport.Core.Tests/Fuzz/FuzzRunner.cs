@@ -63,7 +63,7 @@ internal sealed class FuzzReport
 
 /// <summary>
 /// Runs seeded mutation cases against one entry point with the oracle: every input ends in success (then the target's own
-/// checks apply) or in a <see cref="KmsImportException"/> whose ErrorId is one of <see cref="CryptoErrorIds"/>, whose
+/// checks apply) or in a <see cref="KmsImportException"/> whose ErrorId is one of the crypto layer's <see cref="ErrorIds"/>, whose
 /// messages never contain hex or base64 of the seed's secret key bytes, within <see cref="CaseTimeout"/>. Cases run on
 /// dedicated worker threads watched by the calling thread, so a hang is reported (with its case) rather than blocking the run.
 /// Case i of seed s of target t is always the same input: its mutator is seeded from (BaseSeed, t, s, i).
@@ -78,9 +78,13 @@ internal static class FuzzRunner
 
     public static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(10);
 
-    public static readonly IReadOnlySet<string> DocumentedIds = typeof(CryptoErrorIds)
+    // The crypto layer's ids (key specs, material, wrapping, proofs, secret files): a parser that
+    // answered with a KMS service or connection id would be a bug.
+    private static readonly string[] CryptoPrefixes = { "KeySpec", "KeyMaterial", "Wrapping", "PublicKey", "Proof", "SigningAlgorithm", "SecretFile" };
+
+    public static readonly IReadOnlySet<string> DocumentedIds = typeof(ErrorIds)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string) && CryptoPrefixes.Any(p => f.Name.StartsWith(p, StringComparison.Ordinal)))
         .Select(f => (string)f.GetRawConstantValue()!)
         .ToHashSet(StringComparer.Ordinal);
 

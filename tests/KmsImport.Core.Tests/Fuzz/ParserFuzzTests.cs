@@ -8,7 +8,7 @@ namespace KmsImport.Core.Tests.Fuzz;
 
 /// <summary>
 /// Bounded, seeded mutation fuzzing of every parser entry point (issue "Reliability", item 3). Oracle: each input ends in
-/// success or a <see cref="KmsImportException"/> with a documented <see cref="CryptoErrorIds"/> id — never another exception,
+/// success or a <see cref="KmsImportException"/> with a documented crypto-layer <see cref="ErrorIds"/> id — never another exception,
 /// never a hang — and error messages never carry key bytes. Deterministic: a failure prints target, seed name, case index and
 /// base seed; <see cref="FuzzRunner.Generate"/> regenerates that input. KMSIMPORT_FUZZ_SCALE / KMSIMPORT_FUZZ_SEED widen or
 /// vary a local run.
@@ -143,7 +143,7 @@ public class ParserFuzzTests(ITestOutputHelper output)
             0 => Sleep(),
             1 => throw new IndexOutOfRangeException("boom"),
             2 => throw new KmsImportException("NotADocumentedId", ErrorKind.InvalidData, "x"),
-            3 => throw new KmsImportException(CryptoErrorIds.KeyMaterialWrongLength, ErrorKind.InvalidData, "fine"),
+            3 => throw new KmsImportException(ErrorIds.KeyMaterialWrongLength, ErrorKind.InvalidData, "fine"),
             _ => null,
         }, timeout: TimeSpan.FromMilliseconds(300));
 
@@ -158,7 +158,7 @@ public class ParserFuzzTests(ITestOutputHelper output)
         Assert.StartsWith("HANG", problems[0].Item2);
         Assert.StartsWith("System.IndexOutOfRangeException: boom", problems[1].Item2);
         Assert.Contains("undocumented ErrorId 'NotADocumentedId'", problems[2].Item2);
-        Assert.Equal(1, report.Refusals[CryptoErrorIds.KeyMaterialWrongLength]);
+        Assert.Equal(1, report.Refusals[ErrorIds.KeyMaterialWrongLength]);
         Assert.Equal(1, report.Accepted);
         Assert.Contains("case=1", report.Failures());
         Assert.Contains("seed='SYMMETRIC_DEFAULT/raw'", report.Failures());

@@ -35,8 +35,8 @@ public class ImportRulesTests
     }
 
     [Theory]
-    [InlineData(-1, KmsErrorIds.ValidToInPast)]
-    [InlineData(366, KmsErrorIds.ValidToTooFar)]
+    [InlineData(-1, ErrorIds.ValidToInPast)]
+    [InlineData(366, ErrorIds.ValidToTooFar)]
     public void ValidTo_outside_the_window_is_refused(int days, string errorId)
     {
         var ex = Assert.Throws<KmsImportException>(() => ImportRules.ResolveExpiration(null, DateTime.UtcNow.AddDays(days)));
@@ -54,9 +54,9 @@ public class ImportRulesTests
     [Fact]
     public void Expires_without_ValidTo_and_DoesNotExpire_with_ValidTo_are_refused()
     {
-        Assert.Equal(KmsErrorIds.ValidToRequired,
+        Assert.Equal(ErrorIds.ValidToRequired,
             Assert.Throws<KmsImportException>(() => ImportRules.ResolveExpiration(ExpirationModel.KEY_MATERIAL_EXPIRES, null)).ErrorId);
-        Assert.Equal(KmsErrorIds.ValidToNotAllowed,
+        Assert.Equal(ErrorIds.ValidToNotAllowed,
             Assert.Throws<KmsImportException>(() => ImportRules.ResolveExpiration(ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE, DateTime.UtcNow.AddDays(1))).ErrorId);
     }
 
@@ -64,7 +64,7 @@ public class ImportRulesTests
     public void Parameters_expired_or_about_to_expire_are_refused_with_the_recovery_command()
     {
         var ex = Assert.Throws<KmsImportException>(() => ImportRules.EnsureParametersUsable(DateTime.UtcNow.AddSeconds(30), "key-1"));
-        Assert.Equal(KmsErrorIds.ImportParametersExpired, ex.ErrorId);
+        Assert.Equal(ErrorIds.ImportParametersExpired, ex.ErrorId);
         Assert.Contains("Get-KmsImportParameters -KeyId key-1", ex.Message);
         Assert.Equal("key-1", ex.TargetObject);
         ImportRules.EnsureParametersUsable(DateTime.UtcNow.AddHours(23), "key-1");

@@ -50,7 +50,7 @@ public sealed class KmsClientFactoryTests : IDisposable
     public void AccessKey_without_SecretKey_is_refused()
     {
         var ex = Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(new KmsConnectionSettings { Region = "eu-west-2", AccessKey = "AKIDX" }));
-        Assert.Equal(KmsErrorIds.CredentialsIncomplete, ex.ErrorId);
+        Assert.Equal(ErrorIds.CredentialsIncomplete, ex.ErrorId);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class KmsClientFactoryTests : IDisposable
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIDENV");
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "envsecret");
         var ex = Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(new KmsConnectionSettings { Region = "eu-west-2", ProfileName = "nope", ProfileLocation = Path.Combine(_dir, "credentials") }));
-        Assert.Equal(KmsErrorIds.ProfileNotFound, ex.ErrorId);
+        Assert.Equal(ErrorIds.ProfileNotFound, ex.ErrorId);
         Assert.Contains("nope", ex.Message);
     }
 
@@ -90,7 +90,7 @@ public sealed class KmsClientFactoryTests : IDisposable
         Assert.Equal("AKIDSTORED", creds.AccessKey);
         Assert.Equal("storedsecret", creds.SecretKey);
         Assert.Equal("token", creds.Token);
-        Assert.Equal(KmsErrorIds.StoredCredentialsUnreadable,
+        Assert.Equal(ErrorIds.StoredCredentialsUnreadable,
             Assert.Throws<KmsImportException>(() => KmsClientFactory.FromStoredCredentials(new object())).ErrorId);
     }
 
@@ -117,7 +117,7 @@ public sealed class KmsClientFactoryTests : IDisposable
     public void No_region_anywhere_is_refused_with_what_to_do()
     {
         var ex = Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(new KmsConnectionSettings { AccessKey = "A", SecretKey = "S", EndpointUrl = Endpoint }));
-        Assert.Equal(KmsErrorIds.RegionNotSpecified, ex.ErrorId);
+        Assert.Equal(ErrorIds.RegionNotSpecified, ex.ErrorId);
         Assert.Contains("-Region", ex.Message);
     }
 
@@ -127,7 +127,7 @@ public sealed class KmsClientFactoryTests : IDisposable
     public void A_bad_endpoint_url_is_refused(string url)
     {
         var ex = Assert.Throws<KmsImportException>(() => KmsClientFactory.Create(new KmsConnectionSettings { Region = "eu-west-2", AccessKey = "A", SecretKey = "S", EndpointUrl = url }));
-        Assert.Equal(KmsErrorIds.EndpointUrlInvalid, ex.ErrorId);
+        Assert.Equal(ErrorIds.EndpointUrlInvalid, ex.ErrorId);
     }
 
     /// <summary>Stands in for AWS Tools' AWSCredentials from another SDK copy: same shape, unrelated type.</summary>

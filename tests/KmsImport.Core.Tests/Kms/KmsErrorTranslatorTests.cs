@@ -13,15 +13,15 @@ public class KmsErrorTranslatorTests
             "ImportKeyMaterial", "key-1", "eu-west-2");
 
     [Theory]
-    [InlineData("ExpiredImportTokenException", KmsErrorIds.ImportTokenExpired, ErrorKind.InvalidOperation, "Get-KmsImportParameters")]
-    [InlineData("InvalidImportTokenException", KmsErrorIds.ImportTokenInvalid, ErrorKind.InvalidData, "same output")]
-    [InlineData("InvalidCiphertextException", KmsErrorIds.CiphertextInvalid, ErrorKind.InvalidData, "Protect-KeyMaterial")]
-    [InlineData("IncorrectKeyMaterialException", KmsErrorIds.KeyMaterialIncorrect, ErrorKind.InvalidData, "escrowed")]
-    [InlineData("NotFoundException", KmsErrorIds.KeyNotFound, ErrorKind.ObjectNotFound, "-Region")]
-    [InlineData("KMSInvalidStateException", KmsErrorIds.KeyInvalidState, ErrorKind.InvalidOperation, "Test-KmsKeyState")]
-    [InlineData("UnsupportedOperationException", KmsErrorIds.OperationNotSupported, ErrorKind.InvalidOperation, "EXTERNAL")]
-    [InlineData("AccessDeniedException", KmsErrorIds.AccessDenied, ErrorKind.PermissionDenied, "kms:ImportKeyMaterial")]
-    [InlineData("UnrecognizedClientException", KmsErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError, "credentials")]
+    [InlineData("ExpiredImportTokenException", ErrorIds.ImportTokenExpired, ErrorKind.InvalidOperation, "Get-KmsImportParameters")]
+    [InlineData("InvalidImportTokenException", ErrorIds.ImportTokenInvalid, ErrorKind.InvalidData, "same output")]
+    [InlineData("InvalidCiphertextException", ErrorIds.CiphertextInvalid, ErrorKind.InvalidData, "Protect-KeyMaterial")]
+    [InlineData("IncorrectKeyMaterialException", ErrorIds.KeyMaterialIncorrect, ErrorKind.InvalidData, "escrowed")]
+    [InlineData("NotFoundException", ErrorIds.KeyNotFound, ErrorKind.ObjectNotFound, "-Region")]
+    [InlineData("KMSInvalidStateException", ErrorIds.KeyInvalidState, ErrorKind.InvalidOperation, "Test-KmsKeyState")]
+    [InlineData("UnsupportedOperationException", ErrorIds.OperationNotSupported, ErrorKind.InvalidOperation, "EXTERNAL")]
+    [InlineData("AccessDeniedException", ErrorIds.AccessDenied, ErrorKind.PermissionDenied, "kms:ImportKeyMaterial")]
+    [InlineData("UnrecognizedClientException", ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError, "credentials")]
     public void Each_KMS_error_gets_its_ErrorId_kind_and_advice(string code, string errorId, ErrorKind kind, string advice)
     {
         var ex = Translate(code);
@@ -34,9 +34,9 @@ public class KmsErrorTranslatorTests
     }
 
     [Theory]
-    [InlineData("ThrottlingException", KmsErrorIds.Throttled)]
-    [InlineData("KMSInternalException", KmsErrorIds.InternalError)]
-    [InlineData("DependencyTimeoutException", KmsErrorIds.InternalError)]
+    [InlineData("ThrottlingException", ErrorIds.Throttled)]
+    [InlineData("KMSInternalException", ErrorIds.InternalError)]
+    [InlineData("DependencyTimeoutException", ErrorIds.InternalError)]
     public void Retryable_errors_are_marked_transient(string code, string errorId)
     {
         var ex = Translate(code);
@@ -48,7 +48,7 @@ public class KmsErrorTranslatorTests
     public void An_unknown_5xx_is_transient_and_keeps_a_generic_id()
     {
         var ex = Translate("SomethingNew", HttpStatusCode.ServiceUnavailable);
-        Assert.Equal(KmsErrorIds.KmsError, ex.ErrorId);
+        Assert.Equal(ErrorIds.KmsError, ex.ErrorId);
         Assert.True(ex.IsTransient);
     }
 
@@ -56,7 +56,7 @@ public class KmsErrorTranslatorTests
     public void A_network_failure_is_EndpointUnreachable()
     {
         var ex = KmsErrorTranslator.Translate(new HttpRequestException("connection refused"), "DescribeKey", "key-1", "eu-west-2");
-        Assert.Equal(KmsErrorIds.EndpointUnreachable, ex.ErrorId);
+        Assert.Equal(ErrorIds.EndpointUnreachable, ex.ErrorId);
         Assert.Equal(ErrorKind.ConnectionError, ex.Kind);
         Assert.True(ex.IsTransient);
     }
@@ -71,12 +71,12 @@ public class EndpointAnswerTranslationTests
             "DescribeKey", "key-1", "eu-west-2");
 
     [Theory]
-    [InlineData(HttpStatusCode.BadGateway, KmsErrorIds.HttpError, ErrorKind.ResourceUnavailable, true)]
-    [InlineData(HttpStatusCode.InternalServerError, KmsErrorIds.HttpError, ErrorKind.ResourceUnavailable, true)]
-    [InlineData(HttpStatusCode.ServiceUnavailable, KmsErrorIds.HttpError, ErrorKind.ResourceUnavailable, true)]
-    [InlineData(HttpStatusCode.TooManyRequests, KmsErrorIds.Throttled, ErrorKind.LimitsExceeded, true)]
-    [InlineData(HttpStatusCode.Forbidden, KmsErrorIds.HttpError, ErrorKind.PermissionDenied, false)]
-    [InlineData(HttpStatusCode.BadRequest, KmsErrorIds.HttpError, ErrorKind.InvalidResult, false)]
+    [InlineData(HttpStatusCode.BadGateway, ErrorIds.HttpError, ErrorKind.ResourceUnavailable, true)]
+    [InlineData(HttpStatusCode.InternalServerError, ErrorIds.HttpError, ErrorKind.ResourceUnavailable, true)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, ErrorIds.HttpError, ErrorKind.ResourceUnavailable, true)]
+    [InlineData(HttpStatusCode.TooManyRequests, ErrorIds.Throttled, ErrorKind.LimitsExceeded, true)]
+    [InlineData(HttpStatusCode.Forbidden, ErrorIds.HttpError, ErrorKind.PermissionDenied, false)]
+    [InlineData(HttpStatusCode.BadRequest, ErrorIds.HttpError, ErrorKind.InvalidResult, false)]
     public void An_HTTP_error_without_type_names_its_status_and_never_quotes_the_body(HttpStatusCode status, string errorId, ErrorKind kind, bool transient)
     {
         var ex = Http(status);
@@ -95,7 +95,7 @@ public class EndpointAnswerTranslationTests
         var inner = new System.Text.Json.JsonException("'<' is an invalid start of a value: body-marker");
         var ex = KmsErrorTranslator.Translate(
             new Amazon.Runtime.AmazonUnmarshallingException("req", "", inner, HttpStatusCode.OK), "ImportKeyMaterial", "key-1", "eu-west-2");
-        Assert.Equal(KmsErrorIds.AnswerInvalid, ex.ErrorId);
+        Assert.Equal(ErrorIds.AnswerInvalid, ex.ErrorId);
         Assert.Equal(ErrorKind.InvalidResult, ex.Kind);
         Assert.True(ex.IsTransient);
         Assert.Contains("HTTP 200", ex.Message);
@@ -116,7 +116,7 @@ public class EndpointAnswerTranslationTests
     public void An_unexpected_exception_gives_its_type_not_its_message()
     {
         var ex = KmsErrorTranslator.Translate(new InvalidOperationException("secret-marker"), "DescribeKey", "key-1", "eu-west-2");
-        Assert.Equal(KmsErrorIds.KmsError, ex.ErrorId);
+        Assert.Equal(ErrorIds.KmsError, ex.ErrorId);
         Assert.DoesNotContain("secret-marker", ex.Message);
         Assert.Contains("InvalidOperationException", ex.Message);
     }

@@ -100,7 +100,7 @@ public class UnknownOutcomeTests
            .On("ListKeys", _ => new ListKeysResponse { Keys = [new KeyListEntry { KeyId = "other" }] })
            .On("ListResourceTags", _ => new ListResourceTagsResponse { Tags = [new Tag { TagKey = KmsImportService.RequestTagKey, TagValue = "someone-else" }] });
         var ex = Assert.Throws<KmsImportException>(() => service.CreateExternalKey(new ExternalKeyOptions()));
-        Assert.Equal(KmsErrorIds.EndpointUnreachable, ex.ErrorId);
+        Assert.Equal(ErrorIds.EndpointUnreachable, ex.ErrorId);
         Assert.Contains("did not take effect", ex.Message);
         Assert.DoesNotContain("nothing was changed", ex.Message);
         Assert.Equal(1, kms.Count("CreateKey"));
@@ -113,7 +113,7 @@ public class UnknownOutcomeTests
         kms.On("CreateKey", Unreadable)
            .On("ListKeys", _ => throw new AmazonKeyManagementServiceException("no") { ErrorCode = "AccessDeniedException", StatusCode = HttpStatusCode.BadRequest });
         var ex = Assert.Throws<KmsImportException>(() => service.CreateExternalKey(new ExternalKeyOptions()));
-        Assert.Equal(KmsErrorIds.OutcomeUnknown, ex.ErrorId);
+        Assert.Equal(ErrorIds.OutcomeUnknown, ex.ErrorId);
         Assert.Contains(RequestTag(kms), ex.Message);
         Assert.Contains("Remove-KmsExternalKey", ex.Message);
         Assert.Equal(1, kms.Count("CreateKey"));
@@ -137,7 +137,7 @@ public class UnknownOutcomeTests
         kms.On("CreateKey", _ => new CreateKeyResponse())
            .On("ListKeys", _ => new ListKeysResponse { Keys = [] });
         var ex = Assert.Throws<KmsImportException>(() => service.CreateExternalKey(new ExternalKeyOptions()));
-        Assert.Equal(KmsErrorIds.AnswerInvalid, ex.ErrorId);
+        Assert.Equal(ErrorIds.AnswerInvalid, ex.ErrorId);
         Assert.Equal(1, kms.Count("CreateKey"));
     }
 
@@ -149,7 +149,7 @@ public class UnknownOutcomeTests
         var (service, kms) = Service();
         kms.On("CreateKey", _ => new CreateKeyResponse { KeyMetadata = Key("made", spec: answered) });
         var ex = Assert.Throws<KmsImportException>(() => service.CreateExternalKey(new ExternalKeyOptions()));
-        Assert.Equal(KmsErrorIds.KeyCreatedUnfinished, ex.ErrorId);
+        Assert.Equal(ErrorIds.KeyCreatedUnfinished, ex.ErrorId);
         Assert.Contains("'" + answered + "'", ex.Message);
         Assert.Contains("Remove-KmsExternalKey -KeyId 'made' -Region 'eu-west-2' -EndpointUrl 'http://127.0.0.1:1'", ex.Message);
         Assert.Equal("made", ex.TargetObject);
@@ -160,7 +160,7 @@ public class UnknownOutcomeTests
     {
         var (service, kms) = Service();
         kms.On("DescribeKey", _ => new DescribeKeyResponse());
-        Assert.Equal(KmsErrorIds.AnswerInvalid, Assert.Throws<KmsImportException>(() => service.DescribeKey("k")).ErrorId);
+        Assert.Equal(ErrorIds.AnswerInvalid, Assert.Throws<KmsImportException>(() => service.DescribeKey("k")).ErrorId);
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public class UnknownOutcomeTests
                KeyId = "k", PublicKey = new MemoryStream([1, 2, 3]), ImportToken = new MemoryStream([4, 5, 6]),
            });
         var ex = Assert.Throws<KmsImportException>(() => service.GetParametersForImport("k", null, null));
-        Assert.Equal(KmsErrorIds.AnswerInvalid, ex.ErrorId);
+        Assert.Equal(ErrorIds.AnswerInvalid, ex.ErrorId);
         Assert.Contains("ParametersValidTo", ex.Message);
     }
 
@@ -191,7 +191,7 @@ public class UnknownOutcomeTests
         kms.On("ImportKeyMaterial", _ => new ImportKeyMaterialResponse())
            .On("DescribeKey", _ => new DescribeKeyResponse { KeyMetadata = Key("k", "PendingImport") });
         var ex = Assert.Throws<KmsImportException>(() => service.ImportKeyMaterial(Wrapped(), new ImportOptions()));
-        Assert.Equal(KmsErrorIds.ImportNotApplied, ex.ErrorId);
+        Assert.Equal(ErrorIds.ImportNotApplied, ex.ErrorId);
         Assert.Equal(1, kms.Count("ImportKeyMaterial"));
     }
 
@@ -255,7 +255,7 @@ public class UnknownOutcomeTests
         kms.On("RotateKeyOnDemand", Lost)
            .On("ListKeyRotations", _ => throw new AmazonKeyManagementServiceException("down") { StatusCode = HttpStatusCode.BadGateway });
         var ex = Assert.Throws<KmsImportException>(() => service.RotateKeyOnDemand("k"));
-        Assert.Equal(KmsErrorIds.OutcomeUnknown, ex.ErrorId);
+        Assert.Equal(ErrorIds.OutcomeUnknown, ex.ErrorId);
         Assert.Contains("Get-KmsKeyRotation", ex.Message);
         Assert.Equal(1, kms.Count("RotateKeyOnDemand"));
     }

@@ -5,15 +5,21 @@ using System.Linq;
 using System.Management.Automation;
 using System.Reflection;
 
-namespace KmsImport.Loader
+namespace KmsImport.Infrastructure
 {
     /// <summary>
-    /// Loads the module's third-party assemblies (AWS SDK, BouncyCastle, and KmsImport.Core which
-    /// uses them) from the dependencies/ folder so they cannot clash with AWS Tools for PowerShell
-    /// or AWSPowerShell in the same session. On PowerShell 7 they go into a module-private
-    /// AssemblyLoadContext (created by reflection: this assembly targets netstandard2.0); on
-    /// Windows PowerShell 5.1 they are loaded with Assembly.LoadFrom from a resolve handler.
-    /// Pattern from PowerShell/PSResourceGet's ModuleInitAndCleanup.cs.
+    /// Loads the module's private assemblies (KmsImport.Core, the AWS SDK and BouncyCastle) from the
+    /// dependencies/ folder so they cannot clash with AWS Tools for PowerShell or AWSPowerShell in the
+    /// same session. On PowerShell 7 they go into a module-private AssemblyLoadContext (created by
+    /// reflection: this assembly targets netstandard2.0); on Windows PowerShell 5.1 they are loaded
+    /// with Assembly.LoadFrom from a resolve handler. KmsImport.Model (the types scripts name) sits at
+    /// the module root and is loaded into the default context by the manifest's RequiredAssemblies;
+    /// Core binds to that one copy, so its objects are of the types scripts see.
+    /// Pattern from PowerShell/PSResourceGet's ModuleInitAndCleanup.cs: the initializer lives in the
+    /// cmdlet assembly itself. That works because PowerShell's cmdlet discovery (before OnImport)
+    /// only loads the cmdlet types and their attributes: base classes, parameter and output types are
+    /// this assembly's, Model's or PowerShell's, and KmsImport.Core appears only in method bodies and
+    /// fields, which are resolved when a command first runs.
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
@@ -21,6 +27,7 @@ namespace KmsImport.Loader
         private static readonly string ModuleFolder = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? ".";
         private static readonly string DependencyFolder = Path.Combine(ModuleFolder, "dependencies");
         private const string CoreAssemblyName = "KmsImport.Core";
+        private const string ModelAssemblyName = "KmsImport.Model";
         private static PrivateLoadContext? s_context;
         private static Dictionary<string, string>? s_privateAssemblies;
 
@@ -52,6 +59,14 @@ namespace KmsImport.Loader
         private static Assembly? OnAssemblyResolve(object? sender, ResolveEventArgs args)
         {
             var name = new AssemblyName(args.Name).Name;
+            // Core asks for Model: always the default-context copy at the module root (LoadFrom of a
+            // path already loaded returns that assembly), never a second one: objects made by Core
+            // must be of the types scripts name.
+            if (string.Equals(name, ModelAssemblyName, StringComparison.OrdinalIgnoreCase))
+            {
+                var model = Path.Combine(ModuleFolder, ModelAssemblyName + ".dll");
+                return File.Exists(model) ? Assembly.LoadFrom(model) : null;
+            }
             if (name == null || s_privateAssemblies == null || !s_privateAssemblies.TryGetValue(name, out var path)) return null;
             // KmsImport.Core is always ours to give. Other names only to our own assemblies: a copy of
             // AWSSDK.Core that AWS Tools failed to find is not ours to hand out. (On .NET Framework

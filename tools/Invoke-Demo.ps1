@@ -5,7 +5,8 @@ param(
     [Parameter(Mandatory)] [string] $LocalKmsPath
 )
 $ErrorActionPreference = 'Stop'
-Import-Module (Join-Path $PSScriptRoot 'Pester/TestHelpers.psm1') -Force
+# Start-LocalKms / Stop-LocalKms: the helpers the tests and the benchmarks use too.
+Import-Module (Join-Path $PSScriptRoot '../tests/Pester/TestHelpers.psm1') -Force
 Import-Module $ModulePath -Force
 
 # Fake credentials for the local endpoint; nothing here talks to AWS.

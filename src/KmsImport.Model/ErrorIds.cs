@@ -1,0 +1,173 @@
+namespace KmsImport
+{
+    /// <summary>
+    /// Every stable <see cref="KmsImportException.ErrorId"/> the module reports, grouped by what the
+    /// failure is about. Runbooks match on these strings: never change a value, only add.
+    /// </summary>
+    public static class ErrorIds
+    {
+        // ---- key specs and usages -------------------------------------------------------------------------
+        /// <summary>The key spec is not one whose material KMS imports, or not a KMS key spec name at all.</summary>
+        public const string KeySpecNotImportable = "KeySpecNotImportable";
+        /// <summary>The key usage is not one KMS allows for the key spec.</summary>
+        public const string KeyUsageNotAllowed = "KeyUsageNotAllowed";
+
+        // ---- key material (bytes and files) ---------------------------------------------------------------
+        /// <summary>Raw material of the wrong length (SYMMETRIC_DEFAULT 32, HMAC_224/256/384/512 28/32/48/64).</summary>
+        public const string KeyMaterialWrongLength = "KeyMaterialWrongLength";
+        /// <summary>Raw material that is text (hex, base64, a passphrase) rather than random bytes.</summary>
+        public const string KeyMaterialLooksLikeText = "KeyMaterialLooksLikeText";
+        /// <summary>The path is empty or not a valid path.</summary>
+        public const string KeyMaterialPathInvalid = "KeyMaterialPathInvalid";
+        /// <summary>No file at the path.</summary>
+        public const string KeyMaterialFileNotFound = "KeyMaterialFileNotFound";
+        /// <summary>The path names a directory.</summary>
+        public const string KeyMaterialIsDirectory = "KeyMaterialIsDirectory";
+        /// <summary>The file has no content.</summary>
+        public const string KeyMaterialFileEmpty = "KeyMaterialFileEmpty";
+        /// <summary>The file is larger than 1 MiB: no key material is that large.</summary>
+        public const string KeyMaterialFileTooLarge = "KeyMaterialFileTooLarge";
+        /// <summary>The file exists but could not be read (permissions, I/O error).</summary>
+        public const string KeyMaterialUnreadable = "KeyMaterialUnreadable";
+        /// <summary>-MaterialDirectory is not an existing folder.</summary>
+        public const string MaterialDirectoryNotFound = "MaterialDirectoryNotFound";
+        /// <summary>Not PKCS#8, PKCS#1, SEC1 (DER or PEM) nor encrypted PKCS#8.</summary>
+        public const string KeyMaterialUnrecognizedFormat = "KeyMaterialUnrecognizedFormat";
+        /// <summary>A public key or certificate was given where the private key is needed.</summary>
+        public const string KeyMaterialIsPublicKey = "KeyMaterialIsPublicKey";
+        /// <summary>Encrypted PKCS#8 without a password.</summary>
+        public const string KeyMaterialPasswordRequired = "KeyMaterialPasswordRequired";
+        /// <summary>Encrypted PKCS#8 whose password is wrong.</summary>
+        public const string KeyMaterialWrongPassword = "KeyMaterialWrongPassword";
+        /// <summary>Encrypted PKCS#8 with an encryption scheme this module cannot decrypt (e.g. scrypt).</summary>
+        public const string KeyMaterialUnsupportedEncryption = "KeyMaterialUnsupportedEncryption";
+        /// <summary>Legacy OpenSSL-encrypted PEM (Proc-Type: 4,ENCRYPTED); convert to encrypted PKCS#8.</summary>
+        public const string KeyMaterialLegacyEncryptedPem = "KeyMaterialLegacyEncryptedPem";
+        /// <summary>A private key of another algorithm than the KeySpec (e.g. EC key for RSA_2048, Ed25519).</summary>
+        public const string KeyMaterialWrongKeyType = "KeyMaterialWrongKeyType";
+        /// <summary>RSA modulus size differs from the KeySpec.</summary>
+        public const string KeyMaterialWrongKeySize = "KeyMaterialWrongKeySize";
+        /// <summary>EC key on another curve than the KeySpec.</summary>
+        public const string KeyMaterialWrongCurve = "KeyMaterialWrongCurve";
+        /// <summary>EC key with explicit curve parameters instead of a named curve.</summary>
+        public const string KeyMaterialExplicitCurve = "KeyMaterialExplicitCurve";
+        /// <summary>RSA key with more than two primes.</summary>
+        public const string KeyMaterialMultiPrimeRsa = "KeyMaterialMultiPrimeRsa";
+        /// <summary>The private key's numbers do not fit together (corrupt key).</summary>
+        public const string KeyMaterialInconsistent = "KeyMaterialInconsistent";
+        /// <summary>The material is of another key spec than the key it is meant for.</summary>
+        public const string KeyMaterialSpecMismatch = "KeyMaterialSpecMismatch";
+
+        // ---- wrapping -------------------------------------------------------------------------------------
+        /// <summary>The wrapping public key is not a DER SubjectPublicKeyInfo.</summary>
+        public const string WrappingPublicKeyMalformed = "WrappingPublicKeyMalformed";
+        /// <summary>The wrapping public key is neither RSA nor SM2.</summary>
+        public const string WrappingPublicKeyNotRsa = "WrappingPublicKeyNotRsa";
+        /// <summary>An RSA wrapping public key whose size is not 2048, 3072 or 4096 bits.</summary>
+        public const string WrappingPublicKeyUnsupportedSize = "WrappingPublicKeyUnsupportedSize";
+        /// <summary>The wrapping public key is not of the WrappingKeySpec that was named.</summary>
+        public const string WrappingKeySpecMismatch = "WrappingKeySpecMismatch";
+        /// <summary>RSAES_PKCS1_V1_5: retired by AWS on 2023-10-10.</summary>
+        public const string WrappingAlgorithmRetired = "WrappingAlgorithmRetired";
+        /// <summary>The (KeySpec, WrappingAlgorithm, WrappingKeySpec) combination is not allowed, or a name is not a KMS one.</summary>
+        public const string WrappingNotAllowed = "WrappingNotAllowed";
+        /// <summary>The material is too large for the algorithm and wrapping key size.</summary>
+        public const string WrappingCapacityExceeded = "WrappingCapacityExceeded";
+
+        // ---- import parameters, options and offline bundles -----------------------------------------------
+        public const string ImportTokenExpired = "ImportTokenExpired";
+        public const string ImportTokenInvalid = "ImportTokenInvalid";
+        public const string ImportParametersExpired = "ImportParametersExpired";
+        public const string ImportParametersIncomplete = "ImportParametersIncomplete";
+        public const string ImportOptionsInvalid = "ImportOptionsInvalid";
+        public const string ValidToInPast = "ValidToInPast";
+        public const string ValidToTooFar = "ValidToTooFar";
+        public const string ValidToNotAllowed = "ValidToNotAllowed";
+        public const string ValidToRequired = "ValidToRequired";
+        public const string BundleInvalid = "ImportBundleInvalid";
+        public const string BundleExists = "ImportBundleExists";
+        public const string BundleNotFound = "ImportBundleNotFound";
+        public const string BundleIOError = "ImportBundleIOError";
+
+        // ---- escrow and secret files ----------------------------------------------------------------------
+        /// <summary>-Generate without -EscrowPath or -NoEscrow, both, or an -EscrowPath folder that does not exist.</summary>
+        public const string EscrowPathRequired = "EscrowPathRequired";
+        /// <summary>The escrow file already exists; it is never overwritten.</summary>
+        public const string SecretFileExists = "SecretFileExists";
+        /// <summary>The folder the escrow file should go in does not exist.</summary>
+        public const string SecretFileDirectoryNotFound = "SecretFileDirectoryNotFound";
+        /// <summary>The operating system refused to create the escrow file.</summary>
+        public const string SecretFileAccessDenied = "SecretFileAccessDenied";
+        /// <summary>Creating or writing the escrow file failed; nothing was left behind.</summary>
+        public const string SecretFileWriteFailed = "SecretFileWriteFailed";
+        /// <summary>No way to create an owner-only file on this platform.</summary>
+        public const string SecretFilePlatformUnsupported = "SecretFilePlatformUnsupported";
+
+        // ---- proofs that KMS holds given material ---------------------------------------------------------
+        public const string ProofFailed = "KeyMaterialProofFailed";
+        public const string ProofNotPossible = "KeyMaterialProofNotPossible";
+        /// <summary>A public key given to a proof is not a valid DER SubjectPublicKeyInfo (not DER, truncated,
+        /// trailing bytes, PEM text, a point not on its curve, an invalid RSA modulus).</summary>
+        public const string PublicKeyMalformed = "PublicKeyMalformed";
+        /// <summary>A public key of an algorithm or curve the proofs do not handle.</summary>
+        public const string PublicKeyUnsupported = "PublicKeyUnsupported";
+        /// <summary>The proof step does not fit the key spec or key type.</summary>
+        public const string ProofNotApplicable = "ProofNotApplicable";
+        /// <summary>The name is not a KMS SigningAlgorithmSpec this module verifies.</summary>
+        public const string SigningAlgorithmUnsupported = "SigningAlgorithmUnsupported";
+        /// <summary>The challenge is longer than RSAES_OAEP_SHA_256 under the key carries (k - 66 bytes).</summary>
+        public const string ProofPlaintextTooLong = "ProofPlaintextTooLong";
+
+        // ---- keys, aliases and Regions (local checks) -----------------------------------------------------
+        public const string AliasNameInvalid = "AliasNameInvalid";
+        public const string ReplicaRegionInvalid = "ReplicaRegionInvalid";
+        public const string ReplicaNotReady = "ReplicaNotReady";
+        public const string ReplicaNeedsPrimaryMaterial = "ReplicaNeedsPrimaryMaterial";
+
+        // ---- what the KMS service answered ----------------------------------------------------------------
+        public const string KeyNotFound = "KmsKeyNotFound";
+        public const string KeyIdInvalid = "KmsKeyIdInvalid";
+        public const string KeyInvalidState = "KmsKeyInvalidState";
+        public const string KeyDisabled = "KmsKeyDisabled";
+        public const string KeyNotExternal = "KmsKeyNotExternal";
+        public const string OperationNotSupported = "KmsOperationNotSupported";
+        public const string CiphertextInvalid = "KmsInvalidCiphertext";
+        public const string KeyMaterialIncorrect = "KmsIncorrectKeyMaterial";
+        public const string AliasExists = "KmsAliasExists";
+        public const string AliasInvalid = "KmsAliasInvalid";
+        public const string PolicyMalformed = "KmsPolicyMalformed";
+        public const string TagInvalid = "KmsTagInvalid";
+        public const string Throttled = "KmsThrottled";
+        public const string LimitExceeded = "KmsLimitExceeded";
+        public const string InternalError = "KmsInternalError";
+        public const string RequestInvalid = "KmsRequestInvalid";
+        public const string KmsError = "KmsError";
+        /// <summary>An HTTP error that is not a KMS error (a proxy's HTML page, a 4xx/5xx without __type); the message names the status.</summary>
+        public const string HttpError = "KmsHttpError";
+        /// <summary>An answer that is empty, unparsable, or lacks a field KMS always sends.</summary>
+        public const string AnswerInvalid = "KmsAnswerInvalid";
+        /// <summary>A state-changing call whose outcome could not be established, even by reading the state back.</summary>
+        public const string OutcomeUnknown = "KmsOutcomeUnknown";
+        /// <summary>The endpoint said an import succeeded, but the key does not hold the material.</summary>
+        public const string ImportNotApplied = "KmsImportNotApplied";
+        /// <summary>A key the module created but did not pass on (not what was asked); reported with its cleanup command.</summary>
+        public const string KeyCreatedUnfinished = "KmsKeyCreatedUnfinished";
+        /// <summary>Remove-KmsExternalKey refuses a key that holds material (Enabled/Disabled) without -Force.</summary>
+        public const string KeyHoldsMaterial = "KmsKeyHoldsMaterial";
+
+        // ---- credentials, Region and connection -----------------------------------------------------------
+        public const string RegionNotSpecified = "RegionNotSpecified";
+        /// <summary>A Region that is not an AWS Region name (from a parameter, a bundle, the shell or the environment).</summary>
+        public const string RegionInvalid = "RegionInvalid";
+        /// <summary>-RequestsPerSecond names an operation the batch does not pace, or a rate that is not a number of 0 or more.</summary>
+        public const string RequestsPerSecondInvalid = "RequestsPerSecondInvalid";
+        public const string EndpointUrlInvalid = "EndpointUrlInvalid";
+        public const string CredentialsNotFound = "CredentialsNotFound";
+        public const string CredentialsIncomplete = "CredentialsIncomplete";
+        public const string ProfileNotFound = "ProfileNotFound";
+        public const string StoredCredentialsUnreadable = "StoredCredentialsUnreadable";
+        public const string EndpointUnreachable = "KmsEndpointUnreachable";
+        public const string AuthenticationFailed = "KmsAuthenticationFailed";
+        public const string AccessDenied = "KmsAccessDenied";
+    }
+}
