@@ -38,7 +38,10 @@ BeforeAll {
     function Invoke-Observed([scriptblock] $Command) {
         $VerbosePreference = 'Continue'
         $ErrorActionPreference = 'Continue'
-        $all = @(& $Command *>&1)
+        # A terminating error (ThrowTerminatingError) ends the command: it is captured like the others.
+        $all = [Collections.Generic.List[object]]::new()
+        try { foreach ($item in @(& $Command *>&1)) { $all.Add($item) } }
+        catch { $all.Add($_) }
         $errors = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
         $objects = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] -and $_ -isnot [System.Management.Automation.VerboseRecord] -and
             $_ -isnot [System.Management.Automation.WarningRecord] -and $_ -isnot [System.Management.Automation.InformationRecord] -and $_ -isnot [System.Management.Automation.DebugRecord] })
@@ -183,7 +186,7 @@ Describe 'Finding 12: Regions and request rates are checked before any request' 
         param($Region)
         $o = Invoke-Observed { New-KmsExternalKey -Region $Region -EndpointUrl $Url }
         Assert-ErrorId $o 'RegionInvalid'
-        $o.Errors[0].Exception.Message | Should -Not -Match ([regex]::Escape($Region))
+        $o.Errors[0].Exception.Message | Should -Not -CMatch ([regex]::Escape($Region))
         @(Get-LocalKmsRequest -Url $Url).Count | Should -Be 0
     }
 
@@ -407,7 +410,14 @@ Describe 'Finding 19: lost, empty and unreadable answers of every state-changing
         $floor = [datetime]::new($validTo.Ticks - $validTo.Ticks % [timespan]::TicksPerSecond, [DateTimeKind]::Utc)
         $result.ValidTo | Should -Be $floor
         $described = aws kms describe-key --endpoint-url $Url --region eu-west-2 --key-id $result.KeyId --output json | ConvertFrom-Json
-        [DateTimeOffset]::Parse($described.KeyMetadata.ValidTo).UtcDateTime | Should -Be $floor
+        # aws CLI v1 prints the wire value (epoch seconds), v2 an ISO 8601 time.
+        $v = "$($described.KeyMetadata.ValidTo)"
+        $epoch = 0.0
+        $kept = if ([double]::TryParse($v, [Globalization.NumberStyles]::Float, [Globalization.CultureInfo]::InvariantCulture, [ref] $epoch)) {
+            $epoch | Should -Be ([math]::Floor($epoch)) -Because 'whole seconds'
+            [DateTimeOffset]::FromUnixTimeSeconds([long]$epoch).UtcDateTime
+        } else { [DateTimeOffset]::Parse($v, [Globalization.CultureInfo]::InvariantCulture).UtcDateTime }
+        $kept | Should -Be $floor
     }
 }
 
