@@ -181,8 +181,13 @@ namespace KmsImport.Core.Kms
             return result;
         }
 
-        /// <summary>The state after an import, when it shows the import took effect; else null.</summary>
-        private KmsKeyDescription? ImportTookEffect(string keyId, ImportOptions options)
+        /// <summary>
+        /// The state after an import, when it shows the import took effect; else null. After a success answer
+        /// (<paramref name="strict"/> false) the state is enough; after a lost answer the expiry must match
+        /// too, so a re-import into a key that already held material is not taken for done on its state alone
+        /// (a "not done" there only leads to a resend of the same material, which is safe).
+        /// </summary>
+        private KmsKeyDescription? ImportTookEffect(string keyId, ImportOptions options, bool strict)
         {
             var after = DescribeKey(keyId);
             if (options.ImportType == "NEW_KEY_MATERIAL")
@@ -191,6 +196,7 @@ namespace KmsImport.Core.Kms
                 return ListKeyRotations(after.KeyId).Any(m => (m.KeyMaterialState ?? "").StartsWith("PENDING_", StringComparison.Ordinal)) ? after : null;
             }
             if (after.KeyState != "Enabled" && after.KeyState != "Disabled") return null;
+            if (!strict) return after;
             if (!string.Equals(after.ExpirationModel ?? options.ExpirationModel.ToString(), options.ExpirationModel.ToString(), StringComparison.Ordinal)) return null;
             if (options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES && after.ValidTo.HasValue && options.ValidToUtc.HasValue
                 && Import.ImportRules.WholeSeconds(after.ValidTo.Value) != Import.ImportRules.WholeSeconds(options.ValidToUtc.Value))

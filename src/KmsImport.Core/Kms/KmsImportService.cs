@@ -256,10 +256,10 @@ namespace KmsImport.Core.Kms
                     answeredMaterialId = Block(client.ImportKeyMaterialAsync(request)).KeyMaterialId;
                     return new KmsKeyDescription();
                 },
-                () => ImportTookEffect(material.KeyId, expected),
+                () => ImportTookEffect(material.KeyId, expected, strict: true),
                 mayResend: true,
                 unknownAdvice: $"Check with Test-KmsKeyState -KeyId '{material.KeyId}' -Region '{Region}'; importing the same material again is safe.",
-                confirm: _ => ImportTookEffect(material.KeyId, expected),
+                confirm: _ => ImportTookEffect(material.KeyId, expected, strict: false),
                 notAppliedErrorId: ErrorIds.ImportNotApplied);
             return new KmsImportResult
             {

@@ -223,6 +223,29 @@ public class UnknownOutcomeTests
     }
 
     [Fact]
+    public void A_success_answer_needs_only_the_state_but_a_lost_one_needs_the_expiry_to_match_too()
+    {
+        // DescribeKey's ValidTo is the earliest of the key's materials: after a success answer it may differ.
+        var enabled = Key("k", "Enabled");
+        enabled.ExpirationModel = ExpirationModelType.KEY_MATERIAL_EXPIRES;
+        enabled.ValidTo = DateTime.UtcNow.AddDays(3);
+        var options = new ImportOptions { ExpirationModel = ExpirationModel.KEY_MATERIAL_EXPIRES, ValidToUtc = DateTime.UtcNow.AddDays(30) };
+
+        var (answered, kms1) = Service();
+        kms1.On("ImportKeyMaterial", _ => new ImportKeyMaterialResponse { KeyId = "k" })
+            .On("DescribeKey", _ => new DescribeKeyResponse { KeyMetadata = enabled });
+        Assert.Equal("Enabled", answered.ImportKeyMaterial(Wrapped(), options).KeyState);
+        Assert.Equal(1, kms1.Count("ImportKeyMaterial"));
+
+        // Lost: the state alone cannot tell a re-import from none, so the same material is sent again.
+        var (lost, kms2) = Service(maxErrorRetry: 1);
+        kms2.On("ImportKeyMaterial", Lost, _ => new ImportKeyMaterialResponse { KeyId = "k" })
+            .On("DescribeKey", _ => new DescribeKeyResponse { KeyMetadata = enabled });
+        Assert.Equal("Enabled", lost.ImportKeyMaterial(Wrapped(), options).KeyState);
+        Assert.Equal(2, kms2.Count("ImportKeyMaterial"));
+    }
+
+    [Fact]
     public void ValidTo_is_sent_in_whole_seconds()
     {
         var (service, kms) = Service();
