@@ -89,6 +89,9 @@ namespace KmsImport
         public const string BundleNotFound = "ImportBundleNotFound";
         public const string BundleIOError = "ImportBundleIOError";
 
+        /// <summary>A batch key failed in a way the module did not foresee (the message names the exception type).</summary>
+        public const string BatchUnexpectedError = "BatchUnexpectedError";
+
         // ---- escrow and secret files ----------------------------------------------------------------------
         /// <summary>-Generate without -EscrowPath or -NoEscrow, both, or an -EscrowPath folder that does not exist.</summary>
         public const string EscrowPathRequired = "EscrowPathRequired";

@@ -125,6 +125,10 @@ namespace KmsImport
             throw Unknown<TEnum>(text, errorId, target);
         }
 
+        /// <summary>Null for a value not given (null or empty), else as <see cref="Parse{TEnum}"/>.</summary>
+        public static TEnum? ParseOptional<TEnum>(string? text, string errorId, object? target) where TEnum : struct, Enum =>
+            string.IsNullOrEmpty(text) ? null : Parse<TEnum>(text, errorId, target);
+
         /// <summary>The exception <see cref="Parse{TEnum}"/> throws, for callers that decide themselves.</summary>
         public static KmsImportException Unknown<TEnum>(string? text, string errorId, object? target) where TEnum : struct, Enum =>
             new KmsImportException(errorId, ErrorKind.InvalidArgument,

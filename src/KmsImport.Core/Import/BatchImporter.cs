@@ -89,7 +89,7 @@ namespace KmsImport.Core.Import
                 }
                 catch (Exception ex)
                 {
-                    Fail(key, result, "BatchUnexpectedError", ex.GetType().Name + ": " + ex.Message);
+                    Fail(key, result, ErrorIds.BatchUnexpectedError, ex.GetType().Name + ": " + ex.Message);
                     break;
                 }
             }
@@ -106,28 +106,28 @@ namespace KmsImport.Core.Import
             // Refuse what DescribeKey already shows (origin not EXTERNAL, deletion scheduled) before any
             // material is read or generated and escrowed, and before proofs or parameters are asked for.
             KmsImportService.EnsureAcceptsMaterial(described);
-            var holdsMaterial = described.KeyState == "Enabled" || described.KeyState == "Disabled";
+            var holdsMaterial = KeyStates.HoldsMaterial(described.KeyState);
 
             using var material = _materials(described, holdsMaterial);
             if (material == null)
             {
-                result.Status = "Skipped";
+                result.Status = BatchStatuses.Skipped;
                 result.Message = "The key already holds material; none was generated.";
                 return;
             }
             result.Fingerprint = material.Fingerprint;
 
-            if (described.KeyState == "Enabled")
+            if (described.KeyState == KeyStates.Enabled)
             {
                 var proof = MaterialProver.Prove(service, described, material);
                 result.ProofMethod = proof.Method;
-                if (proof.Method != "Encrypt+Decrypt")
+                if (proof.Method != ProofMethods.EncryptDecrypt)
                 {
                     if (!proof.Proved)
                         throw new KmsImportException(ErrorIds.ProofFailed, ErrorKind.InvalidData,
                             $"Key '{described.KeyId}' is Enabled with other material than the one given ({proof.Detail}). It was left as it is.")
                         { TargetObject = described.KeyId };
-                    result.Status = "Verified";
+                    result.Status = BatchStatuses.Verified;
                     result.Message = proof.Detail;
                     return;
                 }
@@ -138,17 +138,17 @@ namespace KmsImport.Core.Import
             var wrapped = KeyMaterialProtector.Protect(parameters, material);
             var imported = service.ImportKeyMaterial(wrapped, _options);
             result.KeyState = imported.KeyState;
-            result.Status = described.KeyState == "Enabled" ? "Verified" : "Imported";
-            result.Message = described.KeyState == "Enabled"
+            result.Status = described.KeyState == KeyStates.Enabled ? BatchStatuses.Verified : BatchStatuses.Imported;
+            result.Message = described.KeyState == KeyStates.Enabled
                 ? "The key was Enabled; re-importing the same material was accepted, so it holds this material."
                 : $"Imported; key state {imported.KeyState}.";
             // What identified symmetric material was KMS accepting it again, not the round trip before.
-            result.ProofMethod = described.KeyState == "Enabled" ? "ReImport" : null;
+            result.ProofMethod = described.KeyState == KeyStates.Enabled ? ProofMethods.ReImport : null;
         }
 
         private void Fail(BatchKey key, KmsBatchImportResult result, string errorId, string message)
         {
-            result.Status = "Failed";
+            result.Status = BatchStatuses.Failed;
             result.ErrorId = errorId;
             result.Message = message;
             result.ResumeCommand = _resumeCommand(key);

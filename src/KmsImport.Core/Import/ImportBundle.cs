@@ -86,12 +86,14 @@ namespace KmsImport.Core.Import
             var token = json.HasValue && Str(json.Value, "ImportToken") is string tk ? FromBase64(tk, "ImportToken", path) : ReadBin(folder, json, "ImportTokenFile", ImportTokenFile, path);
 
             var wrappingKeySpec = overrides.WrappingKeySpec ?? EnumOrNull<WrappingKeySpec>(json, "WrappingKeySpec", path) ?? WrappingPublicKey.Inspect(publicKey);
+            var keySpec = overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path) ?? throw Missing(path, "KeySpec", "-KeySpec");
+            var algorithm = overrides.WrappingAlgorithm ?? EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path) ?? throw Missing(path, "WrappingAlgorithm", "-WrappingAlgorithm");
             return new KmsImportParameters
             {
                 KeyId = overrides.KeyId ?? (json.HasValue ? Str(json.Value, "KeyId") : null) ?? throw Missing(path, "KeyId", "-KeyId"),
-                KeySpec = overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path) ?? throw Missing(path, "KeySpec", "-KeySpec"),
-                WrappingAlgorithm = overrides.WrappingAlgorithm ?? EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path) ?? throw Missing(path, "WrappingAlgorithm", "-WrappingAlgorithm"),
-                WrappingKeySpec = wrappingKeySpec,
+                KeySpec = KmsNames.Name(keySpec),
+                WrappingAlgorithm = KmsNames.Name(algorithm),
+                WrappingKeySpec = KmsNames.Name(wrappingKeySpec),
                 PublicKey = publicKey,
                 ImportToken = token,
                 ParametersValidTo = ValidTo(json, folder, path),
@@ -110,9 +112,10 @@ namespace KmsImport.Core.Import
             return new ProtectedKeyMaterial
             {
                 KeyId = overrides.KeyId ?? (json.HasValue ? Str(json.Value, "KeyId") : null) ?? throw Missing(path, "KeyId", "-KeyId"),
-                KeySpec = overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path) ?? default,
-                WrappingAlgorithm = EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path) ?? default,
-                WrappingKeySpec = EnumOrNull<WrappingKeySpec>(json, "WrappingKeySpec", path) ?? default,
+                // Not recorded (the aws CLI procedure's files): left empty, never a default spec.
+                KeySpec = KmsNames.Name(overrides.KeySpec ?? EnumOrNull<KeySpec>(json, "KeySpec", path)) ?? "",
+                WrappingAlgorithm = KmsNames.Name(EnumOrNull<WrappingAlgorithm>(json, "WrappingAlgorithm", path)) ?? "",
+                WrappingKeySpec = KmsNames.Name(EnumOrNull<WrappingKeySpec>(json, "WrappingKeySpec", path)) ?? "",
                 EncryptedKeyMaterial = ReadBin(folder, json, "EncryptedKeyMaterialFile", EncryptedMaterialFile, path),
                 ImportToken = ReadBin(folder, json, "ImportTokenFile", ImportTokenFile, path),
                 ParametersValidTo = ValidTo(json, folder, path),
@@ -126,14 +129,14 @@ namespace KmsImport.Core.Import
         // --- helpers ---
 
         /// <summary>The fields both bundle descriptions share.</summary>
-        private static void WriteCommon(Utf8JsonWriter w, string format, string keyId, KeySpec keySpec, WrappingAlgorithm algorithm,
-            WrappingKeySpec wrappingKeySpec, DateTime parametersValidTo, string region, string? endpointUrl)
+        private static void WriteCommon(Utf8JsonWriter w, string format, string keyId, string keySpec, string algorithm,
+            string wrappingKeySpec, DateTime parametersValidTo, string region, string? endpointUrl)
         {
             w.WriteString("Format", format);
             w.WriteString("KeyId", keyId);
-            w.WriteString("KeySpec", keySpec.ToString());
-            w.WriteString("WrappingAlgorithm", algorithm.ToString());
-            w.WriteString("WrappingKeySpec", wrappingKeySpec.ToString());
+            w.WriteString("KeySpec", keySpec);
+            w.WriteString("WrappingAlgorithm", algorithm);
+            w.WriteString("WrappingKeySpec", wrappingKeySpec);
             w.WriteString("ParametersValidTo", ImportRules.ToUtc(parametersValidTo).ToString("o", CultureInfo.InvariantCulture));
             w.WriteString("Region", region);
             if (endpointUrl != null) w.WriteString("EndpointUrl", endpointUrl); else w.WriteNull("EndpointUrl");
@@ -219,11 +222,12 @@ namespace KmsImport.Core.Import
         private static string? Str(JsonElement json, string name) =>
             json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-        private static T? EnumOrNull<T>(JsonElement? json, string name, string path) where T : struct
+        private static T? EnumOrNull<T>(JsonElement? json, string name, string path) where T : struct, Enum
         {
             if (!json.HasValue || Str(json.Value, name) is not string text) return null;
-            if (Enum.TryParse<T>(text, ignoreCase: false, out var value) && Enum.IsDefined(typeof(T), value)) return value;
-            throw Invalid(path, $"has {name} '{text}', which is not one of {string.Join(", ", Enum.GetNames(typeof(T)))}");
+            // By name only: "1" is not HMAC_224. The file's text is not quoted back.
+            if (KmsNames.TryParse<T>(text, out var value)) return value;
+            throw Invalid(path, $"has a {name} that is not one of {string.Join(", ", KmsNames.Names<T>())}");
         }
 
         private static byte[] FromBase64(string text, string name, string path)

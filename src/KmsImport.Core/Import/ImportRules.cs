@@ -17,8 +17,8 @@ namespace KmsImport.Core.Import
         /// </summary>
         public static readonly TimeSpan ParametersSafetyMargin = TimeSpan.FromMinutes(1);
 
-        /// <summary>The clock every local check uses; replaceable in tests.</summary>
-        public static Func<DateTime> UtcNow { get; set; } = () => DateTime.UtcNow;
+        /// <summary>The clock every local check uses. A test hook, so internal (InternalsVisibleTo KmsImport.Core.Tests).</summary>
+        internal static Func<DateTime> UtcNow { get; set; } = () => DateTime.UtcNow;
 
         /// <summary>
         /// Resolves the expiration model the way the cmdlets document it: -ValidTo alone means

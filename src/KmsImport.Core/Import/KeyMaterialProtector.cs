@@ -15,20 +15,21 @@ namespace KmsImport.Core.Import
                 throw new KmsImportException(ErrorIds.ImportParametersIncomplete, ErrorKind.InvalidArgument,
                     "The import parameters lack a KeyId, PublicKey or ImportToken. Pipe the output of Get-KmsImportParameters, or pass all three.")
                 { TargetObject = parameters.KeyId };
-            if (material.KeySpec != parameters.KeySpec)
+            var (keySpec, algorithm, wrappingKeySpec) = Read(parameters);
+            if (material.KeySpec != keySpec)
                 throw new KmsImportException(ErrorIds.KeyMaterialSpecMismatch, ErrorKind.InvalidArgument,
-                    $"The material is for {material.KeySpec} but key '{parameters.KeyId}' is {parameters.KeySpec}. Use material of the key's spec.")
+                    $"The material is for {material.KeySpec} but key '{parameters.KeyId}' is {keySpec}. Use material of the key's spec.")
                 { TargetObject = parameters.KeyId };
 
             ImportRules.EnsureParametersUsable(parameters.ParametersValidTo, parameters.KeyId);
-            var wrapped = KeyWrapper.Wrap(material, parameters.PublicKey, parameters.WrappingAlgorithm, parameters.WrappingKeySpec);
+            var wrapped = KeyWrapper.Wrap(material, parameters.PublicKey, algorithm, wrappingKeySpec);
 
             return new ProtectedKeyMaterial
             {
                 KeyId = parameters.KeyId,
-                KeySpec = parameters.KeySpec,
-                WrappingAlgorithm = parameters.WrappingAlgorithm,
-                WrappingKeySpec = parameters.WrappingKeySpec,
+                KeySpec = KmsNames.Name(keySpec),
+                WrappingAlgorithm = KmsNames.Name(algorithm),
+                WrappingKeySpec = KmsNames.Name(wrappingKeySpec),
                 EncryptedKeyMaterial = wrapped,
                 ImportToken = (byte[])parameters.ImportToken.Clone(),
                 ParametersValidTo = ImportRules.ToUtc(parameters.ParametersValidTo),
@@ -39,5 +40,11 @@ namespace KmsImport.Core.Import
                 EndpointUrl = parameters.EndpointUrl,
             };
         }
+
+        /// <summary>The parameter set's KMS names as the module's enums; an unknown name is refused with the id of its kind.</summary>
+        public static (KeySpec KeySpec, WrappingAlgorithm Algorithm, WrappingKeySpec WrappingKeySpec) Read(KmsImportParameters parameters) =>
+            (KmsNames.Parse<KeySpec>(parameters.KeySpec, ErrorIds.KeySpecNotImportable, parameters.KeyId),
+             KmsNames.Parse<WrappingAlgorithm>(parameters.WrappingAlgorithm, ErrorIds.WrappingNotAllowed, parameters.KeyId),
+             KmsNames.Parse<WrappingKeySpec>(parameters.WrappingKeySpec, ErrorIds.WrappingNotAllowed, parameters.KeyId));
     }
 }

@@ -10,7 +10,7 @@ namespace KmsImport.Core.Import
             Detail = detail;
         }
 
-        /// <summary>What was done, e.g. "GenerateMac", "GetPublicKey+Sign", "GetPublicKey+Decrypt", "Encrypt+Decrypt".</summary>
+        /// <summary>What was done: one of <see cref="ProofMethods"/>.</summary>
         public string Method { get; }
         public bool Proved { get; }
         public string Detail { get; }

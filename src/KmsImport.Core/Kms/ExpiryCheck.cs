@@ -10,12 +10,12 @@ namespace KmsImport.Core.Kms
             var now = Import.ImportRules.UtcNow();
             double? days = key.ValidTo.HasValue ? (key.ValidTo.Value - now).TotalDays : (double?)null;
             string status;
-            if (key.KeyState == "PendingImport" || (days.HasValue && days.Value <= 0))
-                status = "Expired";
-            else if (key.ExpirationModel == "KEY_MATERIAL_DOES_NOT_EXPIRE" || !key.ValidTo.HasValue)
-                status = "DoesNotExpire";
+            if (key.KeyState == KeyStates.PendingImport || (days.HasValue && days.Value <= 0))
+                status = ExpiryStatuses.Expired;
+            else if (key.ExpirationModel == nameof(ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE) || !key.ValidTo.HasValue)
+                status = ExpiryStatuses.DoesNotExpire;
             else
-                status = days!.Value <= warningDays ? "Warning" : "OK";
+                status = days!.Value <= warningDays ? ExpiryStatuses.Warning : ExpiryStatuses.Ok;
 
             return new KmsKeyExpiryReport
             {

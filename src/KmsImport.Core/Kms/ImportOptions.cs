@@ -25,11 +25,11 @@ namespace KmsImport.Core.Kms
             if (!HasRotationFields) return;
             if (keySpec.HasValue && !KeySpecRules.IsSymmetric(keySpec.Value))
                 throw Invalid(keyId, $"-ImportType, -KeyMaterialId and -KeyMaterialDescription apply to SYMMETRIC_DEFAULT keys only; key '{keyId}' is {keySpec}. Leave them out: HMAC and asymmetric keys take one material forever.");
-            if (ImportType != null && ImportType != "NEW_KEY_MATERIAL" && ImportType != "EXISTING_KEY_MATERIAL")
+            if (ImportType != null && ImportType != ImportTypes.NewKeyMaterial && ImportType != ImportTypes.ExistingKeyMaterial)
                 throw Invalid(keyId, "-ImportType is NEW_KEY_MATERIAL or EXISTING_KEY_MATERIAL.");
             if (KeyMaterialId != null)
             {
-                if (ImportType == "NEW_KEY_MATERIAL")
+                if (ImportType == ImportTypes.NewKeyMaterial)
                     throw Invalid(keyId, "-KeyMaterialId names existing material; it cannot go with -ImportType NEW_KEY_MATERIAL. Leave one out.");
                 if (!MaterialIdPattern.IsMatch(KeyMaterialId))
                     throw Invalid(keyId, "-KeyMaterialId is 64 lowercase hexadecimal characters, as Get-KmsKeyRotation shows it.");

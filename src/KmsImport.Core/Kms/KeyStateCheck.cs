@@ -11,7 +11,7 @@ namespace KmsImport.Core.Kms
             var reasons = new List<string>();
             if (!string.Equals(key.KeyState, expectedState, StringComparison.Ordinal))
             {
-                var hint = key.KeyState == "PendingImport"
+                var hint = key.KeyState == KeyStates.PendingImport
                     ? " The key holds no material: import it (again) with Get-KmsImportParameters | Protect-KeyMaterial | Import-KmsKeyMaterial; expired material must be re-imported from the escrowed copy."
                     : "";
                 reasons.Add($"KeyState is {key.KeyState}, expected {expectedState}.{hint}");

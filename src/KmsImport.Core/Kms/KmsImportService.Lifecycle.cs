@@ -68,7 +68,7 @@ namespace KmsImport.Core.Kms
                 mayResend: true,
                 unknownAdvice: $"Check with Test-KmsKeyState -KeyId '{primary.KeyId}' -Region '{replicaRegion}'.");
             replica.Region = replicaRegion;
-            replica.MultiRegionKeyType = replica.MultiRegionKeyType ?? "REPLICA";
+            replica.MultiRegionKeyType = replica.MultiRegionKeyType ?? MultiRegionKeyTypes.Replica;
             return replica;
         }
 
@@ -83,7 +83,7 @@ namespace KmsImport.Core.Kms
             while (true)
             {
                 var key = DescribeKey(keyId);
-                if (key.KeyState != "Creating") return key;
+                if (key.KeyState != KeyStates.Creating) return key;
                 if (DateTime.UtcNow + delay > deadline)
                     throw new KmsImportException(ErrorIds.ReplicaNotReady, ErrorKind.OperationTimeout,
                         $"Replica '{keyId}' in {Region} is still Creating after {timeout.TotalSeconds:0} s. Wait, then continue with: Get-KmsImportParameters -KeyId {keyId} -Region {Region}")

@@ -208,14 +208,14 @@ namespace KmsImport.Core.Kms
             $"Remove-KmsExternalKey -KeyId '{keyId}' -Region '{region}'{(EndpointUrl == null ? "" : " -EndpointUrl '" + EndpointUrl + "'")}";
 
         /// <summary>Checks that the key KMS made is the key asked for; a key that is not is reported with its cleanup, never emitted.</summary>
-        private void EnsureCreatedAsAsked(KeyMetadata m, string region, KeySpec spec, KeyUsage usage)
+        private void EnsureCreatedAsAsked(KeyMetadata m, string region, string spec, string usage)
         {
             string? Odd(string? actual, string expected) =>
                 actual == null || string.Equals(actual, expected, StringComparison.Ordinal) ? null : Printable(actual);
             var odd = new[]
             {
-                Odd(m.KeySpec?.Value, spec.ToString()) is { } s ? "key spec " + s : null,
-                Odd(m.KeyUsage?.Value, usage.ToString()) is { } u ? "key usage " + u : null,
+                Odd(m.KeySpec?.Value, spec) is { } s ? "key spec " + s : null,
+                Odd(m.KeyUsage?.Value, usage) is { } u ? "key usage " + u : null,
                 Odd(m.Origin?.Value, "EXTERNAL") is { } o ? "origin " + o : null,
             }.Where(x => x != null).ToList();
             if (odd.Count == 0) return;

@@ -89,8 +89,8 @@ namespace KmsImport.Core.Kms
                 () => FindKeyByRequestTag(requestId),
                 mayResend: false,
                 unknownAdvice: $"A key may have been created: it carries the tag {RequestTagKey} = {requestId} (see aws kms list-resource-tags). Check before creating another; remove an unwanted one with Remove-KmsExternalKey.");
-            EnsureCreatedAsAsked(created, Region, options.KeySpec, usage);
-            return ToExternalKey(created, options.KeySpec, usage);
+            EnsureCreatedAsAsked(created, Region, KmsNames.Name(options.KeySpec), KmsNames.Name(usage));
+            return ToExternalKey(created, KmsNames.Name(options.KeySpec), KmsNames.Name(usage));
         }
 
         /// <summary>Points an alias (alias/...) at a key; a lost answer is settled by listing the aliases.</summary>
@@ -141,9 +141,7 @@ namespace KmsImport.Core.Kms
         {
             EnsureAlgorithmOffered(algorithm, key.KeyId);
             EnsureAcceptsMaterial(key);
-            var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
-                $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.")
-            { TargetObject = key.KeyId };
+            var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
 
             var choice = ChooseWrapping(spec, algorithm, wrappingKeySpec);
             WrappingMatrix.EnsureAllowed(spec, choice.Algorithm, choice.WrappingKeySpec);
@@ -169,9 +167,9 @@ namespace KmsImport.Core.Kms
             return new KmsImportParameters
             {
                 KeyId = key.KeyId,
-                KeySpec = spec,
-                WrappingAlgorithm = choice.Algorithm,
-                WrappingKeySpec = choice.WrappingKeySpec,
+                KeySpec = KmsNames.Name(spec),
+                WrappingAlgorithm = KmsNames.Name(choice.Algorithm),
+                WrappingKeySpec = KmsNames.Name(choice.WrappingKeySpec),
                 PublicKey = ReadAll(response.PublicKey),
                 ImportToken = ReadAll(response.ImportToken),
                 ParametersValidTo = ImportRules.ToUtc(response.ParametersValidTo!.Value),
@@ -195,11 +193,11 @@ namespace KmsImport.Core.Kms
         /// </summary>
         public static void EnsureAcceptsMaterial(KmsKeyDescription key)
         {
-            if (!string.Equals(key.Origin, "EXTERNAL", StringComparison.Ordinal))
+            if (!string.Equals(key.Origin, Origins.External, StringComparison.Ordinal))
                 throw new KmsImportException(ErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' has origin {key.Origin}; KMS imports material only into keys created with origin EXTERNAL. Create one with New-KmsExternalKey.")
                 { TargetObject = key.KeyId };
-            if (key.KeyState == "PendingDeletion" || key.KeyState == "PendingReplicaDeletion")
+            if (KeyStates.IsPendingDeletion(key.KeyState))
                 throw new KmsImportException(ErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
                     $"Key '{key.KeyId}' is {key.KeyState}: KMS imports no material into a key scheduled for deletion. If the key is still wanted, cancel the deletion first (aws kms cancel-key-deletion --key-id {key.KeyId}), then run the command again.")
                 { TargetObject = key.KeyId };
@@ -225,7 +223,8 @@ namespace KmsImport.Core.Kms
         public KmsImportResult ImportKeyMaterial(ProtectedKeyMaterial material, ImportOptions options)
         {
             ImportRules.EnsureParametersUsable(material.ParametersValidTo, material.KeyId);
-            options.Validate(material.KeySpec, material.KeyId);
+            // The spec only decides whether the rotation fields apply; a spec not named is not guessed.
+            options.Validate(KmsNames.ParseOrNull<KeySpec>(material.KeySpec), material.KeyId);
             var request = new ImportKeyMaterialRequest
             {
                 KeyId = material.KeyId,
@@ -266,7 +265,7 @@ namespace KmsImport.Core.Kms
                 KeyId = after.KeyId,
                 KeyMaterialId = string.IsNullOrEmpty(answeredMaterialId) ? after.CurrentKeyMaterialId : answeredMaterialId,
                 KeyState = after.KeyState,
-                ExpirationModel = options.ExpirationModel,
+                ExpirationModel = KmsNames.Name(options.ExpirationModel),
                 ValidTo = options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES ? validTo : null,
                 Fingerprint = string.IsNullOrEmpty(material.Fingerprint) ? null : material.Fingerprint,
                 Region = Region,
@@ -292,15 +291,17 @@ namespace KmsImport.Core.Kms
         private static byte[] ReadAll(MemoryStream? stream) => stream == null ? Array.Empty<byte>() : stream.ToArray();
 
         /// <summary>A key KMS made; the spec and usage it was asked for stand where the answer leaves them out (checked before: EnsureCreatedAsAsked).</summary>
-        internal KmsExternalKey ToExternalKey(KeyMetadata m, KeySpec spec, KeyUsage usage)
+        internal KmsExternalKey ToExternalKey(KeyMetadata m, string spec, string usage)
         {
             var d = ToDescription(m);
             return new KmsExternalKey
             {
                 KeyId = d.KeyId,
                 Arn = d.Arn,
-                KeySpec = spec,
-                KeyUsage = usage,
+                // As KMS says them (checked against what was asked before: EnsureCreatedAsAsked); what
+                // the answer leaves out is what was asked, never a default.
+                KeySpec = string.IsNullOrEmpty(d.KeySpec) ? spec : d.KeySpec,
+                KeyUsage = string.IsNullOrEmpty(d.KeyUsage) ? usage : d.KeyUsage,
                 KeyState = d.KeyState,
                 MultiRegion = d.MultiRegion,
                 MultiRegionKeyType = d.MultiRegionKeyType,

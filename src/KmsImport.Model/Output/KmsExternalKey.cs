@@ -7,8 +7,10 @@ namespace KmsImport
     {
         public string KeyId { get; set; } = "";
         public string Arn { get; set; } = "";
-        public KeySpec KeySpec { get; set; }
-        public KeyUsage KeyUsage { get; set; }
+        /// <summary>As KMS spells it (SYMMETRIC_DEFAULT, RSA_2048 ...); see <see cref="KmsImport.KeySpec"/>.</summary>
+        public string KeySpec { get; set; } = "";
+        /// <summary>As KMS spells it (ENCRYPT_DECRYPT, SIGN_VERIFY ...).</summary>
+        public string KeyUsage { get; set; } = "";
         /// <summary>KMS key state as KMS spells it: PendingImport, Enabled, Creating, ...</summary>
         public string KeyState { get; set; } = "";
         public bool MultiRegion { get; set; }

@@ -9,7 +9,8 @@ namespace KmsImport
         /// <summary>KMS's identifier of the imported material (symmetric keys); null where KMS returns none.</summary>
         public string? KeyMaterialId { get; set; }
         public string KeyState { get; set; } = "";
-        public ExpirationModel ExpirationModel { get; set; }
+        /// <summary>KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE.</summary>
+        public string ExpirationModel { get; set; } = "";
         public DateTime? ValidTo { get; set; }
         public string? Fingerprint { get; set; }
         public string Region { get; set; } = "";

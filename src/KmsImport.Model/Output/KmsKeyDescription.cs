@@ -22,9 +22,8 @@ namespace KmsImport
         public string Region { get; set; } = "";
         public string? EndpointUrl { get; set; }
 
-        /// <summary>The spec as the module's enum, or null when KMS cannot import material for it.</summary>
-        public KmsImport.KeySpec? ImportableKeySpec =>
-            Enum.TryParse<KmsImport.KeySpec>(KeySpec, out var spec) ? spec : null;
+        /// <summary>The spec as the module's enum, or null when KMS cannot import material for it (or the name is new to this module).</summary>
+        public KmsImport.KeySpec? ImportableKeySpec => KmsNames.ParseOrNull<KmsImport.KeySpec>(KeySpec);
 
         public override string ToString() => $"{KeyId} {KeyState}";
     }

@@ -9,7 +9,7 @@ namespace KmsImport
         public string KeyId { get; set; } = "";
         public string Arn { get; set; } = "";
         public string KeyState { get; set; } = "";
-        public string ExpectedState { get; set; } = "Enabled";
+        public string ExpectedState { get; set; } = KeyStates.Enabled;
         public string Origin { get; set; } = "";
         /// <summary>As KMS spells it; a string because a key need not have an importable spec.</summary>
         public string KeySpec { get; set; } = "";

@@ -9,9 +9,11 @@ namespace KmsImport
     public sealed class ProtectedKeyMaterial
     {
         public string KeyId { get; set; } = "";
-        public KeySpec KeySpec { get; set; }
-        public WrappingAlgorithm WrappingAlgorithm { get; set; }
-        public WrappingKeySpec WrappingKeySpec { get; set; }
+        /// <summary>KMS names (SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_256, RSA_4096 ...), so JSON and CSV name them;
+        /// an empty string where the source did not say (a bundle without a description).</summary>
+        public string KeySpec { get; set; } = "";
+        public string WrappingAlgorithm { get; set; } = "";
+        public string WrappingKeySpec { get; set; } = "";
         public byte[] EncryptedKeyMaterial { get; set; } = Array.Empty<byte>();
         public byte[] ImportToken { get; set; } = Array.Empty<byte>();
         public DateTime ParametersValidTo { get; set; }

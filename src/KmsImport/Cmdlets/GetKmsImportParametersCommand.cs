@@ -20,17 +20,23 @@ namespace KmsImport.Cmdlets
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = OnlineSet)]
         [Parameter(ParameterSetName = FromPathSet)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string? KeyId { get; set; }
 
-        /// <summary>Defaults to the recommended algorithm for the key's spec.</summary>
+        /// <summary>Defaults to the recommended algorithm for the key's spec. A KMS name (text, so objects from elsewhere bind).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        public WrappingAlgorithm? WrappingAlgorithm { get; set; }
+        [AllowNull, AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(KmsNameCompleter<KmsImport.WrappingAlgorithm>))]
+        public string? WrappingAlgorithm { get; set; }
 
         /// <summary>Defaults to the recommended wrapping key for the key's spec (RSA_4096).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        public WrappingKeySpec? WrappingKeySpec { get; set; }
+        [AllowNull, AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(KmsNameCompleter<KmsImport.WrappingKeySpec>))]
+        public string? WrappingKeySpec { get; set; }
 
         /// <summary>Also write the parameters to &lt;OutDirectory&gt;/&lt;KeyId&gt;/ (PublicKey.bin, ImportToken.bin, ImportParameters.json).</summary>
         [Parameter(ParameterSetName = OnlineSet)]
@@ -54,6 +60,8 @@ namespace KmsImport.Cmdlets
         {
             try
             {
+                var algorithm = KmsNames.ParseOptional<KmsImport.WrappingAlgorithm>(WrappingAlgorithm, ErrorIds.WrappingNotAllowed, KeyId);
+                var wrappingKeySpec = KmsNames.ParseOptional<KmsImport.WrappingKeySpec>(WrappingKeySpec, ErrorIds.WrappingNotAllowed, KeyId);
                 if (ParameterSetName == FromPathSet)
                 {
                     var resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
@@ -61,15 +69,15 @@ namespace KmsImport.Cmdlets
                     {
                         KeyId = KeyId,
                         KeySpec = KeySpec,
-                        WrappingAlgorithm = WrappingAlgorithm,
-                        WrappingKeySpec = WrappingKeySpec,
+                        WrappingAlgorithm = algorithm,
+                        WrappingKeySpec = wrappingKeySpec,
                         Region = Region,
                     }));
                     return;
                 }
 
                 var service = GetService();
-                var parameters = service.GetParametersForImport(KeyId!, WrappingAlgorithm, WrappingKeySpec);
+                var parameters = service.GetParametersForImport(KeyId!, algorithm, wrappingKeySpec);
                 WriteVerbose($"Import parameters for {parameters.KeyId}: {parameters.WrappingAlgorithm} with {parameters.WrappingKeySpec}, valid to {parameters.ParametersValidTo:u}.");
                 if (OutDirectory != null)
                 {

@@ -62,9 +62,9 @@ namespace KmsImport.Cmdlets
             try
             {
                 var key = service.DescribeKey(keyId);
-                if (externalOnly && (key.Origin != "EXTERNAL" || key.KeyState == "PendingDeletion")) return;
+                if (externalOnly && (key.Origin != Origins.External || key.KeyState == KeyStates.PendingDeletion)) return;
                 var report = ExpiryCheck.Evaluate(key, WarningDays);
-                if (report.Status == "Warning")
+                if (report.Status == ExpiryStatuses.Warning)
                     WriteWarning($"Material of {report.KeyId} expires {report.ValidTo:u} ({report.DaysRemaining:0.#} days). Re-import the escrowed material: Restore-KmsKeyMaterial -KeyId {report.KeyId} -Path <escrow file> -ValidTo <new date>");
                 WriteObject(report);
             }

@@ -35,8 +35,12 @@ namespace KmsImport.Cmdlets
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
         public DateTime ParametersValidTo { get; set; }
 
+        /// <summary>A KMS name (text, so objects from elsewhere bind); decides only whether the rotation parameters apply.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
-        public KeySpec? KeySpec { get; set; }
+        [AllowNull, AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(KmsNameCompleter<KmsImport.KeySpec>))]
+        public string? KeySpec { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = PipelineSet)]
         [AllowNull, AllowEmptyString]
@@ -65,7 +69,7 @@ namespace KmsImport.Cmdlets
         /// key had (the default).
         /// </summary>
         [Parameter]
-        [ValidateSet("NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL")]
+        [ValidateSet(ImportTypes.NewKeyMaterial, ImportTypes.ExistingKeyMaterial)]
         public string? ImportType { get; set; }
 
         /// <summary>Symmetric keys only: the material being re-imported (64 hex), as Get-KmsKeyRotation shows it.</summary>
@@ -85,20 +89,21 @@ namespace KmsImport.Cmdlets
         {
             try
             {
+                var pipedSpec = KmsNames.ParseOptional<KmsImport.KeySpec>(KeySpec, ErrorIds.KeySpecNotImportable, KeyId);
                 var material = ParameterSetName == FromPathSet
                     ? ImportBundle.ReadProtected(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
                         new BundleOverrides { KeyId = string.IsNullOrEmpty(KeyId) ? null : KeyId })
                     : new ProtectedKeyMaterial
                     {
                         KeyId = KeyId,
-                        KeySpec = KeySpec ?? default,
+                        KeySpec = KmsNames.Name(pipedSpec) ?? "",
                         EncryptedKeyMaterial = EncryptedKeyMaterial,
                         ImportToken = ImportToken,
                         ParametersValidTo = ParametersValidTo,
                         Fingerprint = Fingerprint ?? "",
                     };
                 var keyId = material.KeyId;
-                var keySpec = ParameterSetName == FromPathSet ? material.KeySpec : KeySpec;
+                var keySpec = ParameterSetName == FromPathSet ? KmsNames.ParseOrNull<KmsImport.KeySpec>(material.KeySpec) : pipedSpec;
                 ImportRules.EnsureParametersUsable(material.ParametersValidTo, keyId);
                 var options = new ImportOptions
                 {

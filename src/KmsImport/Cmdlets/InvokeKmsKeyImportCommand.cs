@@ -28,7 +28,7 @@ namespace KmsImport.Cmdlets
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
@@ -162,7 +162,7 @@ namespace KmsImport.Cmdlets
             WriteProgress(new ProgressRecord(1, "Invoke-KmsKeyImport", "Done") { RecordType = ProgressRecordType.Completed });
             WriteVerbose("Batch finished: " + string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}")) + "; waited "
                 + $"{_pacers.Values.Sum(p => p.TotalWait.TotalSeconds):0.0} s in all to stay within the request quotas.");
-            if (counts.TryGetValue("Failed", out var failed))
+            if (counts.TryGetValue(BatchStatuses.Failed, out var failed))
                 WriteWarning($"{failed} of {_keys.Count} keys failed; each result carries its ErrorId, key state and ResumeCommand.");
         }
 
@@ -172,8 +172,7 @@ namespace KmsImport.Cmdlets
 
         private KeyMaterial? ProvideMaterial(KmsKeyDescription key, bool keyHoldsMaterial)
         {
-            var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
-                $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.") { TargetObject = key.KeyId };
+            var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
             switch (ParameterSetName)
             {
                 case PathSet:

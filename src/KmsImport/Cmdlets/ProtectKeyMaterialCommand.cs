@@ -26,14 +26,25 @@ namespace KmsImport.Cmdlets
         [ValidateNotNullOrEmpty]
         public string KeyId { get; set; } = "";
 
+        // KMS names as text, so objects from elsewhere bind (ConstantClass included); checked per
+        // record with the module's ErrorIds (KeySpecNotImportable, WrappingNotAllowed).
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        public KeySpec KeySpec { get; set; }
+        [AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(Completion.KmsNameCompleter<KmsImport.KeySpec>))]
+        public string KeySpec { get; set; } = "";
 
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        public WrappingAlgorithm WrappingAlgorithm { get; set; }
+        [AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(Completion.KmsNameCompleter<KmsImport.WrappingAlgorithm>))]
+        public string WrappingAlgorithm { get; set; } = "";
 
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        public WrappingKeySpec WrappingKeySpec { get; set; }
+        [AllowEmptyString]
+        [KmsName]
+        [ArgumentCompleter(typeof(Completion.KmsNameCompleter<KmsImport.WrappingKeySpec>))]
+        public string WrappingKeySpec { get; set; } = "";
 
         /// <summary>The wrapping public key, DER SubjectPublicKeyInfo.</summary>
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -100,6 +111,9 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = BytesSet)]
         public SecureString? Password { get; set; }
 
+        // This record's key spec, once checked.
+        private KmsImport.KeySpec _spec;
+
         protected override void BeginProcessing()
         {
             if (ParameterSetName == GenerateSet && EscrowPath == null && !NoEscrow)
@@ -121,16 +135,19 @@ namespace KmsImport.Cmdlets
             {
                 // Cheap local checks before reading or generating anything.
                 ImportRules.EnsureParametersUsable(ParametersValidTo, KeyId);
-                WrappingMatrix.EnsureAllowed(KeySpec, WrappingAlgorithm, WrappingKeySpec);
+                var (spec, algorithm, wrappingKeySpec) = KeyMaterialProtector.Read(new KmsImportParameters
+                    { KeyId = KeyId, KeySpec = KeySpec, WrappingAlgorithm = WrappingAlgorithm, WrappingKeySpec = WrappingKeySpec });
+                WrappingMatrix.EnsureAllowed(spec, algorithm, wrappingKeySpec);
+                _spec = spec;
 
                 using var material = LoadMaterial(out var escrowPath);
                 if (material == null) return;
                 var parameters = new KmsImportParameters
                 {
                     KeyId = KeyId,
-                    KeySpec = KeySpec,
-                    WrappingAlgorithm = WrappingAlgorithm,
-                    WrappingKeySpec = WrappingKeySpec,
+                    KeySpec = KmsNames.Name(spec),
+                    WrappingAlgorithm = KmsNames.Name(algorithm),
+                    WrappingKeySpec = KmsNames.Name(wrappingKeySpec),
                     PublicKey = PublicKey,
                     ImportToken = ImportToken,
                     ParametersValidTo = ParametersValidTo,
@@ -145,7 +162,7 @@ namespace KmsImport.Cmdlets
                     var folder = ImportBundle.WriteProtected(outDirectory, protectedMaterial);
                     WriteVerbose($"Wrote the wrapped material to {folder}.");
                 }
-                WriteVerbose($"Wrapped {material.KeySpec} material ({material.SourceFormat}, {material.FingerprintAlgorithm} {material.Fingerprint}) for {KeyId} with {WrappingAlgorithm}/{WrappingKeySpec}.");
+                WriteVerbose($"Wrapped {material.KeySpec} material ({material.SourceFormat}, {material.FingerprintAlgorithm} {material.Fingerprint}) for {KeyId} with {algorithm}/{wrappingKeySpec}.");
                 WriteObject(protectedMaterial);
             }
             catch (KmsImportException ex)
@@ -162,7 +179,7 @@ namespace KmsImport.Cmdlets
                 case GenerateSet:
                     return GenerateWithEscrow(out escrowPath);
                 default:
-                    return MaterialSource.Load(this, KeySpec, Path, KeyMaterial, Password);
+                    return MaterialSource.Load(this, _spec, Path, KeyMaterial, Password);
             }
         }
 
@@ -174,14 +191,14 @@ namespace KmsImport.Cmdlets
             {
                 target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(EscrowPath);
                 if (Directory.Exists(target)) target = KeyFileNames.MaterialFile(target, KeyId);
-                if (!ShouldProcess(target, $"Write an owner-only escrow copy of new {KeySpec} material for {KeyId}")) return null;
+                if (!ShouldProcess(target, $"Write an owner-only escrow copy of new {_spec} material for {KeyId}")) return null;
             }
-            else if (!ShouldProcess(KeyId, $"Generate {KeySpec} material with no escrow copy (it can never be re-imported)"))
+            else if (!ShouldProcess(KeyId, $"Generate {_spec} material with no escrow copy (it can never be re-imported)"))
             {
                 return null;
             }
 
-            var material = Core.Crypto.KeyMaterial.Generate(KeySpec);
+            var material = Core.Crypto.KeyMaterial.Generate(_spec);
             if (target == null) return material;
             var bytes = material.ExportForImport();
             try

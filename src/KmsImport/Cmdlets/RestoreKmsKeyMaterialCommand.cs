@@ -22,7 +22,7 @@ namespace KmsImport.Cmdlets
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
@@ -73,8 +73,7 @@ namespace KmsImport.Cmdlets
                 MaterialSource.CheckPath(this, Path);
                 var service = GetService();
                 var key = service.DescribeKey(KeyId);
-                var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.KeySpecNotImportable, ErrorKind.InvalidOperation,
-                    $"Key '{key.KeyId}' has key spec {key.KeySpec}, for which KMS does not import material.") { TargetObject = key.KeyId };
+                var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId);
                 // Read and check the material before asking KMS for anything that has a quota.
                 using var material = MaterialSource.Load(this, spec, Path, KeyMaterial, Password);
                 var expiry = _expiry.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $"expiring {_expiry.ValidToUtc:u}" : "not expiring";
@@ -86,7 +85,7 @@ namespace KmsImport.Cmdlets
                 {
                     ExpirationModel = _expiry.ExpirationModel,
                     ValidToUtc = _expiry.ValidToUtc,
-                    ImportType = "EXISTING_KEY_MATERIAL",
+                    ImportType = ImportTypes.ExistingKeyMaterial,
                     KeyMaterialId = KeyMaterialId,
                 });
                 WriteVerbose($"Re-imported material {result.Fingerprint} into {result.KeyId}; key state {result.KeyState}.");

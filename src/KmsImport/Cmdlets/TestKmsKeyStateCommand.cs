@@ -24,13 +24,14 @@ namespace KmsImport.Cmdlets
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        [Alias("KeyArn", "Arn")]
+        [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
         public string KeyId { get; set; } = "";
 
         [Parameter]
-        [ValidateSet("Enabled", "Disabled", "PendingImport", "PendingDeletion", "PendingReplicaDeletion", "Creating", "Updating", "Unavailable")]
-        public string ExpectedState { get; set; } = "Enabled";
+        [ValidateSet(KeyStates.Enabled, KeyStates.Disabled, KeyStates.PendingImport, KeyStates.PendingDeletion, KeyStates.PendingReplicaDeletion,
+            KeyStates.Creating, KeyStates.Updating, KeyStates.Unavailable)]
+        public string ExpectedState { get; set; } = KeyStates.Enabled;
 
         /// <summary>The material KMS should hold, as a file (any format Protect-KeyMaterial accepts).</summary>
         [Parameter(Mandatory = true, ParameterSetName = PathSet)]
@@ -65,8 +66,7 @@ namespace KmsImport.Cmdlets
                 ProofResult? proof = null;
                 if (ParameterSetName != StateSet)
                 {
-                    var spec = key.ImportableKeySpec ?? throw new KmsImportException(ErrorIds.ProofNotPossible, ErrorKind.InvalidOperation,
-                        $"Key '{key.KeyId}' has key spec {key.KeySpec}, which holds no imported material to prove.") { TargetObject = key.KeyId };
+                    var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId, ErrorIds.ProofNotPossible);
                     using var material = MaterialSource.Load(this, spec, Path, KeyMaterial, Password);
                     proof = MaterialProver.Prove(service, key, material);
                     WriteVerbose($"Proof for {key.KeyId}: {proof.Method}, proved={proof.Proved}.");

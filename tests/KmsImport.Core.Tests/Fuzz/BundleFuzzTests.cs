@@ -30,9 +30,9 @@ public sealed class BundleFuzzTests : IDisposable
         return new KmsImportParameters
         {
             KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab",
-            KeySpec = KeySpec.SYMMETRIC_DEFAULT,
-            WrappingAlgorithm = WrappingAlgorithm.RSAES_OAEP_SHA_256,
-            WrappingKeySpec = WrappingKeySpec.RSA_2048,
+            KeySpec = nameof(KeySpec.SYMMETRIC_DEFAULT),
+            WrappingAlgorithm = nameof(WrappingAlgorithm.RSAES_OAEP_SHA_256),
+            WrappingKeySpec = nameof(WrappingKeySpec.RSA_2048),
             PublicKey = rsa.ExportSubjectPublicKeyInfo(),
             ImportToken = RandomNumberGenerator.GetBytes(256),
             ParametersValidTo = DateTime.UtcNow.AddHours(24),
@@ -107,7 +107,7 @@ public sealed class BundleFuzzTests : IDisposable
         var path = Path.Combine(_dir, "cli.json");
         var overrides = new BundleOverrides { KeySpec = KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm = WrappingAlgorithm.RSAES_OAEP_SHA_256 };
         File.WriteAllBytes(path, json);
-        Assert.Equal(WrappingKeySpec.RSA_2048, ImportBundle.ReadParameters(path, overrides).WrappingKeySpec);
+        Assert.Equal(nameof(WrappingKeySpec.RSA_2048), ImportBundle.ReadParameters(path, overrides).WrappingKeySpec);
 
         var findings = new List<string>();
         for (var i = 0; i < 600; i++)

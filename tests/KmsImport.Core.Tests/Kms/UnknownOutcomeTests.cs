@@ -179,8 +179,8 @@ public class UnknownOutcomeTests
 
     private static ProtectedKeyMaterial Wrapped() => new()
     {
-        KeyId = "k", KeySpec = KeySpec.SYMMETRIC_DEFAULT, WrappingAlgorithm = WrappingAlgorithm.RSAES_OAEP_SHA_256,
-        WrappingKeySpec = WrappingKeySpec.RSA_4096, ImportToken = [1], EncryptedKeyMaterial = [2],
+        KeyId = "k", KeySpec = "SYMMETRIC_DEFAULT", WrappingAlgorithm = "RSAES_OAEP_SHA_256",
+        WrappingKeySpec = "RSA_4096", ImportToken = [1], EncryptedKeyMaterial = [2],
         ParametersValidTo = DateTime.UtcNow.AddHours(23), Region = "eu-west-2",
     };
 
