@@ -62,6 +62,10 @@ namespace KmsImport.Core.Kms
                     // (measured: 11 + MaxErrorRetry requests per call); -MaxErrorRetry is to bound every retry,
                     // and a blind resend of CreateKey after a reset can leave orphan keys.
                     MaxStaleConnectionRetries = 0,
+                    // The SDK's retry throttling keeps one retry capacity per endpoint URL for the whole
+                    // process: after failures earlier in the session it silently sends fewer retries than
+                    // -MaxErrorRetry (seen: 1 request where 3 were due). -MaxErrorRetry is the bound, exactly.
+                    ThrottleRetries = false,
                     RetryMode = ParseRetryMode(settings.RetryMode),
                     Timeout = TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds)),
                 };
