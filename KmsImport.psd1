@@ -23,6 +23,7 @@
         'Restore-KmsKeyMaterial'
         'Get-KmsKeyMaterialExpiry'
         'Remove-KmsImportedKeyMaterial'
+        'Remove-KmsExternalKey'
         'Get-KmsKeyRotation'
         'Invoke-KmsKeyRotation'
         'Invoke-KmsKeyImport'

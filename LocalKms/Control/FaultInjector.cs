@@ -38,6 +38,36 @@ internal sealed class FaultRule
     [JsonPropertyName("dropRate")]
     public double? DropRate { get; set; }
 
+    /// <summary>
+    /// An odd answer instead of the normal one: "dropAfter" (the connection is closed without an answer),
+    /// "emptyBody" (HTTP 200, no body at all), "emptyObject" (HTTP 200, <c>{}</c>), "html" (an HTML error page
+    /// with <see cref="Status"/>, as a proxy sends) or "untypedError" (JSON without <c>__type</c>, with <see cref="Status"/>).
+    /// </summary>
+    [JsonPropertyName("answer")]
+    public string? Answer { get; set; }
+
+    /// <summary>
+    /// With answer "patch": merged into the normal answer (RFC 7386 style: objects merge, null removes a
+    /// field), e.g. <c>{"KeyMetadata":{"KeySpec":"QUANTUM_9000"}}</c>: an endpoint with quirks.
+    /// </summary>
+    [JsonPropertyName("patch")]
+    public System.Text.Json.Nodes.JsonObject? Patch { get; set; }
+
+    /// <summary>Share of matching requests that get <see cref="Answer"/> (default 1).</summary>
+    [JsonPropertyName("answerRate")]
+    public double? AnswerRate { get; set; }
+
+    /// <summary>
+    /// Whether the operation is carried out before the odd answer goes out. Default: yes for dropAfter,
+    /// emptyBody and emptyObject (the server acted, the client cannot tell); no for html and untypedError.
+    /// </summary>
+    [JsonPropertyName("perform")]
+    public bool? Perform { get; set; }
+
+    /// <summary>HTTP status of an html or untypedError answer (400-599; default 502 and 400).</summary>
+    [JsonPropertyName("status")]
+    public int? Status { get; set; }
+
     /// <summary>The rule applies to this many matching requests, then stops (null = no limit).</summary>
     [JsonPropertyName("count")]
     public int? Count { get; set; }
@@ -53,6 +83,14 @@ internal sealed class FaultRule
     internal Random Rng { get; set; } = new();
 
     internal string QuotaBucket => Bucket ?? Operation;
+
+    internal static readonly string[] AnswerKinds = ["dropAfter", "emptyBody", "emptyObject", "html", "untypedError", "patch"];
+
+    internal OddAnswer ToOddAnswer() => new(
+        Answer!,
+        Perform ?? Answer is "dropAfter" or "emptyBody" or "emptyObject" or "patch",
+        Status ?? (Answer == "html" ? 502 : 400),
+        (System.Text.Json.Nodes.JsonObject?)Patch?.DeepClone());
 
     internal void Validate()
     {
@@ -72,6 +110,26 @@ internal sealed class FaultRule
         Rate("throttleRate", ThrottleRate);
         Rate("internalErrorRate", InternalErrorRate);
         Rate("dropRate", DropRate);
+        Rate("answerRate", AnswerRate);
+        if (Answer is not null && !AnswerKinds.Contains(Answer))
+        {
+            throw new ArgumentException("answer must be one of: " + string.Join(", ", AnswerKinds) + ".");
+        }
+
+        if (Status is { } st && (st < 400 || st > 599 || Answer is not ("html" or "untypedError")))
+        {
+            throw new ArgumentException("status (400-599) applies to the answers html and untypedError only.");
+        }
+
+        if ((Patch is null) != (Answer != "patch"))
+        {
+            throw new ArgumentException("patch (an object) goes with the answer \"patch\", and only with it.");
+        }
+
+        if ((Perform is not null || AnswerRate is not null) && Answer is null)
+        {
+            throw new ArgumentException("perform and answerRate need an answer.");
+        }
         if (LatencyMs is < 0 or > 600_000)
         {
             throw new ArgumentException("latencyMs must be between 0 and 600000.");
@@ -100,9 +158,13 @@ internal enum FaultOutcome
     Throttle,
     InternalError,
     Drop,
+    OddAnswer,
 }
 
-internal readonly record struct FaultDecision(int LatencyMs, FaultOutcome Outcome);
+/// <summary>An odd answer to send (see <see cref="FaultRule.Answer"/>).</summary>
+internal sealed record OddAnswer(string Kind, bool Perform, int Status, System.Text.Json.Nodes.JsonObject? Patch = null);
+
+internal readonly record struct FaultDecision(int LatencyMs, FaultOutcome Outcome, OddAnswer? Answer = null);
 
 /// <summary>Evaluates fault rules for each KMS request. Off (no rules) by default.</summary>
 internal sealed class FaultInjector
@@ -149,6 +211,7 @@ internal sealed class FaultInjector
 
             int latency = 0;
             FaultOutcome outcome = FaultOutcome.None;
+            OddAnswer? odd = null;
             var quotaRules = new List<FaultRule>();
             foreach (FaultRule r in _rules)
             {
@@ -172,6 +235,11 @@ internal sealed class FaultInjector
                 if (r.DropRate is { } d && r.Rng.NextDouble() < d)
                 {
                     outcome = FaultOutcome.Drop;
+                }
+                else if (r.Answer is not null && r.Rng.NextDouble() < (r.AnswerRate ?? 1))
+                {
+                    outcome = FaultOutcome.OddAnswer;
+                    odd = r.ToOddAnswer();
                 }
                 else if (r.InternalErrorRate is { } ie && r.Rng.NextDouble() < ie)
                 {
@@ -217,7 +285,7 @@ internal sealed class FaultInjector
                 }
             }
 
-            return new FaultDecision(latency, outcome);
+            return new FaultDecision(latency, outcome, odd);
         }
     }
 

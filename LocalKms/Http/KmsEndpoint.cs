@@ -83,18 +83,33 @@ internal sealed class KmsEndpoint(
             }
 
             var ctx = new OperationContext(region, auth?.AccessKeyId, clock.Now);
-            JsonObject response;
-            try
+            JsonObject? response = null;
+            if (fault.Answer is not { Perform: false })
             {
-                response = service.Invoke(operation, request, ctx);
+                try
+                {
+                    response = service.Invoke(operation, request, ctx);
+                }
+                finally
+                {
+                    entry.KeyId = ctx.KeyIdForLog ?? entry.KeyId;
+                }
             }
-            finally
+
+            if (fault.Answer is { Kind: "patch", Patch: { } patch })
             {
-                entry.KeyId = ctx.KeyIdForLog ?? entry.KeyId;
+                response = Merge(response ?? [], patch);
+                entry.ErrorType = "Patched";
             }
+            else if (fault.Answer is { } odd)
+            {
+                await WriteOddAsync(http, entry, odd, Record);
+                return;
+            }
+
             entry.Status = 200;
             Record();
-            await WriteAsync(http, 200, response);
+            await WriteAsync(http, 200, response!);
         }
         catch (KmsException e)
         {
@@ -152,6 +167,77 @@ internal sealed class KmsEndpoint(
         byte[] bytes = System.Text.Encoding.UTF8.GetBytes(body.ToJsonString());
         http.Response.ContentLength = bytes.Length;
         await http.Response.Body.WriteAsync(bytes);
+    }
+
+    /// <summary>
+    /// The odd answers of fault injection; the log names each (errorType) so a test can count them.
+    /// "performed" in the name: the operation was carried out first.
+    /// </summary>
+    private static async Task WriteOddAsync(HttpContext http, RequestLogEntry entry, OddAnswer odd, Action record)
+    {
+        string done = odd.Perform ? "AfterSuccess" : "";
+        switch (odd.Kind)
+        {
+            case "dropAfter":
+                entry.Status = 0;
+                entry.ErrorType = "ConnectionDropped" + done;
+                record();
+                http.Abort();
+                return;
+            case "emptyBody":
+                entry.Status = 200;
+                entry.ErrorType = "EmptyBody" + done;
+                record();
+                http.Response.StatusCode = 200;
+                http.Response.ContentType = ContentType;
+                http.Response.ContentLength = 0;
+                return;
+            case "emptyObject":
+                entry.Status = 200;
+                entry.ErrorType = "EmptyObject" + done;
+                record();
+                await WriteAsync(http, 200, new JsonObject());
+                return;
+            case "html":
+                entry.Status = odd.Status;
+                entry.ErrorType = "HtmlError" + done;
+                record();
+                http.Response.StatusCode = odd.Status;
+                http.Response.ContentType = "text/html; charset=utf-8";
+                byte[] page = System.Text.Encoding.UTF8.GetBytes(
+                    $"<html><head><title>{odd.Status} Error</title></head><body><h1>{odd.Status} Error</h1><p>proxy-page-marker</p></body></html>");
+                http.Response.ContentLength = page.Length;
+                await http.Response.Body.WriteAsync(page);
+                return;
+            default: // untypedError
+                entry.Status = odd.Status;
+                entry.ErrorType = "UntypedError" + done;
+                record();
+                await WriteAsync(http, odd.Status, new JsonObject { ["message"] = "untyped-error-marker" });
+                return;
+        }
+    }
+
+    /// <summary>RFC 7386 merge: objects merge, null removes, anything else replaces.</summary>
+    private static JsonObject Merge(JsonObject target, JsonObject patch)
+    {
+        foreach (var (name, value) in patch)
+        {
+            if (value is null)
+            {
+                target.Remove(name);
+            }
+            else if (value is JsonObject inner && target[name] is JsonObject existing)
+            {
+                Merge(existing, inner);
+            }
+            else
+            {
+                target[name] = value.DeepClone();
+            }
+        }
+
+        return target;
     }
 
     private static Task WriteErrorAsync(HttpContext http, int status, string type, string message) =>

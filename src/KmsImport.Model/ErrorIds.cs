@@ -168,9 +168,25 @@ namespace KmsImport
         public const string InternalError = "KmsInternalError";
         public const string RequestInvalid = "KmsRequestInvalid";
         public const string KmsError = "KmsError";
+        /// <summary>An HTTP error that is not a KMS error (a proxy's HTML page, a 4xx/5xx without __type); the message names the status.</summary>
+        public const string HttpError = "KmsHttpError";
+        /// <summary>An answer that is empty, unparsable, or lacks a field KMS always sends.</summary>
+        public const string AnswerInvalid = "KmsAnswerInvalid";
+        /// <summary>A state-changing call whose outcome could not be established, even by reading the state back.</summary>
+        public const string OutcomeUnknown = "KmsOutcomeUnknown";
+        /// <summary>The endpoint said an import succeeded, but the key does not hold the material.</summary>
+        public const string ImportNotApplied = "KmsImportNotApplied";
+        /// <summary>A key the module created but did not pass on (not what was asked); reported with its cleanup command.</summary>
+        public const string KeyCreatedUnfinished = "KmsKeyCreatedUnfinished";
+        /// <summary>Remove-KmsExternalKey refuses a key that holds material (Enabled/Disabled) without -Force.</summary>
+        public const string KeyHoldsMaterial = "KmsKeyHoldsMaterial";
 
         // ---- credentials, Region and connection -----------------------------------------------------------
         public const string RegionNotSpecified = "RegionNotSpecified";
+        /// <summary>A Region that is not an AWS Region name (from a parameter, a bundle, the shell or the environment).</summary>
+        public const string RegionInvalid = "RegionInvalid";
+        /// <summary>-RequestsPerSecond names an operation the batch does not pace, or a rate that is not a number of 0 or more.</summary>
+        public const string RequestsPerSecondInvalid = "RequestsPerSecondInvalid";
         public const string EndpointUrlInvalid = "EndpointUrlInvalid";
         public const string CredentialsNotFound = "CredentialsNotFound";
         public const string CredentialsIncomplete = "CredentialsIncomplete";

@@ -174,7 +174,7 @@ namespace KmsImport.Core.Import
             w.WriteString("KeySpec", keySpec);
             w.WriteString("WrappingAlgorithm", algorithm);
             w.WriteString("WrappingKeySpec", wrappingKeySpec);
-            w.WriteString("ParametersValidTo", ImportRules.ToUtc(parametersValidTo).ToString("o", CultureInfo.InvariantCulture));
+            w.WriteString("ParametersValidTo", UtcTime.ToUtc(parametersValidTo).ToString("o", CultureInfo.InvariantCulture));
             w.WriteString("Region", region);
             if (endpointUrl != null) w.WriteString("EndpointUrl", endpointUrl); else w.WriteNull("EndpointUrl");
         }

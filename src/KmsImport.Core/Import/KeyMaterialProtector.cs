@@ -32,7 +32,7 @@ namespace KmsImport.Core.Import
                 WrappingKeySpec = KmsNames.Name(wrappingKeySpec),
                 EncryptedKeyMaterial = wrapped,
                 ImportToken = (byte[])parameters.ImportToken.Clone(),
-                ParametersValidTo = ImportRules.ToUtc(parameters.ParametersValidTo),
+                ParametersValidTo = UtcTime.ToUtc(parameters.ParametersValidTo),
                 Fingerprint = material.Fingerprint,
                 FingerprintAlgorithm = material.FingerprintAlgorithm,
                 EscrowPath = escrowPath,

@@ -10,9 +10,12 @@ namespace KmsImport.Core.Kms
     /// <summary>A KMS client together with what it was resolved to, for reporting.</summary>
     public sealed class ResolvedKmsClient
     {
-        internal ResolvedKmsClient(IAmazonKeyManagementService client, string region, string? endpointUrl, string credentialSource, string? endpointSource = null)
+        internal ResolvedKmsClient(IAmazonKeyManagementService client, string region, string? endpointUrl, string credentialSource,
+            string? endpointSource = null, IAmazonKeyManagementService? onceClient = null, int maxErrorRetry = 0)
         {
             Client = client;
+            OnceClient = onceClient ?? client;
+            MaxErrorRetry = maxErrorRetry;
             Region = region;
             EndpointUrl = endpointUrl;
             CredentialSource = credentialSource;
@@ -20,6 +23,12 @@ namespace KmsImport.Core.Kms
         }
 
         internal IAmazonKeyManagementService Client { get; }
+        /// <summary>
+        /// The same connection with every SDK retry off, for calls that change state: the SDK would resend
+        /// them after a lost answer (a second key). Their retries are the service's own, after reading back.
+        /// </summary>
+        internal IAmazonKeyManagementService OnceClient { get; }
+        internal int MaxErrorRetry { get; }
         public string Region { get; }
         public string? EndpointUrl { get; }
         /// <summary>Where the credentials came from, e.g. "-AccessKey/-SecretKey" or "profile 'ops'". Never the secret.</summary>
@@ -49,30 +58,40 @@ namespace KmsImport.Core.Kms
             var (endpoint, endpointSource) = ResolveEndpoint(settings);
             var region = ResolveRegion(settings, profile, endpoint);
 
-            var config = new AmazonKeyManagementServiceConfig
+            AmazonKeyManagementServiceConfig Config(int retries)
             {
-                MaxErrorRetry = Math.Max(0, settings.MaxErrorRetry),
-                // The SDK otherwise retries a reset connection up to 10 more times on top of MaxErrorRetry
-                // (measured: 11 + MaxErrorRetry requests per call); -MaxErrorRetry is to bound every retry,
-                // and a blind resend of CreateKey after a reset can leave orphan keys.
-                MaxStaleConnectionRetries = 0,
-                RetryMode = ParseRetryMode(settings.RetryMode),
-                Timeout = TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds)),
-                // Configured endpoints (AWS_ENDPOINT_URL_KMS, ...) were resolved above; left to the SDK it would
-                // apply them again on a client built for a Region and sign for a Region guessed from the URL.
-                IgnoreConfiguredEndpointUrls = true,
-            };
-            if (endpoint != null)
-            {
-                config.ServiceURL = endpoint;
-                config.AuthenticationRegion = region;
-            }
-            else
-            {
-                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+                var config = new AmazonKeyManagementServiceConfig
+                {
+                    MaxErrorRetry = retries,
+                    // The SDK otherwise retries a reset connection up to 10 more times on top of MaxErrorRetry
+                    // (measured: 11 + MaxErrorRetry requests per call); -MaxErrorRetry is to bound every retry,
+                    // and a blind resend of CreateKey after a reset can leave orphan keys.
+                    MaxStaleConnectionRetries = 0,
+                    // The SDK's retry throttling keeps one retry capacity per endpoint URL for the whole
+                    // process: after failures earlier in the session it silently sends fewer retries than
+                    // -MaxErrorRetry (seen: 1 request where 3 were due). -MaxErrorRetry is the bound, exactly.
+                    ThrottleRetries = false,
+                    RetryMode = ParseRetryMode(settings.RetryMode),
+                    Timeout = TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds)),
+                    // Configured endpoints (AWS_ENDPOINT_URL_KMS, ...) were resolved above; left to the SDK it would
+                    // apply them again on a client built for a Region and sign for a Region guessed from the URL.
+                    IgnoreConfiguredEndpointUrls = true,
+                };
+                if (endpoint != null)
+                {
+                    config.ServiceURL = endpoint;
+                    config.AuthenticationRegion = region;
+                }
+                else
+                {
+                    config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+                }
+                return config;
             }
 
-            return new ResolvedKmsClient(new AmazonKeyManagementServiceClient(credentials, config), region, endpoint, source, endpointSource);
+            var retries = Math.Max(0, settings.MaxErrorRetry);
+            return new ResolvedKmsClient(new AmazonKeyManagementServiceClient(credentials, Config(retries)), region, endpoint, source, endpointSource,
+                new AmazonKeyManagementServiceClient(credentials, Config(0)), retries);
         }
 
         /// <summary>-EndpointUrl wins; else the endpoint configured in the environment or the shared config file.</summary>
@@ -276,7 +295,23 @@ namespace KmsImport.Core.Kms
                     "No AWS Region was given or found. Pass -Region (for example -Region eu-west-2), run Set-DefaultAWSRegion, or set AWS_REGION.")
                 { TargetObject = "Region" };
             }
-            return region;
+            return ValidateRegion(region);
+        }
+
+        private static readonly System.Text.RegularExpressions.Regex RegionPattern =
+            new System.Text.RegularExpressions.Regex("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// A Region name as AWS spells them (eu-west-2, us-gov-west-1, cn-north-1, us-isob-east-1): checked
+        /// before any request, wherever it came from (-Region, a bundle, the shell, the environment), because
+        /// the SDK would otherwise build a host name from it or sign for it.
+        /// </summary>
+        public static string ValidateRegion(string region)
+        {
+            if (region.Length <= 32 && RegionPattern.IsMatch(region)) return region;
+            throw new KmsImportException(ErrorIds.RegionInvalid, ErrorKind.InvalidArgument,
+                "The Region given is not an AWS Region name. Pass one such as -Region eu-west-2 (lowercase letters, hyphens and a number).")
+            { TargetObject = "Region" };
         }
 
         private static string? FirstNonEmpty(params string?[] values)

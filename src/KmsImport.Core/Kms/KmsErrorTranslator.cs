@@ -19,25 +19,80 @@ namespace KmsImport.Core.Kms
             if (exception is AggregateException agg && agg.InnerExceptions.Count == 1) exception = agg.InnerException!;
 
             var target = (object?)keyId ?? operation;
+            // An answer the SDK could not read (empty 200 body, HTML, truncated JSON). Checked before the
+            // KMS-error case: AmazonUnmarshallingException is an AmazonServiceException without an ErrorCode.
+            if (exception is AmazonUnmarshallingException unreadable)
+                return AnswerInvalid(operation, region, $"HTTP {(int)unreadable.StatusCode} with a body that is empty or not KMS's JSON", null, target); // the parser's message quotes the body
+
             if (exception is AmazonServiceException ase && !string.IsNullOrEmpty(ase.ErrorCode))
             {
                 var (id, kind, advice, transient) = Classify(ase.ErrorCode, ase.StatusCode, operation, keyId, region);
-                var kmsSays = string.IsNullOrEmpty(ase.Message) ? "" : $" (KMS: {ase.ErrorCode}: {ase.Message})";
+                var said = Sanitize(ase.Message);
+                var kmsSays = said.Length == 0 ? "" : $" (KMS: {Sanitize(ase.ErrorCode)}: {said})";
                 return new KmsImportException(id, kind, advice + kmsSays, exception) { IsTransient = transient, TargetObject = target };
             }
+
+            // An HTTP error without KMS's __type: a proxy's or load balancer's page, or a KMS look-alike.
+            // Its body is never quoted (it may echo anything); the status says what happened.
+            if (exception is AmazonServiceException http && (int)http.StatusCode >= 400)
+                return HttpError(http.StatusCode, operation, region, null, target); // the SDK's message is the body's
 
             if (IsNetworkFailure(exception))
             {
                 return new KmsImportException(ErrorIds.EndpointUnreachable, ErrorKind.ConnectionError,
-                    $"{operation} could not reach KMS in {region} after retries ({exception.GetBaseException().Message}). Check the network path or -EndpointUrl, then run the same command again; nothing was changed by the failed call unless KMS later shows otherwise (run Test-KmsKeyState).",
+                    $"{operation} could not reach KMS in {region}, or the connection broke before the answer arrived ({exception.GetBaseException().GetType().Name}). Check the network path or -EndpointUrl, then check the key with Test-KmsKeyState before running the command again.",
                     exception) { IsTransient = true, TargetObject = target };
             }
 
+            // Exception type only: a message of an unexpected exception may quote the answer it choked on.
             return new KmsImportException(ErrorIds.KmsError, ErrorKind.NotSpecified,
-                $"{operation} failed: {exception.GetBaseException().Message}", exception) { TargetObject = target };
+                $"{operation} failed in {region} ({exception.GetBaseException().GetType().Name}). Check the key with Test-KmsKeyState, then run the command again.", exception) { TargetObject = target };
         }
 
-        private static bool IsNetworkFailure(Exception e)
+        /// <summary>An answer that could not be read, or lacks what KMS always sends: never guessed at.</summary>
+        public static KmsImportException AnswerInvalid(string operation, string region, string what, Exception? inner, object? target) =>
+            new KmsImportException(ErrorIds.AnswerInvalid, ErrorKind.InvalidResult,
+                $"The endpoint answered {operation} in {region} with {what}, which is not a valid KMS answer. Check -EndpointUrl (a proxy in the path?) and run the command again; check the key with Test-KmsKeyState first.",
+                inner) { IsTransient = true, TargetObject = target };
+
+        internal static KmsImportException HttpError(HttpStatusCode status, string operation, string region, Exception? inner, object? target)
+        {
+            var code = (int)status;
+            var name = Enum.IsDefined(typeof(HttpStatusCode), status) ? " " + status : "";
+            var transient = code >= 500 || code == 429;
+            var (id, kind) = code switch
+            {
+                429 => (ErrorIds.Throttled, ErrorKind.LimitsExceeded),
+                401 => (ErrorIds.HttpError, ErrorKind.AuthenticationError),
+                403 => (ErrorIds.HttpError, ErrorKind.PermissionDenied),
+                404 => (ErrorIds.HttpError, ErrorKind.ObjectNotFound),
+                _ when transient => (ErrorIds.HttpError, ErrorKind.ResourceUnavailable),
+                _ => (ErrorIds.HttpError, ErrorKind.InvalidResult),
+            };
+            var advice = transient
+                ? "This is usually passing (a proxy or load balancer in trouble): check the key with Test-KmsKeyState, then run the same command again."
+                : "This is not an answer from KMS: check -EndpointUrl and any proxy between you and KMS (HTTPS_PROXY), then run the command again.";
+            var ex = new KmsImportException(id, kind,
+                $"{operation} in {region}: the endpoint answered HTTP {code}{name} without a KMS error type (the body is not shown). {advice}", inner)
+            { IsTransient = transient, TargetObject = target };
+            ex.Data["HttpStatusCode"] = code;
+            return ex;
+        }
+
+        /// <summary>KMS's own message, kept short and on one line: an endpoint's text is not ours to print at length.</summary>
+        private static string Sanitize(string? text)
+        {
+            if (string.IsNullOrEmpty(text)) return "";
+            var chars = new System.Text.StringBuilder(Math.Min(text!.Length, 300));
+            foreach (var c in text)
+            {
+                if (chars.Length >= 300) { chars.Append('…'); break; }
+                chars.Append(char.IsControl(c) ? ' ' : c);
+            }
+            return chars.ToString().Trim();
+        }
+
+        internal static bool IsNetworkFailure(Exception e)
         {
             for (var x = e; x != null; x = x.InnerException)
             {

@@ -18,14 +18,20 @@ namespace KmsImport.Core.Kms
         /// </summary>
         public bool ReplicateKey(string primaryKeyId, string replicaRegion, string? description)
         {
+            var request = new ReplicateKeyRequest { KeyId = primaryKeyId, ReplicaRegion = replicaRegion, Description = description };
             try
             {
-                Call("ReplicateKey", primaryKeyId, () => _client.ReplicateKeyAsync(new ReplicateKeyRequest
-                {
-                    KeyId = primaryKeyId,
-                    ReplicaRegion = replicaRegion,
-                    Description = description,
-                }));
+                // Sent once; a lost, empty or unreadable answer is settled by the primary's list of replicas.
+                Mutate("ReplicateKey", primaryKeyId,
+                    client => Block(client.ReplicateKeyAsync(request)).ReplicaKeyMetadata is { } m && !string.IsNullOrEmpty(m.KeyId) ? m : null,
+                    () =>
+                    {
+                        var primary = Call("DescribeKey", primaryKeyId, () => _client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = primaryKeyId })).KeyMetadata
+                            ?? throw KmsErrorTranslator.AnswerInvalid("DescribeKey", Region, "an answer without KeyMetadata", null, primaryKeyId);
+                        return primary.MultiRegionConfiguration?.ReplicaKeys?.Any(r => r.Region == replicaRegion) == true ? primary : null;
+                    },
+                    mayResend: true,
+                    unknownAdvice: $"Check with Test-KmsKeyState -KeyId '{primaryKeyId}' -Region '{replicaRegion}'.");
                 return true;
             }
             catch (KmsImportException ex) when (ex.InnerException is Amazon.Runtime.AmazonServiceException { ErrorCode: "AlreadyExistsException" })
@@ -59,11 +65,53 @@ namespace KmsImport.Core.Kms
         {
             var request = new DeleteImportedKeyMaterialRequest { KeyId = keyId };
             if (!string.IsNullOrEmpty(keyMaterialId)) request.KeyMaterialId = keyMaterialId;
-            Call("DeleteImportedKeyMaterial", keyId, () => _client.DeleteImportedKeyMaterialAsync(request));
+            Mutate("DeleteImportedKeyMaterial", keyId,
+                client => (object)Block(client.DeleteImportedKeyMaterialAsync(request)),
+                () => MaterialDeleted(keyId, keyMaterialId) ? new object() : null,
+                mayResend: true,
+                unknownAdvice: $"Check with Test-KmsKeyState -KeyId '{keyId}' -Region '{Region}'; deleting again is safe.");
         }
 
+        /// <summary>Whether reading back shows the material gone: the key PendingImport, or the named material no longer imported.</summary>
+        private bool MaterialDeleted(string keyId, string? keyMaterialId)
+        {
+            if (string.IsNullOrEmpty(keyMaterialId))
+            {
+                var key = DescribeKey(keyId);
+                if (key.KeyState == "PendingImport") return true;
+                if (key.KeyState == "Enabled" || key.KeyState == "Disabled") return false;
+                throw new KmsImportException(ErrorIds.OutcomeUnknown, ErrorKind.InvalidResult,
+                    $"Key '{keyId}' is {key.KeyState}; its state does not show whether the material was deleted.") { TargetObject = keyId };
+            }
+            var material = ListKeyRotations(keyId).FirstOrDefault(m => m.KeyMaterialId == keyMaterialId);
+            return material == null || material.ImportState == "PENDING_IMPORT";
+        }
+
+        /// <summary>Rotates to the pending material; a lost answer is settled by the rotations list (the pending material is gone when it took effect).</summary>
         public void RotateKeyOnDemand(string keyId) =>
-            Call("RotateKeyOnDemand", keyId, () => _client.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = keyId }));
+            Mutate("RotateKeyOnDemand", keyId,
+                client => (object)Block(client.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = keyId })),
+                () => ListKeyRotations(keyId).Any(m => (m.KeyMaterialState ?? "").StartsWith("PENDING_", StringComparison.Ordinal)) ? null : new object(),
+                mayResend: true,
+                unknownAdvice: $"Check with Get-KmsKeyRotation -KeyId '{keyId}' -Region '{Region}'.");
+
+        /// <summary>
+        /// Schedules the key's deletion after <paramref name="pendingWindowInDays"/> (7-30) days; returns the
+        /// key as KMS then describes it (PendingDeletion, DeletionDate). A lost answer is settled by DescribeKey.
+        /// </summary>
+        public KmsKeyDescription ScheduleKeyDeletion(string keyId, int pendingWindowInDays)
+        {
+            if (pendingWindowInDays < 7 || pendingWindowInDays > 30)
+                throw new KmsImportException(ErrorIds.RequestInvalid, ErrorKind.InvalidArgument,
+                    "KMS waits 7 to 30 days before it deletes a key. Pass -PendingWindowInDays between 7 and 30.") { TargetObject = keyId };
+            Mutate("ScheduleKeyDeletion", keyId,
+                client => (object)Block(client.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = pendingWindowInDays })),
+                () => DescribeKey(keyId).KeyState == "PendingDeletion" ? new object() : null,
+                mayResend: true,
+                unknownAdvice: $"Check with Test-KmsKeyState -KeyId '{keyId}' -Region '{Region}'.");
+            // What KMS says now (the deletion date is KMS's, not computed here).
+            return DescribeKey(keyId);
+        }
 
         public IReadOnlyList<KmsKeyMaterialInfo> ListKeyRotations(string keyId)
         {
@@ -105,13 +153,13 @@ namespace KmsImport.Core.Kms
                 MacAlgorithm = MacAlgorithmSpec.FindValue(macAlgorithm),
                 Message = new MemoryStream(message, writable: false),
             }));
-            return response.Mac?.ToArray() ?? Array.Empty<byte>();
+            return Required(response.Mac, "GenerateMac", "Mac", keyId);
         }
 
         public byte[] GetPublicKey(string keyId)
         {
             var response = Call("GetPublicKey", keyId, () => _client.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = keyId }));
-            return response.PublicKey?.ToArray() ?? Array.Empty<byte>();
+            return Required(response.PublicKey, "GetPublicKey", "PublicKey", keyId);
         }
 
         public byte[] Sign(string keyId, string signingAlgorithm, byte[] message)
@@ -123,7 +171,7 @@ namespace KmsImport.Core.Kms
                 MessageType = MessageType.RAW,
                 Message = new MemoryStream(message, writable: false),
             }));
-            return response.Signature?.ToArray() ?? Array.Empty<byte>();
+            return Required(response.Signature, "Sign", "Signature", keyId);
         }
 
         /// <summary>Encrypts with a symmetric key (SYMMETRIC_DEFAULT); returns the ciphertext blob.</summary>
@@ -134,7 +182,7 @@ namespace KmsImport.Core.Kms
                 KeyId = keyId,
                 Plaintext = new MemoryStream(plaintext, writable: false),
             }));
-            return response.CiphertextBlob?.ToArray() ?? Array.Empty<byte>();
+            return Required(response.CiphertextBlob, "Encrypt", "CiphertextBlob", keyId);
         }
 
         /// <summary>Decrypts; <paramref name="encryptionAlgorithm"/> null for symmetric keys, RSAES_OAEP_SHA_256 for RSA.</summary>
@@ -143,7 +191,11 @@ namespace KmsImport.Core.Kms
             var request = new DecryptRequest { KeyId = keyId, CiphertextBlob = new MemoryStream(ciphertext, writable: false) };
             if (encryptionAlgorithm != null) request.EncryptionAlgorithm = EncryptionAlgorithmSpec.FindValue(encryptionAlgorithm);
             var response = Call("Decrypt", keyId, () => _client.DecryptAsync(request));
-            return response.Plaintext?.ToArray() ?? Array.Empty<byte>();
+            return Required(response.Plaintext, "Decrypt", "Plaintext", keyId);
         }
+
+        private byte[] Required(MemoryStream? field, string operation, string name, string keyId) =>
+            field != null && field.Length > 0 ? field.ToArray()
+            : throw KmsErrorTranslator.AnswerInvalid(operation, Region, "an answer without " + name, null, keyId);
     }
 }

@@ -17,13 +17,18 @@ namespace KmsImport.Core.Kms
     public sealed partial class KmsImportService
     {
         private readonly IAmazonKeyManagementService _client;
+        private readonly IAmazonKeyManagementService _onceClient;
+        private readonly int _maxErrorRetry;
 
         public KmsImportService(ResolvedKmsClient resolved)
-            : this(resolved.Client, resolved.Region, resolved.EndpointUrl) { }
+            : this(resolved.Client, resolved.Region, resolved.EndpointUrl, resolved.OnceClient, resolved.MaxErrorRetry) { }
 
-        internal KmsImportService(IAmazonKeyManagementService client, string region, string? endpointUrl)
+        internal KmsImportService(IAmazonKeyManagementService client, string region, string? endpointUrl,
+            IAmazonKeyManagementService? onceClient = null, int maxErrorRetry = 0)
         {
             _client = client;
+            _onceClient = onceClient ?? client;
+            _maxErrorRetry = maxErrorRetry;
             Region = region;
             EndpointUrl = endpointUrl;
         }
@@ -47,16 +52,41 @@ namespace KmsImport.Core.Kms
                 Policy = options.Policy,
                 MultiRegion = options.MultiRegion,
             };
-            if (options.Tags != null && options.Tags.Count > 0)
-                request.Tags = options.Tags.Select(t => new Tag { TagKey = t.Key, TagValue = t.Value }).ToList();
+            // A fresh request tag on every key: after a lost answer the key is found by it, never made twice.
+            var requestId = Guid.NewGuid().ToString();
+            request.Tags = (options.Tags ?? new Dictionary<string, string>())
+                .Where(t => t.Key != RequestTagKey)
+                .Select(t => new Tag { TagKey = t.Key, TagValue = t.Value })
+                .Concat(new[] { new Tag { TagKey = RequestTagKey, TagValue = requestId } })
+                .ToList();
 
-            var created = Call("CreateKey", null, () => _client.CreateKeyAsync(request));
-            return ToExternalKey(created.KeyMetadata);
+            var created = Mutate("CreateKey", null,
+                client =>
+                {
+                    var m = Block(client.CreateKeyAsync(request)).KeyMetadata;
+                    return m == null || string.IsNullOrEmpty(m.KeyId) ? null : m;
+                },
+                () => FindKeyByRequestTag(requestId),
+                mayResend: false,
+                unknownAdvice: $"A key may have been created: it carries the tag {RequestTagKey} = {requestId} (see aws kms list-resource-tags). Check before creating another; remove an unwanted one with Remove-KmsExternalKey.");
+            EnsureCreatedAsAsked(created, Region, KmsNames.Name(options.KeySpec), KmsNames.Name(usage));
+            return ToExternalKey(created, KmsNames.Name(options.KeySpec), KmsNames.Name(usage));
         }
 
-        /// <summary>Points an alias (alias/...) at a key.</summary>
+        /// <summary>Points an alias (alias/...) at a key; a lost answer is settled by listing the aliases.</summary>
         public void CreateAlias(string keyId, string alias) =>
-            Call("CreateAlias", keyId, () => _client.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = keyId }));
+            Mutate("CreateAlias", keyId,
+                client => (object)Block(client.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = keyId })),
+                () =>
+                {
+                    var found = ListAliases(10000).FirstOrDefault(a => a.AliasName == alias);
+                    if (found == null) return null;
+                    if (found.TargetKeyId == keyId || (found.TargetKeyId != null && keyId.EndsWith("/" + found.TargetKeyId, StringComparison.Ordinal))) return found;
+                    throw new KmsImportException(ErrorIds.AliasExists, ErrorKind.ResourceExists,
+                        $"The alias {alias} points to another key. Choose another alias.") { TargetObject = alias };
+                },
+                mayResend: true,
+                unknownAdvice: $"Check with: aws kms list-aliases --key-id {keyId}");
 
         /// <summary>
         /// The key id for a key id, ARN or alias: DeleteImportedKeyMaterial, RotateKeyOnDemand,
@@ -70,7 +100,10 @@ namespace KmsImport.Core.Kms
         public KmsKeyDescription DescribeKey(string keyId)
         {
             var response = Call("DescribeKey", keyId, () => _client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }));
-            return ToDescription(response.KeyMetadata);
+            var m = response.KeyMetadata;
+            if (m == null || string.IsNullOrEmpty(m.KeyId) || string.IsNullOrEmpty(m.KeyState?.Value))
+                throw KmsErrorTranslator.AnswerInvalid("DescribeKey", Region, "an answer without the key's id or state", null, keyId);
+            return ToDescription(m);
         }
 
         /// <summary>
@@ -86,6 +119,17 @@ namespace KmsImport.Core.Kms
                 WrappingKeySpec = Amazon.KeyManagementService.WrappingKeySpec.FindValue(choice.WrappingKeySpec.ToString()),
             }));
 
+            // All three are needed; a missing ParametersValidTo is not assumed to be 24 hours: the token's
+            // life is the endpoint's to say, and a guess could send an expired token or wrap for one.
+            var missing = new[]
+            {
+                response.PublicKey == null || response.PublicKey.Length == 0 ? "PublicKey" : null,
+                response.ImportToken == null || response.ImportToken.Length == 0 ? "ImportToken" : null,
+                response.ParametersValidTo == null ? "ParametersValidTo" : null,
+            }.Where(x => x != null).ToList();
+            if (missing.Count > 0)
+                throw KmsErrorTranslator.AnswerInvalid("GetParametersForImport", Region, "an answer without " + string.Join(", ", missing), null, key.KeyId);
+
             return new KmsImportParameters
             {
                 KeyId = keyId,
@@ -94,7 +138,7 @@ namespace KmsImport.Core.Kms
                 WrappingKeySpec = KmsNames.Name(choice.WrappingKeySpec),
                 PublicKey = ReadAll(response.PublicKey),
                 ImportToken = ReadAll(response.ImportToken),
-                ParametersValidTo = UtcTime.ToUtc(response.ParametersValidTo ?? DateTime.UtcNow.AddHours(24)),
+                ParametersValidTo = UtcTime.ToUtc(response.ParametersValidTo!.Value),
                 Region = Region,
                 EndpointUrl = EndpointUrl,
             };
@@ -113,20 +157,49 @@ namespace KmsImport.Core.Kms
                 EncryptedKeyMaterial = new MemoryStream(material.EncryptedKeyMaterial, writable: false),
                 ExpirationModel = ExpirationModelType.FindValue(options.ExpirationModel.ToString()),
             };
-            if (options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES) request.ValidTo = options.ValidToUtc;
+            // Whole seconds on the wire (see UtcTime.WholeSeconds).
+            var validTo = options.ValidToUtc.HasValue ? UtcTime.WholeSeconds(UtcTime.ToUtc(options.ValidToUtc.Value)) : (DateTime?)null;
+            if (options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES) request.ValidTo = validTo;
             if (options.ImportType != null) request.ImportType = ImportType.FindValue(options.ImportType);
             if (options.KeyMaterialId != null) request.KeyMaterialId = options.KeyMaterialId;
             if (options.KeyMaterialDescription != null) request.KeyMaterialDescription = options.KeyMaterialDescription;
+            var expected = new ImportOptions
+            {
+                ExpirationModel = options.ExpirationModel, ValidToUtc = validTo, ImportType = options.ImportType,
+            };
 
-            var response = Call("ImportKeyMaterial", material.KeyId, () => _client.ImportKeyMaterialAsync(request));
+            // A complete answer (KMS always names the key) is taken as it is: verifying the key is
+            // Test-KmsKeyState's step, so the seed pipeline stays at 4 requests per key. An answer without the
+            // key ({} or an empty body), a lost or an unreadable one is an unknown outcome: the state is read back,
+            // and a key that is still PendingImport is reported (ImportNotApplied), never taken as imported.
+            string? answeredKeyId = null, answeredMaterialId = null;
+            var after = Mutate("ImportKeyMaterial", material.KeyId,
+                client =>
+                {
+                    // Fresh streams per send: the SDK reads them to the end.
+                    request.ImportToken = new MemoryStream(material.ImportToken, writable: false);
+                    request.EncryptedKeyMaterial = new MemoryStream(material.EncryptedKeyMaterial, writable: false);
+                    var response = Block(client.ImportKeyMaterialAsync(request));
+                    if (string.IsNullOrEmpty(response.KeyId)) return null;
+                    answeredKeyId = response.KeyId;
+                    answeredMaterialId = response.KeyMaterialId;
+                    return new KmsKeyDescription { KeyId = ArnKeyId(response.KeyId) };
+                },
+                () => ImportTookEffect(material.KeyId, expected, strict: true),
+                mayResend: true,
+                unknownAdvice: $"Check with Test-KmsKeyState -KeyId '{material.KeyId}' -Region '{Region}'; importing the same material again is safe.",
+                notAppliedErrorId: ErrorIds.ImportNotApplied);
+            // Read back, the state was observed and is reported; answered, it was not, and is not claimed.
+            bool observed = answeredKeyId == null;
             return new KmsImportResult
             {
-                KeyId = string.IsNullOrEmpty(response.KeyId) ? material.KeyId : ArnKeyId(response.KeyId),
+                KeyId = after.KeyId,
                 Outcome = KmsImportResult.Imported,
                 KeySpec = string.IsNullOrEmpty(material.KeySpec) ? null : material.KeySpec,
-                KeyMaterialId = string.IsNullOrEmpty(response.KeyMaterialId) ? null : response.KeyMaterialId,
+                KeyMaterialId = !string.IsNullOrEmpty(answeredMaterialId) ? answeredMaterialId : observed ? after.CurrentKeyMaterialId : null,
+                KeyState = observed ? after.KeyState : null,
                 ExpirationModel = KmsNames.Name(options.ExpirationModel),
-                ValidTo = options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES ? options.ValidToUtc : null,
+                ValidTo = options.ExpirationModel == ExpirationModel.KEY_MATERIAL_EXPIRES ? validTo : null,
                 Fingerprint = string.IsNullOrEmpty(material.Fingerprint) ? null : material.Fingerprint,
                 Region = Region,
                 EndpointUrl = EndpointUrl,
@@ -157,16 +230,18 @@ namespace KmsImport.Core.Kms
 
         private static byte[] ReadAll(MemoryStream? stream) => stream == null ? Array.Empty<byte>() : stream.ToArray();
 
-        internal KmsExternalKey ToExternalKey(KeyMetadata m)
+        /// <summary>A key KMS made; the spec and usage it was asked for stand where the answer leaves them out (checked before: EnsureCreatedAsAsked).</summary>
+        internal KmsExternalKey ToExternalKey(KeyMetadata m, string spec, string usage)
         {
             var d = ToDescription(m);
             return new KmsExternalKey
             {
                 KeyId = d.KeyId,
                 Arn = d.Arn,
-                // As KMS says them: a spec or usage new to this module stays text, never a default.
-                KeySpec = d.KeySpec,
-                KeyUsage = d.KeyUsage,
+                // As KMS says them (checked against what was asked before: EnsureCreatedAsAsked); what
+                // the answer leaves out is what was asked, never a default.
+                KeySpec = string.IsNullOrEmpty(d.KeySpec) ? spec : d.KeySpec,
+                KeyUsage = string.IsNullOrEmpty(d.KeyUsage) ? usage : d.KeyUsage,
                 KeyState = d.KeyState,
                 Origin = d.Origin,
                 MultiRegion = d.MultiRegion,

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 
 namespace KmsImport.Core.Kms
@@ -24,6 +25,32 @@ namespace KmsImport.Core.Kms
             ["RotateKeyOnDemand"] = 5,
             ["GetPublicKey"] = 2000,
         };
+
+        /// <summary>
+        /// AWS's default quotas with the caller's overrides (operation name -> requests per second, 0 = not
+        /// paced), checked before any request: a name the pacer does not know or a rate that is not a finite
+        /// number of 0 or more is refused (neither the name nor the value is quoted back).
+        /// </summary>
+        public static Dictionary<string, double> WithOverrides(IEnumerable<KeyValuePair<string?, string?>> overrides)
+        {
+            var quotas = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var q in AwsDefaultQuotas) quotas[q.Key] = q.Value;
+            foreach (var o in overrides)
+            {
+                var name = AwsDefaultQuotas.Keys.FirstOrDefault(k => string.Equals(k, o.Key, StringComparison.OrdinalIgnoreCase));
+                if (name == null)
+                    throw new KmsImportException(ErrorIds.RequestsPerSecondInvalid, ErrorKind.InvalidArgument,
+                        $"-RequestsPerSecond names an operation the batch does not pace. Use one of: {string.Join(", ", AwsDefaultQuotas.Keys)}.")
+                    { TargetObject = "RequestsPerSecond" };
+                if (!double.TryParse(o.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate)
+                    || double.IsNaN(rate) || double.IsInfinity(rate) || rate < 0)
+                    throw new KmsImportException(ErrorIds.RequestsPerSecondInvalid, ErrorKind.InvalidArgument,
+                        $"-RequestsPerSecond for {name} is not a number of requests per second (0 or more; 0 stops pacing it), e.g. -RequestsPerSecond @{{ {name} = 2 }}.")
+                    { TargetObject = "RequestsPerSecond" };
+                quotas[name] = rate;
+            }
+            return quotas;
+        }
 
         private readonly Dictionary<string, double> _intervalMs = new Dictionary<string, double>(StringComparer.Ordinal);
         private readonly Dictionary<string, DateTime> _next = new Dictionary<string, DateTime>(StringComparer.Ordinal);

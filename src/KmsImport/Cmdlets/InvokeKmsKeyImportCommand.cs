@@ -137,6 +137,7 @@ namespace KmsImport.Cmdlets
                 _material.Warn = _warnings.Enqueue;
                 // Refused before any call; a -Path file is read once here: the same bytes serve every key (a pipe could not be read again).
                 _material.CheckLocally();
+                ResolveQuotas(); // -RequestsPerSecond refused before any request
             }
             catch (KmsImportException ex)
             {
@@ -241,13 +242,27 @@ namespace KmsImport.Cmdlets
             return $"Invoke-KmsKeyImport -KeyId {Q(key.KeyId)} -Region {Q(key.Service.Region)}{primary}{endpoint}{profile} {source}{expiry}";
         }
 
-        private IReadOnlyDictionary<string, double> Quotas()
+        private IReadOnlyDictionary<string, double> Quotas() => _quotas ?? RequestPacer.AwsDefaultQuotas;
+
+        private Dictionary<string, double>? _quotas;
+
+        /// <summary>-RequestsPerSecond checked once, before any request (RequestPacer.WithOverrides says what is allowed).</summary>
+        private void ResolveQuotas()
         {
-            var quotas = new Dictionary<string, double>(RequestPacer.AwsDefaultQuotas.ToDictionary(k => k.Key, k => k.Value), StringComparer.Ordinal);
-            if (RequestsPerSecond != null)
-                foreach (System.Collections.DictionaryEntry e in RequestsPerSecond)
-                    quotas[LanguagePrimitives.ConvertTo<string>(e.Key)] = LanguagePrimitives.ConvertTo<double>(e.Value);
-            return quotas;
+            if (RequestsPerSecond == null) return;
+            static string? Text(object? value)
+            {
+                value = value is PSObject pso ? pso.BaseObject : value;
+                return value switch
+                {
+                    null => null,
+                    string s => s,
+                    IConvertible c when value is not bool && value is not char => c.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    _ => null,
+                };
+            }
+            _quotas = RequestPacer.WithOverrides(RequestsPerSecond.Cast<System.Collections.DictionaryEntry>()
+                .Select(e => new KeyValuePair<string?, string?>(Text(e.Key), Text(e.Value))));
         }
 
     }

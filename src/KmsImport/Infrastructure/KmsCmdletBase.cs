@@ -70,6 +70,12 @@ namespace KmsImport.Infrastructure
                 // The sources only: never a key, not even the access key id.
                 WriteVerbose($"KMS in {resolved.Region}{(resolved.EndpointUrl == null ? "" : $" at {resolved.EndpointUrl} (from {resolved.EndpointSource})")}, credentials from {resolved.CredentialSource}.");
                 service = new KmsImportService(resolved);
+                // Outcomes read back are told in -Verbose; only on the pipeline thread (batches call from workers).
+                var pipelineThread = System.Threading.Thread.CurrentThread.ManagedThreadId;
+                service.Notice = message =>
+                {
+                    if (System.Threading.Thread.CurrentThread.ManagedThreadId == pipelineThread) WriteVerbose(message);
+                };
                 _services[key] = service;
             }
             return service;

@@ -21,7 +21,17 @@ public class ImportRulesTests
         var (model, validTo) = ImportRules.ResolveExpiration(null, local);
         Assert.Equal(ExpirationModel.KEY_MATERIAL_EXPIRES, model);
         Assert.Equal(DateTimeKind.Utc, validTo!.Value.Kind);
-        Assert.Equal(local.ToUniversalTime(), validTo.Value);
+        // Whole seconds, rounded down: never later than asked (and within the 365-day limit at its edge).
+        var utc = local.ToUniversalTime();
+        Assert.Equal(new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, utc.Second, DateTimeKind.Utc), validTo.Value);
+    }
+
+    [Fact]
+    public void ValidTo_is_rounded_down_to_whole_seconds()
+    {
+        var asked = new DateTime(2030, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddTicks(9_999_999);
+        Assert.Equal(new DateTime(2030, 1, 2, 3, 4, 5, DateTimeKind.Utc), UtcTime.WholeSeconds(asked));
+        Assert.Equal(0, UtcTime.WholeSeconds(asked).Ticks % TimeSpan.TicksPerSecond);
     }
 
     [Theory]

@@ -61,3 +61,63 @@ public class KmsErrorTranslatorTests
         Assert.True(ex.IsTransient);
     }
 }
+
+/// <summary>Answers that are not KMS's: HTTP errors without __type, unreadable bodies (issue 14, finding 11 and 10).</summary>
+public class EndpointAnswerTranslationTests
+{
+    private static KmsImportException Http(HttpStatusCode status) =>
+        KmsErrorTranslator.Translate(
+            new AmazonKeyManagementServiceException("body-marker <html>", new Amazon.Runtime.Internal.HttpErrorResponseException(null!)) { StatusCode = status },
+            "DescribeKey", "key-1", "eu-west-2");
+
+    [Theory]
+    [InlineData(HttpStatusCode.BadGateway, ErrorIds.HttpError, ErrorKind.ResourceUnavailable, true)]
+    [InlineData(HttpStatusCode.InternalServerError, ErrorIds.HttpError, ErrorKind.ResourceUnavailable, true)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, ErrorIds.HttpError, ErrorKind.ResourceUnavailable, true)]
+    [InlineData(HttpStatusCode.TooManyRequests, ErrorIds.Throttled, ErrorKind.LimitsExceeded, true)]
+    [InlineData(HttpStatusCode.Forbidden, ErrorIds.HttpError, ErrorKind.PermissionDenied, false)]
+    [InlineData(HttpStatusCode.BadRequest, ErrorIds.HttpError, ErrorKind.InvalidResult, false)]
+    public void An_HTTP_error_without_type_names_its_status_and_never_quotes_the_body(HttpStatusCode status, string errorId, ErrorKind kind, bool transient)
+    {
+        var ex = Http(status);
+        Assert.Equal(errorId, ex.ErrorId);
+        Assert.Equal(kind, ex.Kind);
+        Assert.Equal(transient, ex.IsTransient);
+        Assert.Contains($"HTTP {(int)status}", ex.Message);
+        Assert.Equal((int)status, ex.Data["HttpStatusCode"]);
+        Assert.DoesNotContain("body-marker", ex.Message);
+        Assert.DoesNotContain("Exception of type", ex.Message);
+    }
+
+    [Fact]
+    public void An_unreadable_answer_is_KmsAnswerInvalid_and_transient()
+    {
+        var inner = new System.Text.Json.JsonException("'<' is an invalid start of a value: body-marker");
+        var ex = KmsErrorTranslator.Translate(
+            new Amazon.Runtime.AmazonUnmarshallingException("req", "", inner, HttpStatusCode.OK), "ImportKeyMaterial", "key-1", "eu-west-2");
+        Assert.Equal(ErrorIds.AnswerInvalid, ex.ErrorId);
+        Assert.Equal(ErrorKind.InvalidResult, ex.Kind);
+        Assert.True(ex.IsTransient);
+        Assert.Contains("HTTP 200", ex.Message);
+        Assert.DoesNotContain("body-marker", ex.Message);
+    }
+
+    [Fact]
+    public void A_KMS_message_is_kept_on_one_short_line()
+    {
+        var ex = KmsErrorTranslator.Translate(
+            new AmazonKeyManagementServiceException("line1\r\nline2" + new string('x', 1000)) { ErrorCode = "NotFoundException", StatusCode = HttpStatusCode.BadRequest },
+            "DescribeKey", "key-1", "eu-west-2");
+        Assert.DoesNotContain("\n", ex.Message);
+        Assert.True(ex.Message.Length < 700, ex.Message.Length.ToString());
+    }
+
+    [Fact]
+    public void An_unexpected_exception_gives_its_type_not_its_message()
+    {
+        var ex = KmsErrorTranslator.Translate(new InvalidOperationException("secret-marker"), "DescribeKey", "key-1", "eu-west-2");
+        Assert.Equal(ErrorIds.KmsError, ex.ErrorId);
+        Assert.DoesNotContain("secret-marker", ex.Message);
+        Assert.Contains("InvalidOperationException", ex.Message);
+    }
+}

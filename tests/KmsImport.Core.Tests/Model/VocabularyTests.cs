@@ -123,7 +123,7 @@ public class VocabularyTests : IDisposable
             KeyId = "k", Arn = "arn:aws:kms:eu-west-2:111122223333:key/k", KeyState = KeyState.FindValue("PendingImport"),
             KeySpec = Amazon.KeyManagementService.KeySpec.FindValue("ML_DSA_44"), KeyUsage = KeyUsageType.FindValue("SIGN_VERIFY_FUTURE"),
             Origin = OriginType.EXTERNAL,
-        });
+        }, "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT");
         Assert.Equal("ML_DSA_44", key.KeySpec);
         Assert.Equal("SIGN_VERIFY_FUTURE", key.KeyUsage);
         Assert.Equal(KeyStates.PendingImport, key.KeyState);
