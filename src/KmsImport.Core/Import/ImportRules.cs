@@ -31,7 +31,7 @@ namespace KmsImport.Core.Import
         /// </summary>
         public static (ExpirationModel Model, DateTime? ValidToUtc) ResolveExpiration(ExpirationModel? model, DateTime? validTo, string? keyId = null)
         {
-            var validToUtc = validTo.HasValue ? WholeSeconds(ToUtc(validTo.Value)) : (DateTime?)null;
+            var validToUtc = validTo.HasValue ? UtcTime.WholeSeconds(ToUtc(validTo.Value)) : (DateTime?)null;
             var effective = model ?? (validToUtc.HasValue ? ExpirationModel.KEY_MATERIAL_EXPIRES : ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE);
             if (effective == ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE)
             {

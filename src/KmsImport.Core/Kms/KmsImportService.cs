@@ -128,7 +128,7 @@ namespace KmsImport.Core.Kms
                 response.ParametersValidTo == null ? "ParametersValidTo" : null,
             }.Where(x => x != null).ToList();
             if (missing.Count > 0)
-                throw KmsErrorTranslator.AnswerInvalid("GetParametersForImport", Region, "an answer without " + string.Join(", ", missing), null, key.KeyId);
+                throw KmsErrorTranslator.AnswerInvalid("GetParametersForImport", Region, "an answer without " + string.Join(", ", missing), null, keyId);
 
             return new KmsImportParameters
             {

@@ -172,7 +172,8 @@ public class UnknownOutcomeTests
            {
                KeyId = "k", PublicKey = new MemoryStream([1, 2, 3]), ImportToken = new MemoryStream([4, 5, 6]),
            });
-        var ex = Assert.Throws<KmsImportException>(() => service.GetParametersForImport("k", null, null));
+        var ex = Assert.Throws<KmsImportException>(() => service.GetParametersForImport("k", KeySpec.SYMMETRIC_DEFAULT,
+            new KmsImport.Core.Crypto.WrappingChoice(WrappingAlgorithm.RSAES_OAEP_SHA_256, WrappingKeySpec.RSA_4096)));
         Assert.Equal(ErrorIds.AnswerInvalid, ex.ErrorId);
         Assert.Contains("ParametersValidTo", ex.Message);
     }
