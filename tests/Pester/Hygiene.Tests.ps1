@@ -161,6 +161,7 @@ Describe 'No material in streams, transcripts, errors, objects or files' {
             # Offline: parameters to files, wrap from files, import from files.
             $key3 = New-KmsExternalKey @Common
             $p = $key3 | Get-KmsImportParameters -OutDirectory $bundles @Quick @Loud
+            $null = New-Item -ItemType Directory (Join-Path $bundles 'wrapped')   # -OutDirectory must exist (issue 14, finding 13)
             $w = Get-KmsImportParameters -Path (Join-Path $bundles $key3.KeyId) @Common @Loud |
                 Protect-KeyMaterial -Path $m.Path -OutDirectory (Join-Path $bundles 'wrapped') @Loud
             Import-KmsKeyMaterial -Path (Join-Path $bundles "wrapped/$($key3.KeyId)") @Common @Loud
@@ -299,6 +300,7 @@ if (`$r.Outcome -ne 'Imported') { throw 'generated: not imported' }
 if (`$r.Outcome -ne 'Imported') { throw 'rsa: not imported' }
 `$k = New-KmsExternalKey @c
 `$null = `$k | Get-KmsImportParameters -OutDirectory '$bundles' -WrappingKeySpec RSA_2048
+`$null = New-Item -ItemType Directory (Join-Path '$bundles' 'w')
 `$null = Get-KmsImportParameters -Path (Join-Path '$bundles' `$k.KeyId) @c | Protect-KeyMaterial -Path '$($m.Path)' -OutDirectory (Join-Path '$bundles' 'w')
 `$null = Import-KmsKeyMaterial -Path (Join-Path '$bundles' "w/`$(`$k.KeyId)") @c
 `$b = 1..2 | ForEach-Object { New-KmsExternalKey @c -KeySpec HMAC_256 } | Invoke-KmsKeyImport -Generate -EscrowPath '$escrow' -NoPacing
