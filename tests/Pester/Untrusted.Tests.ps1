@@ -219,7 +219,8 @@ Describe 'Finding 3: a bundle''s EndpointUrl and Region are used only when the c
     It 'positive controls: the genuine bundle with the same -EndpointUrl imports there; AWS''s own endpoint for the Region is accepted offline' {
         Clear-LocalKmsRequest -Url $Url; Clear-LocalKmsRequest -Url $Other.Url
         $r = Import-KmsKeyMaterial -Path $Genuine -EndpointUrl $Url -ErrorAction Stop
-        $r.KeyState | Should -Be 'Enabled'
+        $r.Outcome | Should -Be 'Imported'
+        (Test-KmsKeyState -KeyId $r.KeyId -Region $r.Region -EndpointUrl $Url).KeyState | Should -Be 'Enabled'
         Get-Operations | Should -Contain 'ImportKeyMaterial'
         Get-OtherOperations | Should -BeNullOrEmpty
         $aws = New-ParamsBundle 'aws-endpoint' (Get-ParamsJson @{ EndpointUrl = 'https://kms.eu-west-2.amazonaws.com' })

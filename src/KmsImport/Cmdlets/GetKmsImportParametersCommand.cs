@@ -103,7 +103,21 @@ namespace KmsImport.Cmdlets
         private KmsImport.WrappingAlgorithm? _algorithm;
         private KmsImport.WrappingKeySpec? _wrappingKeySpec;
 
-        protected override void BeginProcessing() => Workflow.ReplicaTimeout = TimeSpan.FromSeconds(ReplicaTimeoutSeconds);
+        // -OutDirectory resolved once, before any record: a path outside the file system is refused before any call.
+        private string? _outDirectory;
+
+        protected override void BeginProcessing()
+        {
+            Workflow.ReplicaTimeout = TimeSpan.FromSeconds(ReplicaTimeoutSeconds);
+            try
+            {
+                _outDirectory = ResolveOptionalPath(OutDirectory, nameof(OutDirectory));
+            }
+            catch (KmsImportException ex)
+            {
+                ThrowError(ex);
+            }
+        }
 
         protected override void ProcessRecord()
         {
@@ -178,9 +192,9 @@ namespace KmsImport.Cmdlets
             var key = Workflow.ResolveKey(service, facts, GetService);
             var parameters = Workflow.GetParameters(service, key, _algorithm, _wrappingKeySpec);
             WriteVerbose($"Import parameters for {parameters.KeyId} in {parameters.Region}: {parameters.WrappingAlgorithm} with {parameters.WrappingKeySpec}, valid to {parameters.ParametersValidTo:u}.");
-            if (OutDirectory != null)
+            if (_outDirectory != null)
             {
-                var folder = ImportBundle.WriteParameters(ResolvePath(OutDirectory, nameof(OutDirectory)), parameters);
+                var folder = ImportBundle.WriteParameters(_outDirectory, parameters);
                 WriteVerbose($"Wrote the parameters to {folder}.");
             }
             WriteObject(parameters);
