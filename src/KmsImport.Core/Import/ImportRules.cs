@@ -31,7 +31,7 @@ namespace KmsImport.Core.Import
         /// </summary>
         public static (ExpirationModel Model, DateTime? ValidToUtc) ResolveExpiration(ExpirationModel? model, DateTime? validTo, string? keyId = null)
         {
-            var validToUtc = validTo.HasValue ? UtcTime.WholeSeconds(ToUtc(validTo.Value)) : (DateTime?)null;
+            var validToUtc = validTo.HasValue ? UtcTime.WholeSeconds(UtcTime.ToUtc(validTo.Value)) : (DateTime?)null;
             var effective = model ?? (validToUtc.HasValue ? ExpirationModel.KEY_MATERIAL_EXPIRES : ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE);
             if (effective == ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE)
             {
@@ -62,13 +62,11 @@ namespace KmsImport.Core.Import
         /// <summary>Refuses parameters whose token has expired or is about to, saying how to recover.</summary>
         public static void EnsureParametersUsable(DateTime parametersValidTo, string keyId)
         {
-            var validTo = ToUtc(parametersValidTo);
+            var validTo = UtcTime.ToUtc(parametersValidTo);
             if (validTo - UtcNow() < ParametersSafetyMargin)
                 throw new KmsImportException(ErrorIds.ImportParametersExpired, ErrorKind.InvalidOperation,
                     $"The import parameters (public key and token) for key '{keyId}' expired at {validTo:u} or expire within a minute. Run Get-KmsImportParameters -KeyId {keyId} again and wrap the material again with Protect-KeyMaterial; the material itself is unaffected.")
                 { TargetObject = keyId };
         }
-
-        public static DateTime ToUtc(DateTime value) => UtcTime.ToUtc(value);
     }
 }
