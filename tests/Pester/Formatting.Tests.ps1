@@ -221,6 +221,25 @@ Describe 'Views at 80 and 120 columns' {
         }
     }
 
+    It 'the Model types no cmdlet writes yet (keys, aliases, Regions of a listing) read whole too' {
+        $sets = @(
+            @([KmsImport.KmsKeyListEntry]::new('1ac13bf8-24f2-44d0-b309-f418b2bb843e', 'arn:aws:kms:ap-southeast-2:111122223333:key/1ac13bf8-24f2-44d0-b309-f418b2bb843e')),
+            @([KmsImport.KmsAliasListEntry]::new('alias/payments-prod-signing-2026', 'mrk-8e6ef85a51bfefe397faa40869cff5ce'), [KmsImport.KmsAliasListEntry]::new('alias/unused', $null)),
+            @([KmsImport.KmsRegionName]::new('ap-southeast-2', 'Asia Pacific (Sydney)'), [KmsImport.KmsRegionName]::new('eu-west-2', 'Europe (London)'))
+        )
+        foreach ($set in $sets) {
+            $labels = Get-TableLabel $set[0].PSObject.TypeNames[0]
+            foreach ($width in 79, 120) {
+                $lines = ($set | Out-String -Width $width) -split '\r?\n'
+                $lines -join "`n" | Should -Not -Match '…|\.\.\.'
+                foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual $width }
+                foreach ($h in Get-RenderedHeader $lines) { ($h.Labels | ForEach-Object { $_.TrimEnd() }) -join '|' | Should -Be ($labels -join '|') }
+                $joined = $lines -join '' -replace '\s', ''
+                foreach ($o in $set) { foreach ($p in $o.PSObject.Properties) { if ($p.Value) { $joined.Contains(($p.Value -replace '\s', '')) | Should -BeTrue -Because "$($p.Name) is whole" } } }
+            }
+        }
+    }
+
     It 'names Expiry Never or the date, and ValidTo the time and the hours left, instead of the KMS names' {
         $imported = @($Cases['seed 4 Import-KmsKeyMaterial'])[0]
         $imported | Out-String -Width 80 | Should -Match ([regex]::Escape($imported.ValidTo.ToString('yyyy-MM-dd')))
