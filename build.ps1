@@ -11,8 +11,12 @@
               ran fewer tests than its minimum in tests/test-minimums.json (see tools/TestRun.psm1).
     Demo    : Build, start the local endpoint, run the seed pipeline showing each step's object, stop it.
               (tools/Invoke-Demo.ps1)
-    Package : Build, validate the manifest and publish to a local PSResourceGet repository (out/repo).
+    Package : Build, write the updatable help to out/help (tools/New-UpdatableHelp.ps1: HelpInfo XML, .cab, .zip),
+              validate the manifest and publish to a local PSResourceGet repository (out/repo).
               (tools/Publish-LocalPackage.ps1)
+    The manifest in out/KmsImport gets its version, -Prerelease label (preview1 until the Windows workflow has run
+    green), the Gallery links given (-ProjectUri, -LicenseUri, -IconUri, -HelpInfoUri; none by default), release
+    notes from CHANGELOG.md and the command tags (tools/Set-ManifestMetadata.ps1).
     Bench   : Build, run bench/ and write bench/RESULTS.md.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
@@ -31,7 +35,16 @@ param(
     # Test: the per-suite minimum test counts.
     [string] $MinimumsPath = (Join-Path $PSScriptRoot 'tests/test-minimums.json'),
     # Test: where the TRX and Pester results go.
-    [string] $ResultsDirectory = (Join-Path $PSScriptRoot 'out/test-results')
+    [string] $ResultsDirectory = (Join-Path $PSScriptRoot 'out/test-results'),
+    # Build/Package: the manifest's Prerelease label. KmsImport stays a prerelease until the Windows workflow
+    # (.github/workflows/windows.yml) has run green; then build with -Prerelease '' to drop it.
+    [AllowEmptyString()] [string] $Prerelease = 'preview1',
+    # Build/Package: Gallery links, written into the manifest only when given (no default names a repository
+    # or help server that does not exist). HelpInfoUri is where Update-Help finds the files Package writes to out/help.
+    [string] $ProjectUri,
+    [string] $LicenseUri,
+    [string] $IconUri,
+    [string] $HelpInfoUri
 )
 
 $ErrorActionPreference = 'Stop'
@@ -86,11 +99,17 @@ function Invoke-Build {
     & (Join-Path $Root 'tools/Convert-HelpMarkdownToMaml.ps1') -Path (Join-Path $Root 'docs/cmdlets') `
         -OutputPath (Join-Path $ModuleOut 'en-US/KmsImport.dll-Help.xml')
 
-    # The manifest's version comes from Directory.Build.props, the one place it lives.
-    $version = Get-ModuleVersion
-    $manifest = Get-Content -Raw (Join-Path $Root 'KmsImport.psd1')
-    $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion          = '$version'"
-    Set-Content -Path (Join-Path $ModuleOut 'KmsImport.psd1') -Value $manifest -NoNewline
+    # The manifest: version from Directory.Build.props (the one place it lives), Prerelease, the Gallery links
+    # given to the build, release notes from CHANGELOG.md and the command tags.
+    $manifestOut = Join-Path $ModuleOut 'KmsImport.psd1'
+    Copy-Item (Join-Path $Root 'KmsImport.psd1') $manifestOut
+    $links = @{}
+    foreach ($name in 'ProjectUri', 'LicenseUri', 'IconUri', 'HelpInfoUri') {
+        $value = Get-Variable -Name $name -ValueOnly
+        if ($value) { $links[$name] = $value }
+    }
+    & (Join-Path $Root 'tools/Set-ManifestMetadata.ps1') -Path $manifestOut -Version (Get-ModuleVersion) -Prerelease $Prerelease `
+        -ChangelogPath (Join-Path $Root 'CHANGELOG.md') @links
 
     # The local KMS endpoint, for tests, the demo and rehearsals.
     Remove-Item -Recurse -Force $LocalKmsOut -ErrorAction SilentlyContinue
@@ -172,6 +191,10 @@ function Invoke-Demo {
 
 function Invoke-Package {
     Invoke-Build
+    # Updatable help: HelpInfo XML, .cab (Windows PowerShell) and .zip (PowerShell 7) for the HelpInfoUri folder.
+    $helpOut = Join-Path $Out 'help'
+    Remove-Item -Recurse -Force $helpOut -ErrorAction SilentlyContinue
+    & (Join-Path $Root 'tools/New-UpdatableHelp.ps1') -ModuleDir $ModuleOut -OutputDir $helpOut | ForEach-Object { Write-Host "    help     -> $($_.FullName)" }
     & (Join-Path $Root 'tools/Publish-LocalPackage.ps1') -ModuleDir $ModuleOut -RepositoryDir (Join-Path $Out 'repo')
     if (-not $?) { exit 1 }
 }
