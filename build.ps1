@@ -18,12 +18,15 @@
     green), the Gallery links given (-ProjectUri, -LicenseUri, -IconUri, -HelpInfoUri; none by default), release
     notes from CHANGELOG.md and the command tags (tools/Set-ManifestMetadata.ps1).
     Bench   : Build, run bench/ and write bench/RESULTS.md.
+    LiveTest: the release check against a real AWS account (tools/Invoke-LiveTest.ps1): refused unless -Region and
+              -Confirm are given; then Build, the seed pipeline, HMAC and RSA imports with proofs and a restore,
+              every key tagged, material deleted and key deletion scheduled (7 days) at the end. Never run by Test.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench', 'LiveTest', 'Clean')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -44,7 +47,14 @@ param(
     [string] $ProjectUri,
     [string] $LicenseUri,
     [string] $IconUri,
-    [string] $HelpInfoUri
+    [string] $HelpInfoUri,
+    # LiveTest: the Region of the real AWS account to test in (never defaulted) ...
+    [string] $Region,
+    # ... and the explicit acknowledgement that LiveTest creates, imports into and deletes KMS keys there.
+    [switch] $Confirm,
+    # LiveTest: a KMS-compatible endpoint instead of AWS's (a dry run against LocalKms), and a named profile.
+    [string] $EndpointUrl,
+    [string] $ProfileName
 )
 
 $ErrorActionPreference = 'Stop'
@@ -199,6 +209,21 @@ function Invoke-Package {
     if (-not $?) { exit 1 }
 }
 
+function Invoke-LiveTest {
+    $script = Join-Path $Root 'tools/Invoke-LiveTest.ps1'
+    $live = @{ ModulePath = (Join-Path $ModuleOut 'KmsImport.psd1'); Region = $Region; Confirm = $Confirm }
+    if ($EndpointUrl) { $live.EndpointUrl = $EndpointUrl }
+    if ($ProfileName) { $live.ProfileName = $ProfileName }
+    # Refused before the build as well as before any call: the script throws on its first lines.
+    if (-not $Region -or -not $Confirm) { & $script @live }
+    Invoke-Build
+    $global:LASTEXITCODE = 0
+    $rows = & $script @live
+    $code = $LASTEXITCODE
+    $rows | Format-Table -Wrap | Out-Host
+    if ($code -ne 0) { exit 1 }
+}
+
 function Invoke-Bench {
     Invoke-Build
     & (Join-Path $Root 'bench/Invoke-Bench.ps1') -Root $Root -ModulePath (Join-Path $ModuleOut 'KmsImport.psd1') -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll')
@@ -211,5 +236,6 @@ switch ($Task) {
     'Demo' { Invoke-Demo }
     'Package' { Invoke-Package }
     'Bench' { Invoke-Bench }
+    'LiveTest' { Invoke-LiveTest }
     'Clean' { Remove-Item -Recurse -Force $Out -ErrorAction SilentlyContinue }
 }
