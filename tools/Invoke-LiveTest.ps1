@@ -91,7 +91,7 @@ try {
     if ($symmetricEscrow) {
         $keyId = $created[0]
         try {
-            Remove-KmsImportedKeyMaterial @kms -KeyId $keyId -Confirm:$false
+            $null = Remove-KmsImportedKeyMaterial @kms -KeyId $keyId -Confirm:$false
             $removed = Test-KmsKeyState @kms -KeyId $keyId -ExpectedState PendingImport
             $restored = Restore-KmsKeyMaterial @kms -KeyId $keyId -Path $symmetricEscrow -Confirm:$false
             $report = Test-KmsKeyState @kms -KeyId $keyId
@@ -103,9 +103,9 @@ try {
 } finally {
     # Cleanup whatever happened: material out, deletion scheduled with the 7-day minimum, escrow files gone.
     foreach ($keyId in $created) {
-        try { Remove-KmsImportedKeyMaterial @kms -KeyId $keyId -Confirm:$false -ErrorAction Stop } catch { Write-Warning "cleanup: DeleteImportedKeyMaterial $keyId failed: $($_.Exception.Message)" }
+        try { $null = Remove-KmsImportedKeyMaterial @kms -KeyId $keyId -Confirm:$false -ErrorAction Stop } catch { Write-Warning "cleanup: DeleteImportedKeyMaterial $keyId failed: $($_.Exception.Message)" }
         try {
-            Remove-KmsExternalKey @kms -KeyId $keyId -PendingWindowInDays 7 -Force -Confirm:$false -ErrorAction Stop
+            $null = Remove-KmsExternalKey @kms -KeyId $keyId -PendingWindowInDays 7 -Force -Confirm:$false -ErrorAction Stop
             Add-Result 'cleanup' '' $keyId $true 'material deleted, deletion scheduled in 7 days'
         } catch {
             Add-Result 'cleanup' '' $keyId $false "ScheduleKeyDeletion failed: $($_.Exception.Message); delete it by hand (tag KmsImportLiveTest=$runId)"

@@ -83,9 +83,11 @@ Describe 'LiveTest dry run against the local endpoint (-EndpointUrl)' {
             $metadata = (Invoke-AwsKms @('describe-key', '--key-id', $keyId)).KeyMetadata
             $metadata.KeyState | Should -Be 'PendingDeletion'
             $metadata.Description | Should -BeLike 'KmsImport live test lt*'
-            # ConvertFrom-Json may already have made the ISO 8601 text a DateTime.
+            # aws CLI v1 prints epoch seconds, v2 ISO 8601 (which ConvertFrom-Json may already have made a DateTime).
             $deletion = $metadata.DeletionDate
-            $when = if ($deletion -is [datetime]) { [DateTimeOffset]$deletion.ToUniversalTime() } else { [DateTimeOffset]::Parse("$deletion", [Globalization.CultureInfo]::InvariantCulture) }
+            $when = if ($deletion -is [datetime]) { [DateTimeOffset]$deletion.ToUniversalTime() }
+            elseif ("$deletion" -match '^\d+(\.\d+)?$') { [DateTimeOffset]::FromUnixTimeMilliseconds([long]([double]::Parse("$deletion", [Globalization.CultureInfo]::InvariantCulture) * 1000)) }
+            else { [DateTimeOffset]::Parse("$deletion", [Globalization.CultureInfo]::InvariantCulture) }
             $days = ($when - [DateTimeOffset]::UtcNow).TotalDays
             $days | Should -BeGreaterThan 6.9
             $days | Should -BeLessOrEqual 7
