@@ -35,6 +35,10 @@ param(
     # Test: run only these xUnit projects (each built on its own) and no Pester file. For checking the test task
     # itself (tests/Pester/TestTask.Tests.ps1 runs a project whose test host crashes).
     [string[]] $TestProject = @(),
+    # Test: the PowerShell that runs the Pester files: pwsh (PowerShell 7, the one running build.ps1) or, on
+    # Windows, powershell (Windows PowerShell 5.1, powershell.exe). .github/workflows/windows.yml runs both.
+    [ValidateSet('pwsh', 'powershell')]
+    [string] $PesterHost = 'pwsh',
     # Test: the per-suite minimum test counts.
     [string] $MinimumsPath = (Join-Path $PSScriptRoot 'tests/test-minimums.json'),
     # Test: where the TRX and Pester results go.
@@ -178,6 +182,11 @@ function Invoke-Test {
         $pwsh = [Environment]::ProcessPath
         $pwshArgs = @()
         if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $pwshArgs += Join-Path $PSHOME 'pwsh.dll' }
+        if ($PesterHost -eq 'powershell') {
+            if (-not $IsWindows) { throw '-PesterHost powershell runs the Pester files under Windows PowerShell 5.1: Windows only.' }
+            $pwsh = (Get-Command powershell.exe -CommandType Application | Select-Object -First 1).Source
+            $pwshArgs = @('-ExecutionPolicy', 'Bypass')
+        }
         # A child process, so the module DLLs are not locked in this session and every run starts clean.
         # PowerShell expands wildcards in arguments to native commands on Unix: pass the filter only when set.
         $filterArgs = if ($PesterFilter -ne '*') { @('-Filter', $PesterFilter) } else { @() }

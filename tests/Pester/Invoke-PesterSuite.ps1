@@ -9,9 +9,14 @@ param(
     # Tests with these tags are left out of the run. Default: 'UnixOnly' on Windows (tests that need POSIX file
     # modes, symbolic links or FIFOs). They are not skipped tests: each file reports how many it left out
     # (Excluded) and build.ps1 lowers the file's minimum by that number (tools/TestRun.psm1).
-    [string[]] $ExcludeTag = @(if ($IsWindows) { 'UnixOnly' })
+    [string[]] $ExcludeTag = @(if ($IsWindows -or $PSVersionTable.PSEdition -eq 'Desktop') { 'UnixOnly' })
 )
 $ErrorActionPreference = 'Stop'
+# Windows PowerShell 5.1 (build.ps1 -PesterHost powershell) has no $IsWindows/$IsLinux/$IsMacOS: the test files'
+# platform checks read these.
+if ($PSVersionTable.PSEdition -eq 'Desktop') {
+    $global:IsWindows = $true; $global:IsLinux = $false; $global:IsMacOS = $false
+}
 $ModulePath = (Resolve-Path $ModulePath).Path
 $LocalKmsPath = (Resolve-Path $LocalKmsPath).Path
 Import-Module $PesterPath -Force
