@@ -93,4 +93,6 @@ if (-not $match.Success) { throw "$Path has no PSData = @{ ... } block to fill."
 $indent = $match.Groups['indent'].Value
 $block = "${indent}PSData = @{`n" + (($psData | ForEach-Object { "$indent    $_" }) -join "`n") + "`n$indent}"
 $text = $text.Substring(0, $match.Index) + $block + $text.Substring($match.Index + $match.Length)
-Set-Content -LiteralPath $Path -Value $text -NoNewline -Encoding utf8
+# With a BOM: Windows PowerShell 5.1 reads a manifest without one as ANSI, and a UTF-8 byte such as 0x92 (in "→")
+# would read as a quote and break it.
+Set-Content -LiteralPath $Path -Value $text -NoNewline -Encoding utf8BOM

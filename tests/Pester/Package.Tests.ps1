@@ -216,6 +216,8 @@ Describe 'The manifest the build writes (tools/Set-ManifestMetadata.ps1)' {
             $tags | Should -Contain "PSCmdlet_$name"
         }
         @($tags | Group-Object | Where-Object Count -gt 1).Count | Should -Be 0
+        # UTF-8 with a BOM, so Windows PowerShell 5.1 does not read release notes' non-ASCII bytes as ANSI quotes.
+        @([IO.File]::ReadAllBytes($psd1)[0..2]) | Should -Be @(0xEF, 0xBB, 0xBF)
     }
 
     It 'refuses <Case>' -ForEach @(
