@@ -87,10 +87,10 @@ function Measure-TestRun {
         $problems = [Collections.Generic.List[string]]::new([string[]]@($s.Problems))
         $minimum = $null
         if ($Minimums.ContainsKey($s.Suite)) { $minimum = $Minimums[$s.Suite] }
+        else { $problems.Add("no minimum recorded for it in $MinimumsFile") }
         # Tests left out for the platform (not skipped: never part of this platform's run) lower the minimum.
         $excluded = if ($s.PSObject.Properties['Excluded']) { [int]$s.Excluded } else { 0 }
         if ($null -ne $minimum -and $excluded -gt 0) { $minimum = [Math]::Max(0, $minimum - $excluded) }
-        else { $problems.Add("no minimum recorded for it in $MinimumsFile") }
         if ($s.Skipped) { $problems.Add("$($s.Skipped) skipped") }
         if ($s.NotRun) { $problems.Add("$($s.NotRun) not run") }
         if ($s.Inconclusive) { $problems.Add("$($s.Inconclusive) inconclusive") }
