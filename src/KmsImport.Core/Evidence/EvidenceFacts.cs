@@ -1,4 +1,5 @@
 using System;
+using KmsImport.Core.Kms;
 
 namespace KmsImport.Core.Evidence
 {
@@ -9,25 +10,13 @@ namespace KmsImport.Core.Evidence
         public static string? Sha256Hex(byte[]? data) =>
             data == null || data.Length == 0 ? null : EvidenceFormat.Sha256Hex(data);
 
-        /// <summary>The account of a key ARN (arn:aws:kms:eu-west-2:111122223333:key/...), else null.</summary>
-        public static string? AccountOfArn(string? arn) => ArnPart(arn, 4);
+        /// <summary>The account of a key ARN, else null (<see cref="KmsKeyIds.AccountOfArn"/>).</summary>
+        public static string? AccountOfArn(string? arn) => KmsKeyIds.AccountOfArn(arn);
 
         /// <summary>The Region of a key ARN, else null.</summary>
-        public static string? RegionOfArn(string? arn) => ArnPart(arn, 3);
+        public static string? RegionOfArn(string? arn) => KmsKeyIds.RegionOfArn(arn);
 
         /// <summary>The key id of a key ARN; anything else as it is.</summary>
-        public static string KeyIdOf(string? keyIdOrArn)
-        {
-            if (keyIdOrArn == null) return "";
-            var i = keyIdOrArn.IndexOf(":key/", StringComparison.Ordinal);
-            return keyIdOrArn.StartsWith("arn:", StringComparison.Ordinal) && i >= 0 ? keyIdOrArn.Substring(i + 5) : keyIdOrArn;
-        }
-
-        private static string? ArnPart(string? arn, int index)
-        {
-            if (arn == null || !arn.StartsWith("arn:", StringComparison.Ordinal)) return null;
-            var parts = arn.Split(':');
-            return parts.Length > 5 && parts[index].Length > 0 ? parts[index] : null;
-        }
+        public static string KeyIdOf(string? keyIdOrArn) => KmsKeyIds.KeyIdOf(keyIdOrArn);
     }
 }

@@ -42,7 +42,7 @@ namespace KmsImport.Core.Kms
         public string? AccountOf(string? keyId)
         {
             if (string.IsNullOrEmpty(keyId)) return null;
-            var fromArn = Evidence.EvidenceFacts.AccountOfArn(keyId);
+            var fromArn = KmsKeyIds.AccountOfArn(keyId);
             if (fromArn != null) return fromArn;
             return _accounts.TryGetValue(keyId!, out var account) ? account : null;
         }
@@ -50,8 +50,8 @@ namespace KmsImport.Core.Kms
         /// <summary>Remembers the account of a key ARN for its key id.</summary>
         internal void LearnArn(string? arn)
         {
-            var account = Evidence.EvidenceFacts.AccountOfArn(arn);
-            if (account != null) _accounts[Evidence.EvidenceFacts.KeyIdOf(arn)] = account;
+            var account = KmsKeyIds.AccountOfArn(arn);
+            if (account != null) _accounts[KmsKeyIds.KeyIdOf(arn)] = account;
         }
 
         internal KmsImportService(IAmazonKeyManagementService client, string region, string? endpointUrl,
