@@ -119,8 +119,15 @@ Describe 'Evidence of the seed pipeline (-EvidencePath)' {
         Find-Leak -Secrets $secrets -Bytes ([IO.File]::ReadAllBytes($Ev)) | Should -BeNullOrEmpty
     }
 
-    It 'creates the file owner-only' -Skip:$IsWindows {
-        (Get-Item $Ev).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+    It 'creates the file owner-only' {
+        if ($IsWindows) {
+            # Owner-only ACL: a protected DACL (no inherited entries) granting the current user alone.
+            $acl = Get-Acl $Ev
+            $acl.AreAccessRulesProtected | Should -BeTrue
+            @($acl.Access.IdentityReference.Value | Sort-Object -Unique) | Should -Be @([Security.Principal.WindowsIdentity]::GetCurrent().Name)
+        } else {
+            (Get-Item $Ev).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+        }
     }
 
     It 'verifies with Test-KmsCeremonyEvidence, which reports the steps of the key' {
