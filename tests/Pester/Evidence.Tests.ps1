@@ -272,6 +272,28 @@ Describe 'Evidence of failures, batches and restores' {
         (Test-KmsCeremonyEvidence -Path $ev).FailedCount | Should -Be 1
     }
 
+    It 'records a rotation, a deletion of material and a scheduled key deletion' {
+        $ev = New-EvidencePath
+        $first = New-Material
+        $next = New-Material
+        $key = New-KmsExternalKey @Common
+        $null = $key | Get-KmsImportParameters @Quick | Protect-KeyMaterial -Path $first.Path | Import-KmsKeyMaterial
+        $null = $key | Get-KmsImportParameters @Quick | Protect-KeyMaterial -Path $next.Path | Import-KmsKeyMaterial -ImportType NEW_KEY_MATERIAL
+        Invoke-KmsKeyRotation @Common -KeyId $key.KeyId -EvidencePath $ev -Confirm:$false
+        $null = Remove-KmsImportedKeyMaterial @Common -KeyId $key.KeyId -PassThru -EvidencePath $ev -Confirm:$false
+        $null = Remove-KmsExternalKey @Common -KeyId $key.KeyId -PendingWindowInDays 7 -EvidencePath $ev -Confirm:$false
+        $lines = @(Read-Evidence $ev)
+        Assert-Chain $lines
+        $lines.Record.cmdlet | Should -Be @('Invoke-KmsKeyRotation', 'Remove-KmsImportedKeyMaterial', 'Remove-KmsExternalKey')
+        $lines.Record.status | Should -Be @('Rotated', 'MaterialDeleted', 'DeletionScheduled')
+        $lines.Record.keyState | Should -Be @($null, 'PendingImport', 'PendingDeletion')
+        $lines.Record.keyId | Should -Be (@($key.KeyId) * 3)
+        # RotateKeyOnDemand answers with no ARN and costs no DescribeKey: no account there; the other two saw the key's ARN.
+        $account = $key.Arn.Split(':')[4]
+        $lines.Record.account | Should -Be @($null, $account, $account)
+        Test-KmsCeremonyEvidence -Path $ev -Quiet | Should -BeTrue
+    }
+
     It 'records one line per key of a batch and one per restore, with the parameters they used' {
         $ev = New-EvidencePath
         $escrow = New-Folder 'escrow'
