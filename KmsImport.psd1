@@ -27,6 +27,7 @@
         'Get-KmsKeyRotation'
         'Invoke-KmsKeyRotation'
         'Invoke-KmsKeyImport'
+        'Test-KmsCeremonyEvidence'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

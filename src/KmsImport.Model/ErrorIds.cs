@@ -127,6 +127,26 @@ namespace KmsImport
         /// <summary>An existing escrow file holds other material than the fingerprint recorded for it.</summary>
         public const string EscrowFingerprintMismatch = "EscrowFingerprintMismatch";
 
+        // ---- evidence trail (-EvidencePath, Test-KmsCeremonyEvidence) ------------------------------------
+        /// <summary>-EvidencePath or $KmsImportEvidencePath is not a usable file path (empty, not text, not a file-system path, a folder).</summary>
+        public const string EvidencePathInvalid = "EvidencePathInvalid";
+        /// <summary>The evidence file is not one the module appends to: a symbolic link, not a regular file, another user's,
+        /// writable or readable by others, or larger than the cap. Nothing is appended.</summary>
+        public const string EvidenceFileUntrusted = "EvidenceFileUntrusted";
+        /// <summary>The last line of an existing evidence file is incomplete, too long or not an evidence record: the file
+        /// was edited or truncated. Nothing is appended (the chain is never silently restarted).</summary>
+        public const string EvidenceFileTampered = "EvidenceFileTampered";
+        /// <summary>Another writer kept the evidence file locked for longer than the wait allows.</summary>
+        public const string EvidenceFileBusy = "EvidenceFileBusy";
+        /// <summary>Creating or appending to the evidence file failed (folder missing, permissions, disk).</summary>
+        public const string EvidenceWriteFailed = "EvidenceWriteFailed";
+        /// <summary>Test-KmsCeremonyEvidence: the file does not exist or cannot be read.</summary>
+        public const string EvidenceFileNotFound = "EvidenceFileNotFound";
+        /// <summary>A line of the evidence file is incomplete, not JSON, or not an evidence record (the message names the line number).</summary>
+        public const string EvidenceLineInvalid = "EvidenceLineInvalid";
+        /// <summary>A line does not chain to the one before it: a line was edited, removed, reordered or inserted (the message names the line number).</summary>
+        public const string EvidenceChainBroken = "EvidenceChainBroken";
+
         // ---- proofs that KMS holds given material ---------------------------------------------------------
         public const string ProofFailed = "KeyMaterialProofFailed";
         public const string ProofNotPossible = "KeyMaterialProofNotPossible";

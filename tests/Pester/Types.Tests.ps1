@@ -25,7 +25,8 @@ BeforeAll {
     [Security.Cryptography.RandomNumberGenerator]::Fill($material)
     $hmac = [byte[]]::new(64)
     [Security.Cryptography.RandomNumberGenerator]::Fill($hmac)
-    $key = New-KmsExternalKey @Common
+    $evidence = Join-Path ([IO.Path]::GetTempPath()) ("kmsimport-types-" + [guid]::NewGuid().ToString('n') + '.jsonl')
+    $key = New-KmsExternalKey @Common -EvidencePath $evidence
     $params = $key | Get-KmsImportParameters
     $wrapped = $params | Protect-KeyMaterial -KeyMaterial $material
     $imported = $wrapped | Import-KmsKeyMaterial -ValidTo (Get-Date).AddDays(30)
@@ -41,7 +42,9 @@ BeforeAll {
         Restore-KmsKeyMaterial -KeyId $key.KeyId -KeyMaterial $material @Common -Confirm:$false
         New-KmsExternalKey @Common | Invoke-KmsKeyImport -Generate -NoEscrow -NoPacing -Confirm:$false
         Remove-KmsImportedKeyMaterial -KeyId $macKey.KeyId @Common -PassThru -Confirm:$false
+        Test-KmsCeremonyEvidence -Path $evidence
     )
+    Remove-Item $evidence
     [Array]::Clear($material, 0, $material.Length)
     [Array]::Clear($hmac, 0, $hmac.Length)
 }

@@ -106,6 +106,39 @@ namespace KmsImport.Core.Crypto
             }
         }
 
+        /// <summary>
+        /// Opens a file that is too large to read at once (an evidence file) the same safe way as <see cref="Read"/>:
+        /// checked first (regular file, no symbolic link unless <paramref name="followLinks"/>, owner-only when asked,
+        /// at most <paramref name="maxBytes"/>), then checked again on the open handle. <paramref name="share"/>
+        /// FileShare.None takes an exclusive lock (flock on Unix, a sharing lock on Windows): a second opener fails
+        /// with an IOException, which the caller may wait on. Refusals are <see cref="FileRefusedException"/>.
+        /// </summary>
+        public static FileStream Open(string fullPath, FileAccess access, FileShare share, long maxBytes, bool followLinks, bool ownerOnly)
+        {
+            if (fullPath == null) throw new ArgumentNullException(nameof(fullPath));
+            var before = Check(fullPath, followLinks, ownerOnly);
+            var fs = new FileStream(fullPath, FileMode.Open, access, share, 1, FileOptions.None);
+            try
+            {
+                // Type, mode and owner must be the same; the size may have grown (another writer appended in between).
+                var after = Describe(fs.SafeFileHandle, fullPath);
+                if (after.Kind != Kind.Regular || (before.Identity != null && WithoutSize(before.Identity) != WithoutSize(after.Identity)))
+                    throw new FileRefusedException(FileRefusal.Changed, "changed while it was being opened");
+                if (fs.Length > maxBytes)
+                    throw new FileRefusedException(FileRefusal.TooLarge, $"is {fs.Length} bytes, more than the {maxBytes} allowed") { Size = fs.Length };
+                if (!followLinks && IsLink(fullPath))
+                    throw new FileRefusedException(FileRefusal.Changed, "became a symbolic link while it was being opened");
+                return fs;
+            }
+            catch
+            {
+                fs.Dispose();
+                throw;
+            }
+        }
+
+        private static string? WithoutSize(string? identity) => identity == null ? null : identity.Substring(0, Math.Max(0, identity.LastIndexOf('/')));
+
         /// <summary>True when the path itself is a symbolic link (or, on Windows, any reparse point).</summary>
         public static bool IsLink(string fullPath)
         {

@@ -55,6 +55,17 @@ namespace KmsImport.Core.Import
             _resumeCommand = resumeCommand;
         }
 
+        // The key and workflow outcome behind each finished result, for the caller's evidence lines.
+        private readonly ConcurrentDictionary<KmsBatchImportResult, (BatchKey Key, KeyImportOutcome? Outcome)> _sources =
+            new ConcurrentDictionary<KmsBatchImportResult, (BatchKey, KeyImportOutcome?)>();
+
+        /// <summary>
+        /// The key (with its service) and the workflow's outcome behind a result, taken once; the outcome is null for a
+        /// key that failed before it had one. Null for a result this importer did not make.
+        /// </summary>
+        public (BatchKey Key, KeyImportOutcome? Outcome)? TakeSource(KmsBatchImportResult result) =>
+            _sources.TryRemove(result, out var source) ? source : ((BatchKey, KeyImportOutcome?)?)null;
+
         public int ThrottleLimit { get; set; } = 4;
         public int MaxAttempts { get; set; } = 3;
         public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
@@ -113,11 +124,13 @@ namespace KmsImport.Core.Import
                 }
                 catch (KmsImportException ex)
                 {
+                    _sources.TryAdd(result, (key, null));
                     Fail(key, result, ex.ErrorId, ex.Message);
                     break;
                 }
                 catch (Exception ex)
                 {
+                    _sources.TryAdd(result, (key, null));
                     Fail(key, result, ErrorIds.BatchUnexpectedError, ex.GetType().Name + ": " + ex.Message);
                     break;
                 }
@@ -130,6 +143,7 @@ namespace KmsImport.Core.Import
         {
             var request = new KeyImportRequest(key.Facts, _material, _options) { ProveBeforeReimport = true };
             var outcome = _workflow.ImportKey(key.Service, request, _ => key.PrimaryService ?? key.Service);
+            _sources[result] = (key, outcome);
             if (outcome.Key != null) result.KeyId = outcome.Key.KeyId;
             result.KeyState = outcome.KeyState;
             result.Status = outcome.Status;

@@ -37,6 +37,9 @@ namespace KmsImport.Core.Import
         public KmsKeyDescription? Key { get; internal set; }
         public string Status { get; internal set; } = "";
         public string? Fingerprint { get; internal set; }
+        public string? FingerprintAlgorithm { get; internal set; }
+        /// <summary>The import parameters the material was wrapped for (no secret: a public key and a token), for evidence lines.</summary>
+        public KmsImportParameters? Parameters { get; internal set; }
         public string? ProofMethod { get; internal set; }
         public string? Message { get; internal set; }
         /// <summary>The import's result, with the key state DescribeKey showed after it.</summary>
@@ -76,6 +79,7 @@ namespace KmsImport.Core.Import
                 return outcome;
             }
             outcome.Fingerprint = material.Material.Fingerprint;
+            outcome.FingerprintAlgorithm = material.Material.FingerprintAlgorithm;
             if (request.Confirm != null && !request.Confirm(key, material.Material))
             {
                 outcome.Status = KeyImportOutcome.NotConfirmed;
@@ -101,6 +105,7 @@ namespace KmsImport.Core.Import
             }
 
             var parameters = GetParameters(service, key, request.WrappingAlgorithm, request.WrappingKeySpec);
+            outcome.Parameters = parameters;
             var wrapped = Wrap(parameters, material);
             var result = Import(service, wrapped, request.Options, spec);
             var after = service.DescribeKey(key.KeyId);

@@ -120,6 +120,8 @@ namespace KmsImport.Core.Import
                 var spec = KmsNames.ImportableKeySpec(key.KeySpec, key.KeyId, ErrorIds.ProofNotPossible);
                 using var obtained = ObtainMaterial(material, spec, key, keyHoldsMaterial: true)
                     ?? throw new InvalidOperationException("Proofs take material from a file or bytes.");
+                material.ProvedFingerprint = obtained.Material.Fingerprint;
+                material.ProvedFingerprintAlgorithm = obtained.Material.FingerprintAlgorithm;
                 proof = MaterialProver.Prove(service, key, obtained.Material);
             }
             return KeyStateCheck.Evaluate(key, expectedState, proof);

@@ -35,6 +35,10 @@ namespace KmsImport.Core.Import
         /// <summary>Where the -Force warnings go (per key); null for none (Test-KmsKeyState proves, it imports nothing).</summary>
         public Action<string>? Warn { get; set; }
 
+        /// <summary>The fingerprint of the material <see cref="ImportWorkflow.Verify"/> last proved with this plan (Test-KmsKeyState's evidence line).</summary>
+        public string? ProvedFingerprint { get; internal set; }
+        public string? ProvedFingerprintAlgorithm { get; internal set; }
+
         /// <summary>The file of a File plan, read once (<see cref="CheckLocally"/>): a pipe cannot be read twice.</summary>
         internal KeyMaterialFile? File => _file;
 

@@ -10,9 +10,12 @@ namespace KmsImport.Core.Kms
     /// <summary>A KMS client together with what it was resolved to, for reporting.</summary>
     public sealed class ResolvedKmsClient
     {
+        private readonly AWSCredentials? _credentials;
+
         internal ResolvedKmsClient(IAmazonKeyManagementService client, string region, string? endpointUrl, string credentialSource,
-            string? endpointSource = null, IAmazonKeyManagementService? onceClient = null, int maxErrorRetry = 0)
+            string? endpointSource = null, IAmazonKeyManagementService? onceClient = null, int maxErrorRetry = 0, AWSCredentials? credentials = null)
         {
+            _credentials = credentials;
             Client = client;
             OnceClient = onceClient ?? client;
             MaxErrorRetry = maxErrorRetry;
@@ -35,6 +38,24 @@ namespace KmsImport.Core.Kms
         public string CredentialSource { get; }
         /// <summary>Where EndpointUrl came from ("-EndpointUrl", "AWS_ENDPOINT_URL_KMS", a profile's endpoint_url), or null for AWS's own.</summary>
         public string? EndpointSource { get; }
+
+        /// <summary>
+        /// The access key id the requests are signed with (for evidence lines), never the secret key or session
+        /// token; null when the credentials cannot say. Refreshing credentials (roles) are asked once, as the
+        /// first request would ask them, and cache the answer.
+        /// </summary>
+        public string? AccessKeyId()
+        {
+            try
+            {
+                var key = _credentials?.GetCredentials()?.AccessKey;
+                return string.IsNullOrEmpty(key) ? null : key;
+            }
+            catch (Exception)
+            {
+                return null; // the request itself reports why credentials are unavailable
+            }
+        }
     }
 
     /// <summary>
@@ -91,7 +112,7 @@ namespace KmsImport.Core.Kms
 
             var retries = Math.Max(0, settings.MaxErrorRetry);
             return new ResolvedKmsClient(new AmazonKeyManagementServiceClient(credentials, Config(retries)), region, endpoint, source, endpointSource,
-                new AmazonKeyManagementServiceClient(credentials, Config(0)), retries);
+                new AmazonKeyManagementServiceClient(credentials, Config(0)), retries, credentials);
         }
 
         /// <summary>-EndpointUrl wins; else the endpoint configured in the environment or the shared config file.</summary>

@@ -21,7 +21,38 @@ namespace KmsImport.Core.Kms
         private readonly int _maxErrorRetry;
 
         public KmsImportService(ResolvedKmsClient resolved)
-            : this(resolved.Client, resolved.Region, resolved.EndpointUrl, resolved.OnceClient, resolved.MaxErrorRetry) { }
+            : this(resolved.Client, resolved.Region, resolved.EndpointUrl, resolved.OnceClient, resolved.MaxErrorRetry)
+        {
+            CredentialSource = resolved.CredentialSource;
+            _accessKeyId = new Lazy<string?>(resolved.AccessKeyId);
+        }
+
+        private Lazy<string?> _accessKeyId = new Lazy<string?>(() => null);
+        // Key id -> account, from every key ARN an answer carried (evidence lines name the account).
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _accounts =
+            new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>Where the credentials came from (e.g. "profile 'ops'"); null for a service built without that knowledge (tests).</summary>
+        public string? CredentialSource { get; }
+
+        /// <summary>The access key id requests are signed with (never a secret); asked once.</summary>
+        public string? AccessKeyId() => _accessKeyId.Value;
+
+        /// <summary>The AWS account of a key, from a key ARN an answer carried for it (or the key id itself when it is an ARN); null when none was seen.</summary>
+        public string? AccountOf(string? keyId)
+        {
+            if (string.IsNullOrEmpty(keyId)) return null;
+            var fromArn = KmsKeyIds.AccountOfArn(keyId);
+            if (fromArn != null) return fromArn;
+            return _accounts.TryGetValue(keyId!, out var account) ? account : null;
+        }
+
+        /// <summary>Remembers the account of a key ARN for its key id.</summary>
+        internal void LearnArn(string? arn)
+        {
+            var account = KmsKeyIds.AccountOfArn(arn);
+            if (account != null) _accounts[KmsKeyIds.KeyIdOf(arn)] = account;
+        }
 
         internal KmsImportService(IAmazonKeyManagementService client, string region, string? endpointUrl,
             IAmazonKeyManagementService? onceClient = null, int maxErrorRetry = 0)
@@ -129,6 +160,7 @@ namespace KmsImport.Core.Kms
             }.Where(x => x != null).ToList();
             if (missing.Count > 0)
                 throw KmsErrorTranslator.AnswerInvalid("GetParametersForImport", Region, "an answer without " + string.Join(", ", missing), null, keyId);
+            LearnArn(response.KeyId);
 
             return new KmsImportParameters
             {
@@ -182,6 +214,7 @@ namespace KmsImport.Core.Kms
                     var response = Block(client.ImportKeyMaterialAsync(request));
                     if (string.IsNullOrEmpty(response.KeyId)) return null;
                     answeredKeyId = response.KeyId;
+                    LearnArn(response.KeyId);
                     answeredMaterialId = response.KeyMaterialId;
                     return new KmsKeyDescription { KeyId = ArnKeyId(response.KeyId) };
                 },
@@ -253,7 +286,13 @@ namespace KmsImport.Core.Kms
             };
         }
 
-        private KmsKeyDescription ToDescription(KeyMetadata m) => new KmsKeyDescription
+        private KmsKeyDescription ToDescription(KeyMetadata m)
+        {
+            LearnArn(m.Arn);
+            return Describe(m);
+        }
+
+        private KmsKeyDescription Describe(KeyMetadata m) => new KmsKeyDescription
         {
             KeyId = m.KeyId ?? "",
             Arn = m.Arn ?? "",

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace KmsImport
 {
@@ -20,6 +21,11 @@ namespace KmsImport
         /// <summary>Non-secret identifier of the plaintext material (see <see cref="FingerprintAlgorithm"/>).</summary>
         public string Fingerprint { get; set; } = "";
         public string FingerprintAlgorithm { get; set; } = "";
+        /// <summary>
+        /// Check values of the key components the material was split into or combined from (split knowledge);
+        /// null when there were none. Evidence lines (-EvidencePath) record them.
+        /// </summary>
+        public IReadOnlyList<string>? ComponentCheckValues { get; set; }
         /// <summary>Where a copy of generated material was escrowed, when the module wrote one.</summary>
         public string? EscrowPath { get; set; }
         public string Region { get; set; } = "";

@@ -97,6 +97,14 @@ namespace KmsImport.Cmdlets
         [ValidateRange(1, 3600)]
         public int ReplicaTimeoutSeconds { get; set; } = 300;
 
+        /// <summary>
+        /// Append one evidence line per step to this file (created owner-only when missing; verify it with
+        /// Test-KmsCeremonyEvidence). Wins over $KmsImportEvidencePath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EvidencePath { get; set; }
+
         // Replicas whose primary had no material yet when they arrived (e.g. after Sort-Object).
         private readonly List<(KeyFacts Facts, string? Region, string? EndpointUrl, KmsImport.WrappingAlgorithm? Algorithm, KmsImport.WrappingKeySpec? WrappingKeySpec)> _deferred =
             new List<(KeyFacts, string?, string?, KmsImport.WrappingAlgorithm?, KmsImport.WrappingKeySpec?)>();
@@ -109,6 +117,7 @@ namespace KmsImport.Cmdlets
         protected override void BeginProcessing()
         {
             Workflow.ReplicaTimeout = TimeSpan.FromSeconds(ReplicaTimeoutSeconds);
+            OpenEvidence(EvidencePath);
             try
             {
                 _outDirectory = ResolveOptionalPath(OutDirectory, nameof(OutDirectory));
@@ -119,8 +128,12 @@ namespace KmsImport.Cmdlets
             }
         }
 
+        // The service of the record being worked on, for the evidence line of a failure.
+        private KmsImportService? _service;
+
         protected override void ProcessRecord()
         {
+            _service = null;
             try
             {
                 if (KeyId != null) KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
@@ -128,7 +141,7 @@ namespace KmsImport.Cmdlets
                 _wrappingKeySpec = KmsNames.ParseOptional<KmsImport.WrappingKeySpec>(WrappingKeySpec, ErrorIds.WrappingNotAllowed, KeyId);
                 if (ParameterSetName == FromPathSet)
                 {
-                    WriteObject(ImportBundle.ReadParameters(ResolvePath(Path!, nameof(Path)), new BundleOverrides
+                    var read = ImportBundle.ReadParameters(ResolvePath(Path!, nameof(Path)), new BundleOverrides
                     {
                         KeyId = KeyId,
                         KeySpec = KmsNames.ParseOptional<KmsImport.KeySpec>(KeySpec, ErrorIds.KeySpecNotImportable, KeyId),
@@ -136,7 +149,19 @@ namespace KmsImport.Cmdlets
                         WrappingKeySpec = _wrappingKeySpec,
                         Region = Region,
                         EndpointUrl = EndpointUrl,
-                    }));
+                    });
+                    // Offline: no credentials, no account unless the key id is an ARN.
+                    var offline = ParametersStep(read, new KmsEvidenceStep
+                    {
+                        KeyId = SafeKeyId(read.KeyId),
+                        Region = string.IsNullOrEmpty(read.Region) ? null : read.Region,
+                        EndpointUrl = read.EndpointUrl,
+                        Account = Core.Evidence.EvidenceFacts.AccountOfArn(SafeKeyId(read.KeyId)),
+                        Outcome = KmsEvidenceStep.Succeeded,
+                    });
+                    offline.Status = "ReadFromPath";
+                    RecordEvidence(offline);
+                    WriteObject(read);
                     return;
                 }
 
@@ -163,6 +188,7 @@ namespace KmsImport.Cmdlets
             }
             catch (KmsImportException ex)
             {
+                RecordFailure(ex, KeyId, _service);
                 WriteRecordError(ex, (object?)KeyId ?? Path);
             }
         }
@@ -175,12 +201,14 @@ namespace KmsImport.Cmdlets
                 EndpointUrl = endpointUrl;
                 _algorithm = algorithm;
                 _wrappingKeySpec = wrappingKeySpec;
+                _service = null;
                 try
                 {
                     Fetch(facts);
                 }
                 catch (KmsImportException ex)
                 {
+                    RecordFailure(ex, facts.KeyId, _service);
                     WriteRecordError(ex, facts.KeyId);
                 }
             }
@@ -188,7 +216,7 @@ namespace KmsImport.Cmdlets
 
         private void Fetch(KeyFacts facts)
         {
-            var service = GetService();
+            var service = _service = GetService();
             var key = Workflow.ResolveKey(service, facts, GetService);
             var parameters = Workflow.GetParameters(service, key, _algorithm, _wrappingKeySpec);
             WriteVerbose($"Import parameters for {parameters.KeyId} in {parameters.Region}: {parameters.WrappingAlgorithm} with {parameters.WrappingKeySpec}, valid to {parameters.ParametersValidTo:u}.");
@@ -197,7 +225,24 @@ namespace KmsImport.Cmdlets
                 var folder = ImportBundle.WriteParameters(_outDirectory, parameters);
                 WriteVerbose($"Wrote the parameters to {folder}.");
             }
+            if (RecordsEvidence)
+            {
+                var step = ParametersStep(parameters, EvidenceStep(service, parameters.KeyId));
+                step.KeyState = string.IsNullOrEmpty(key.KeyState) ? null : key.KeyState;
+                RecordEvidence(step);
+            }
             WriteObject(parameters);
+        }
+
+        /// <summary>What an evidence line records of import parameters: the wrapping choice and the SHA-256 of the public key and token, never the token.</summary>
+        private static KmsEvidenceStep ParametersStep(KmsImportParameters parameters, KmsEvidenceStep step)
+        {
+            step.KeySpec = string.IsNullOrEmpty(parameters.KeySpec) ? null : parameters.KeySpec;
+            step.WrappingAlgorithm = parameters.WrappingAlgorithm;
+            step.WrappingKeySpec = parameters.WrappingKeySpec;
+            step.PublicKeySha256 = Core.Evidence.EvidenceFacts.Sha256Hex(parameters.PublicKey);
+            step.ImportTokenSha256 = Core.Evidence.EvidenceFacts.Sha256Hex(parameters.ImportToken);
+            return step;
         }
     }
 }

@@ -84,12 +84,25 @@ namespace KmsImport.Cmdlets
         [ValidateLength(1, 256)]
         public string? KeyMaterialDescription { get; set; }
 
+        /// <summary>
+        /// Append one evidence line per step to this file (created owner-only when missing; verify it with
+        /// Test-KmsCeremonyEvidence). Wins over $KmsImportEvidencePath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EvidencePath { get; set; }
+
         private ImportOptions _expiry = new ImportOptions();
 
-        protected override void BeginProcessing() => _expiry = ResolveExpirationOrStop(ExpirationModel, ValidTo);
+        protected override void BeginProcessing()
+        {
+            _expiry = ResolveExpirationOrStop(ExpirationModel, ValidTo);
+            OpenEvidence(EvidencePath);
+        }
 
         protected override void ProcessRecord()
         {
+            KmsImportService? service = null;
             try
             {
                 if (!string.IsNullOrEmpty(KeyId)) KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
@@ -120,14 +133,28 @@ namespace KmsImport.Cmdlets
                 // the same ones, or they are AWS's own endpoint for that Region (ImportBundle.TrustedOrigin).
                 if (ParameterSetName == FromPathSet && material.EndpointUrl != null)
                     EndpointUrl = material.EndpointUrl;
-                var service = GetService(ParameterSetName != FromPathSet || string.IsNullOrEmpty(material.Region) ? null : material.Region);
+                service = GetService(ParameterSetName != FromPathSet || string.IsNullOrEmpty(material.Region) ? null : material.Region);
                 if (!ShouldProcess($"{material.KeyId} in {service.Region}", $"Import key material ({DescribeExpiry(_expiry)})")) return;
                 var result = Workflow.Import(service, material, options, keySpec);
                 WriteVerbose($"Imported material into {result.KeyId} in {result.Region}; run Test-KmsKeyState to see its state.");
+                if (RecordsEvidence)
+                {
+                    var step = EvidenceStep(service, result.KeyId);
+                    step.KeySpec = result.KeySpec;
+                    step.Fingerprint = result.Fingerprint;
+                    step.FingerprintAlgorithm = string.IsNullOrEmpty(material.FingerprintAlgorithm) ? null : material.FingerprintAlgorithm;
+                    step.WrappingAlgorithm = string.IsNullOrEmpty(material.WrappingAlgorithm) ? null : material.WrappingAlgorithm;
+                    step.WrappingKeySpec = string.IsNullOrEmpty(material.WrappingKeySpec) ? null : material.WrappingKeySpec;
+                    step.ImportTokenSha256 = Core.Evidence.EvidenceFacts.Sha256Hex(material.ImportToken);
+                    step.KeyState = result.KeyState;
+                    step.Status = result.Outcome;
+                    RecordEvidence(step);
+                }
                 WriteObject(result);
             }
             catch (KmsImportException ex)
             {
+                RecordFailure(ex, string.IsNullOrEmpty(KeyId) ? null : KeyId, service);
                 WriteRecordError(ex, string.IsNullOrEmpty(KeyId) ? Path : KeyId);
             }
         }

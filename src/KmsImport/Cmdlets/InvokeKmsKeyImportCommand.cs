@@ -104,6 +104,14 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public SwitchParameter AsCompleted { get; set; }
 
+        /// <summary>
+        /// Append one evidence line per step to this file (created owner-only when missing; verify it with
+        /// Test-KmsCeremonyEvidence). Wins over $KmsImportEvidencePath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EvidencePath { get; set; }
+
         private readonly List<BatchKey> _keys = new List<BatchKey>();
         private readonly Dictionary<KmsImportService, RequestPacer> _pacers = new Dictionary<KmsImportService, RequestPacer>();
         private ImportOptions _options = new ImportOptions();
@@ -117,6 +125,7 @@ namespace KmsImport.Cmdlets
         protected override void BeginProcessing()
         {
             _options = ResolveExpirationOrStop(ExpirationModel, ValidTo);
+            OpenEvidence(EvidencePath);
             Workflow.ReplicaTimeout = TimeSpan.FromSeconds(ReplicaTimeoutSeconds);
             try
             {
@@ -198,6 +207,7 @@ namespace KmsImport.Cmdlets
                     counts[result.Status] = counts.TryGetValue(result.Status, out var n) ? n + 1 : 1;
                     while (_warnings.TryDequeue(out var warning)) WriteWarning(warning);
                     WriteProgressOf(done, _keys.Count, $"{result.KeyId} in {result.Region}: {result.Status}");
+                    RecordBatchEvidence(importer, result);
                     WriteObject(result);
                 }
             }
@@ -212,6 +222,21 @@ namespace KmsImport.Cmdlets
                 + $"{_pacers.Values.Sum(p => p.TotalWait.TotalSeconds):0.0} s in all to stay within the request quotas.");
             if (counts.TryGetValue(BatchStatuses.Failed, out var failed))
                 WriteWarning($"{failed} of {_keys.Count} keys failed; each result carries its ErrorId, key state and ResumeCommand.");
+        }
+
+        /// <summary>One evidence line per key, written here on the pipeline thread (the workers only import).</summary>
+        private void RecordBatchEvidence(BatchImporter importer, KmsBatchImportResult result)
+        {
+            var source = importer.TakeSource(result);
+            if (!RecordsEvidence || source == null) return;
+            var failed = result.Status == BatchStatuses.Failed;
+            var step = EvidenceStep(source.Value.Key.Service, result.KeyId, failed ? KmsEvidenceStep.Failed : KmsEvidenceStep.Succeeded);
+            if (source.Value.Outcome != null) OutcomeStep(step, source.Value.Outcome, result.Status);
+            step.Status = result.Status;
+            step.Fingerprint ??= result.Fingerprint;
+            step.KeyState = result.KeyState;
+            step.ErrorId = result.ErrorId;
+            RecordEvidence(step);
         }
 
         private void ClearPassword()

@@ -23,18 +23,36 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>
+        /// Append one evidence line per step to this file (created owner-only when missing; verify it with
+        /// Test-KmsCeremonyEvidence). Wins over $KmsImportEvidencePath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EvidencePath { get; set; }
+
+        protected override void BeginProcessing() => OpenEvidence(EvidencePath);
+
         protected override void ProcessRecord()
         {
+            Core.Kms.KmsImportService? service = null;
             try
             {
-                var service = GetService();
+                service = GetService();
                 if (!ShouldProcess($"{KeyId} in {service.Region}", "Rotate on demand: the pending imported material becomes current")) return;
                 var keyId = service.ResolveKeyId(KeyId);
                 service.RotateKeyOnDemand(keyId);
+                if (RecordsEvidence)
+                {
+                    var step = EvidenceStep(service, keyId);
+                    step.Status = "Rotated";
+                    RecordEvidence(step);
+                }
                 if (PassThru) WriteObject(service.ListKeyRotations(keyId), enumerateCollection: true);
             }
             catch (KmsImportException ex)
             {
+                RecordFailure(ex, KeyId, service);
                 WriteRecordError(ex, KeyId);
             }
         }

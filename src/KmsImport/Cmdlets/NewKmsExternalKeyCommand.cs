@@ -50,8 +50,19 @@ namespace KmsImport.Cmdlets
         [ArgumentCompleter(typeof(Completion.RegionCompleter))]
         public string[]? ReplicaRegion { get; set; }
 
+        /// <summary>
+        /// Append one evidence line per step to this file (created owner-only when missing; verify it with
+        /// Test-KmsCeremonyEvidence). Wins over $KmsImportEvidencePath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EvidencePath { get; set; }
+
+        protected override void BeginProcessing() => OpenEvidence(EvidencePath);
+
         protected override void ProcessRecord()
         {
+            KmsImportService? service = null;
             var options = new ExternalKeyOptions
             {
                 KeySpec = KeySpec,
@@ -65,7 +76,7 @@ namespace KmsImport.Cmdlets
             try
             {
                 // Local checks first, so -WhatIf and bad input never reach AWS.
-                var service = GetService();
+                service = GetService();
                 var alias = Workflow.CheckNewKey(service, options, ReplicaRegion);
                 var what = $"Create {(options.MultiRegion ? "multi-Region " : "")}EXTERNAL {KeySpec} key ({options.KeyUsage ?? Core.Crypto.KeySpecRules.DefaultUsage(KeySpec)}){(alias == null ? "" : " with alias " + alias)}"
                     + (ReplicaRegion == null ? "" : $", to be replicated into {string.Join(", ", ReplicaRegion)} after its import");
@@ -73,12 +84,23 @@ namespace KmsImport.Cmdlets
                 var created = Workflow.CreateKey(service, options);
                 // The key exists whatever happened to the alias: emit it either way, so it is never orphaned unseen.
                 if (created.AliasFailure != null) WriteRecordError(created.AliasFailure);
+                if (RecordsEvidence)
+                {
+                    var step = EvidenceStep(service, created.Key.Arn.Length > 0 ? created.Key.Arn : created.Key.KeyId);
+                    step.KeyId = created.Key.KeyId;
+                    step.KeySpec = created.Key.KeySpec;
+                    step.KeyState = created.Key.KeyState;
+                    step.Status = created.AliasFailure == null ? "Created" : "CreatedWithoutAlias";
+                    step.ErrorId = created.AliasFailure?.ErrorId;
+                    RecordEvidence(step);
+                }
                 WriteObject(created.Key);
                 foreach (var region in ReplicaRegion ?? new string[0])
                     WriteObject(Workflow.AnnounceReplica(created.Key, region));
             }
             catch (KmsImportException ex)
             {
+                RecordFailure(ex, null, service);
                 WriteRecordError(ex, KeySpec);
             }
         }

@@ -113,12 +113,21 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = BytesSet)]
         public SecureString? Password { get; set; }
 
+        /// <summary>
+        /// Append one evidence line per step to this file (created owner-only when missing; verify it with
+        /// Test-KmsCeremonyEvidence). Wins over $KmsImportEvidencePath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EvidencePath { get; set; }
+
         private MaterialPlan? _plan;
         private char[]? _password;
         private string? _outDirectory;
 
         protected override void BeginProcessing()
         {
+            OpenEvidence(EvidencePath);
             try
             {
                 _outDirectory = ResolveOptionalPath(OutDirectory, nameof(OutDirectory));
@@ -181,10 +190,29 @@ namespace KmsImport.Cmdlets
                 var protectedMaterial = Workflow.Wrap(parameters, material, _outDirectory);
                 if (_outDirectory != null) WriteVerbose($"Wrote the wrapped material to {_outDirectory}.");
                 WriteVerbose($"Wrapped {material.Material.KeySpec} material ({material.Material.SourceFormat}, {material.Material.FingerprintAlgorithm} {material.Material.Fingerprint}) for {KeyId} with {algorithm}/{wrappingKeySpec}.");
+                RecordEvidence(new KmsEvidenceStep
+                {
+                    KeyId = protectedMaterial.KeyId,
+                    Region = string.IsNullOrEmpty(protectedMaterial.Region) ? null : protectedMaterial.Region,
+                    EndpointUrl = protectedMaterial.EndpointUrl,
+                    Account = Core.Evidence.EvidenceFacts.AccountOfArn(protectedMaterial.KeyId),
+                    KeySpec = protectedMaterial.KeySpec,
+                    Fingerprint = protectedMaterial.Fingerprint,
+                    FingerprintAlgorithm = protectedMaterial.FingerprintAlgorithm,
+                    // Split knowledge: the components' check values, when the material was split or combined.
+                    ComponentCheckValues = protectedMaterial.ComponentCheckValues,
+                    WrappingAlgorithm = protectedMaterial.WrappingAlgorithm,
+                    WrappingKeySpec = protectedMaterial.WrappingKeySpec,
+                    PublicKeySha256 = Core.Evidence.EvidenceFacts.Sha256Hex(PublicKey),
+                    ImportTokenSha256 = Core.Evidence.EvidenceFacts.Sha256Hex(protectedMaterial.ImportToken),
+                    Status = material.Generated ? "Generated" : null,
+                    Outcome = KmsEvidenceStep.Succeeded,
+                });
                 WriteObject(protectedMaterial);
             }
             catch (KmsImportException ex)
             {
+                RecordFailure(ex, KeyId, Region);
                 WriteRecordError(ex, KeyId);
             }
         }

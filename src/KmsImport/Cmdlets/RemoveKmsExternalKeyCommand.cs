@@ -29,11 +29,22 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>
+        /// Append one evidence line per step to this file (created owner-only when missing; verify it with
+        /// Test-KmsCeremonyEvidence). Wins over $KmsImportEvidencePath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EvidencePath { get; set; }
+
+        protected override void BeginProcessing() => OpenEvidence(EvidencePath);
+
         protected override void ProcessRecord()
         {
+            KmsImportService? service = null;
             try
             {
-                var service = GetService();
+                service = GetService();
                 var key = service.DescribeKey(KeyId);
                 if (key.Origin != "EXTERNAL")
                     throw new KmsImportException(ErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
@@ -50,10 +61,21 @@ namespace KmsImport.Cmdlets
                         $"Key '{key.KeyId}' is {key.KeyState}: it holds key material, and once it is deleted nothing it encrypted or signed can be used again. If that is intended, add -Force; to take only the material away, use Remove-KmsImportedKeyMaterial.")
                     { TargetObject = key.KeyId };
                 if (!ShouldProcess($"{key.KeyId} in {service.Region} ({key.KeyState})", $"Schedule the key's deletion in {PendingWindowInDays} days")) return;
-                WriteObject(service.ScheduleKeyDeletion(key.KeyId, PendingWindowInDays));
+                var scheduled = service.ScheduleKeyDeletion(key.KeyId, PendingWindowInDays);
+                if (RecordsEvidence)
+                {
+                    var step = EvidenceStep(service, scheduled.Arn.Length > 0 ? scheduled.Arn : scheduled.KeyId);
+                    step.KeyId = scheduled.KeyId;
+                    step.KeySpec = string.IsNullOrEmpty(scheduled.KeySpec) ? null : scheduled.KeySpec;
+                    step.KeyState = scheduled.KeyState;
+                    step.Status = "DeletionScheduled";
+                    RecordEvidence(step);
+                }
+                WriteObject(scheduled);
             }
             catch (KmsImportException ex)
             {
+                RecordFailure(ex, KeyId, service);
                 WriteRecordError(ex, ex.TargetObject ?? KeyId);
             }
         }

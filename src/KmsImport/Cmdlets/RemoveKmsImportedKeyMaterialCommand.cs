@@ -27,20 +27,40 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>
+        /// Append one evidence line per step to this file (created owner-only when missing; verify it with
+        /// Test-KmsCeremonyEvidence). Wins over $KmsImportEvidencePath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EvidencePath { get; set; }
+
+        protected override void BeginProcessing() => OpenEvidence(EvidencePath);
+
         protected override void ProcessRecord()
         {
+            Core.Kms.KmsImportService? service = null;
             try
             {
-                var service = GetService();
+                service = GetService();
                 var what = KeyMaterialId == null ? "Delete the imported key material (the key becomes unusable until it is re-imported)"
                     : $"Delete imported key material {KeyMaterialId}";
                 if (!ShouldProcess($"{KeyId} in {service.Region}", what)) return;
                 var keyId = service.ResolveKeyId(KeyId);
                 service.DeleteImportedKeyMaterial(keyId, KeyMaterialId);
-                if (PassThru) WriteObject(service.DescribeKey(keyId));
+                var after = PassThru ? service.DescribeKey(keyId) : null;
+                if (RecordsEvidence)
+                {
+                    var step = EvidenceStep(service, keyId);
+                    step.KeyState = after?.KeyState;
+                    step.Status = "MaterialDeleted";
+                    RecordEvidence(step);
+                }
+                if (after != null) WriteObject(after);
             }
             catch (KmsImportException ex)
             {
+                RecordFailure(ex, KeyId, service);
                 WriteRecordError(ex, KeyId);
             }
         }

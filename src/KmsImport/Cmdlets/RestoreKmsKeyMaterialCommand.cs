@@ -64,6 +64,14 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public WrappingKeySpec? WrappingKeySpec { get; set; }
 
+        /// <summary>
+        /// Append one evidence line per step to this file (created owner-only when missing; verify it with
+        /// Test-KmsCeremonyEvidence). Wins over $KmsImportEvidencePath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EvidencePath { get; set; }
+
         private ImportOptions _expiry = new ImportOptions();
         private MaterialPlan? _material;
         private char[]? _password;
@@ -71,6 +79,7 @@ namespace KmsImport.Cmdlets
         protected override void BeginProcessing()
         {
             _expiry = ResolveExpirationOrStop(ExpirationModel, ValidTo);
+            OpenEvidence(EvidencePath);
             if (KeyMaterialId != null)
                 _expiry = new ImportOptions
                 {
@@ -96,25 +105,28 @@ namespace KmsImport.Cmdlets
 
         protected override void ProcessRecord()
         {
+            KmsImportService? service = null;
             try
             {
                 KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
-                var service = GetService();
+                service = GetService();
                 var request = new KeyImportRequest(new KeyFacts(KeyId), _material!, _expiry)
                 {
                     WrappingAlgorithm = WrappingAlgorithm,
                     WrappingKeySpec = WrappingKeySpec,
                     // Asked once the key is described and the material read, before anything that has a quota.
-                    Confirm = (key, material) => ShouldProcess($"{key.KeyId} in {service.Region}",
+                    Confirm = (key, material) => ShouldProcess($"{key.KeyId} in {service!.Region}",
                         $"Re-import {material.KeySpec} material {material.Fingerprint} ({DescribeExpiry(_expiry)})"),
                 };
                 var outcome = Workflow.ImportKey(service, request);
                 if (outcome.Result == null) return;
                 WriteVerbose($"Re-imported material {outcome.Result.Fingerprint} into {outcome.Result.KeyId}; key state {outcome.Result.KeyState}.");
+                RecordEvidence(OutcomeStep(EvidenceStep(service, outcome.Result.KeyId), outcome, outcome.Result.Outcome));
                 WriteObject(outcome.Result);
             }
             catch (KmsImportException ex)
             {
+                RecordFailure(ex, KeyId, service);
                 WriteRecordError(ex, KeyId);
             }
         }

@@ -52,6 +52,14 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
+        /// <summary>
+        /// Append one evidence line per step to this file (created owner-only when missing; verify it with
+        /// Test-KmsCeremonyEvidence). Wins over $KmsImportEvidencePath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EvidencePath { get; set; }
+
         private bool _allPassed = true;
         private int _tested;
         private MaterialPlan? _material;
@@ -59,6 +67,7 @@ namespace KmsImport.Cmdlets
 
         protected override void BeginProcessing()
         {
+            OpenEvidence(EvidencePath);
             try
             {
                 _password = PasswordChars(Password);
@@ -76,18 +85,34 @@ namespace KmsImport.Cmdlets
         protected override void ProcessRecord()
         {
             _tested++;
+            KmsImportService? service = null;
             try
             {
                 KeyFileNames.EnsureSafe(KeyId); // from a pipeline object: refused before it becomes a name or reaches a screen
                 // The workflow's last step: DescribeKey (and the proof) against the expected state.
-                var report = Workflow.Verify(GetService(), KeyId, ExpectedState, _material);
+                service = GetService();
+                var report = Workflow.Verify(service, KeyId, ExpectedState, _material);
                 if (report.ProofMethod != null) WriteVerbose($"Proof for {report.KeyId}: {report.ProofMethod}, proved={report.MaterialProved}.");
+                if (RecordsEvidence)
+                {
+                    var step = EvidenceStep(service, report.Arn.Length > 0 ? report.Arn : report.KeyId,
+                        report.Passed ? KmsEvidenceStep.Succeeded : KmsEvidenceStep.Failed);
+                    step.KeyId = report.KeyId;
+                    step.KeySpec = report.KeySpec;
+                    step.KeyState = report.KeyState;
+                    // The material proved (with -Path/-KeyMaterial), by its fingerprint.
+                    step.Fingerprint = report.ProofMethod != null ? _material?.ProvedFingerprint : null;
+                    step.FingerprintAlgorithm = report.ProofMethod != null ? _material?.ProvedFingerprintAlgorithm : null;
+                    step.Status = report.Passed ? "Passed" : "NotPassed";
+                    RecordEvidence(step);
+                }
                 _allPassed &= report.Passed;
                 if (!Quiet) WriteObject(report);
             }
             catch (KmsImportException ex)
             {
                 _allPassed = false;
+                RecordFailure(ex, KeyId, service);
                 WriteRecordError(ex, KeyId);
             }
         }

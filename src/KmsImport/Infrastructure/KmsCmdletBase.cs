@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Management.Automation;
+using KmsImport.Core.Import;
 using KmsImport.Core.Kms;
 
 namespace KmsImport.Infrastructure
@@ -79,6 +80,51 @@ namespace KmsImport.Infrastructure
                 _services[key] = service;
             }
             return service;
+        }
+
+        /// <summary>
+        /// An evidence line for a step on <paramref name="keyId"/> through <paramref name="service"/>: Region, endpoint,
+        /// credential source, access key id (never a secret) and the account from the key's ARN where one was seen.
+        /// </summary>
+        protected KmsEvidenceStep EvidenceStep(KmsImportService service, string? keyId, string outcome = KmsEvidenceStep.Succeeded) => new KmsEvidenceStep
+        {
+            KeyId = SafeKeyId(keyId),
+            Region = service.Region,
+            EndpointUrl = service.EndpointUrl,
+            CredentialSource = service.CredentialSource,
+            // Asked only when evidence is recorded: refreshing credentials answer from their cache after the first request.
+            AccessKeyId = RecordsEvidence ? service.AccessKeyId() : null,
+            Account = service.AccountOf(SafeKeyId(keyId)),
+            Outcome = outcome,
+        };
+
+        /// <summary>What an evidence line records of one key's import in one go (Restore-KmsKeyMaterial, each key of Invoke-KmsKeyImport).</summary>
+        protected static KmsEvidenceStep OutcomeStep(KmsEvidenceStep step, KeyImportOutcome outcome, string? status)
+        {
+            step.KeySpec = outcome.Parameters?.KeySpec ?? (string.IsNullOrEmpty(outcome.Key?.KeySpec) ? null : outcome.Key!.KeySpec);
+            step.Fingerprint = outcome.Fingerprint;
+            step.FingerprintAlgorithm = outcome.FingerprintAlgorithm;
+            step.WrappingAlgorithm = outcome.Parameters?.WrappingAlgorithm;
+            step.WrappingKeySpec = outcome.Parameters?.WrappingKeySpec;
+            step.PublicKeySha256 = Core.Evidence.EvidenceFacts.Sha256Hex(outcome.Parameters?.PublicKey);
+            step.ImportTokenSha256 = Core.Evidence.EvidenceFacts.Sha256Hex(outcome.Parameters?.ImportToken);
+            step.KeyState = outcome.KeyState;
+            step.Status = status;
+            return step;
+        }
+
+        /// <summary>An evidence line for a step that failed with <paramref name="ex"/>, with the connection's facts when a service was reached.</summary>
+        protected void RecordFailure(KmsImportException ex, string? keyId, KmsImportService? service)
+        {
+            if (!RecordsEvidence) return;
+            if (service == null)
+            {
+                RecordFailure(ex, keyId, Region);
+                return;
+            }
+            var step = EvidenceStep(service, keyId, KmsEvidenceStep.Failed);
+            step.ErrorId = ex.ErrorId;
+            RecordEvidence(step);
         }
 
         private object? ReadShellVariable(string name)

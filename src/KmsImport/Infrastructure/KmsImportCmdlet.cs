@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Security;
+using KmsImport.Core.Evidence;
 using KmsImport.Core.Import;
 using KmsImport.Core.Kms;
 using Microsoft.PowerShell.Commands;
@@ -73,6 +74,102 @@ namespace KmsImport.Infrastructure
             if (total <= 0) return;
             WriteProgress(new ProgressRecord(1, MyInvocation.MyCommand.Name, $"{done} of {total}")
             { PercentComplete = Math.Min(100, 100 * done / total), CurrentOperation = current });
+        }
+
+        /// <summary>The preference variable that sets -EvidencePath for every cmdlet that takes it (the parameter wins).</summary>
+        public const string EvidencePreferenceVariable = "KmsImportEvidencePath";
+
+        // The evidence file of this command, or null when no evidence is recorded.
+        private EvidenceLog? _evidence;
+
+        /// <summary>True when this command records evidence lines.</summary>
+        protected bool RecordsEvidence => _evidence != null;
+
+        /// <summary>
+        /// Chooses the evidence file, before any step: -EvidencePath, else $KmsImportEvidencePath from the caller's
+        /// session state, else none. The file must be appendable now (an existing one is checked to its last line), so a
+        /// damaged or foreign file stops the command before any call.
+        /// </summary>
+        protected void OpenEvidence(string? evidencePath)
+        {
+            string parameterName = "EvidencePath";
+            if (evidencePath == null)
+            {
+                var value = SessionState.PSVariable.GetValue(EvidencePreferenceVariable);
+                value = value is PSObject pso ? pso.BaseObject : value;
+                if (value == null || (value is string empty && empty.Length == 0)) return;
+                parameterName = "EvidencePath (from $" + EvidencePreferenceVariable + ")";
+                evidencePath = value switch
+                {
+                    string text => text,
+                    System.IO.FileInfo file => file.FullName,
+                    _ => null,
+                };
+                if (evidencePath == null)
+                    ThrowError(new KmsImportException(ErrorIds.EvidencePathInvalid, ErrorKind.InvalidArgument,
+                        $"${EvidencePreferenceVariable} holds a {value.GetType().Name}, not a file path. Set it to the evidence file's path, e.g. $KmsImportEvidencePath = './ceremony.evidence.jsonl', or remove it (Remove-Variable {EvidencePreferenceVariable}).")
+                    { TargetObject = EvidencePreferenceVariable });
+            }
+            try
+            {
+                var log = new EvidenceLog(ResolvePath(evidencePath!, parameterName, ErrorIds.EvidencePathInvalid));
+                log.CheckAppendable();
+                _evidence = log;
+                WriteVerbose($"Recording evidence in {log.Path}.");
+            }
+            catch (KmsImportException ex)
+            {
+                ThrowError(ex);
+            }
+        }
+
+        /// <summary>
+        /// Appends one evidence line for a step (cmdlet, operator and host are filled here). A failure to append is
+        /// reported as an error of its own; the step's result is still written by the caller (it happened).
+        /// </summary>
+        protected void RecordEvidence(KmsEvidenceStep step)
+        {
+            if (_evidence == null) return;
+            step.Cmdlet = MyInvocation.MyCommand.Name;
+            step.Operator = Environment.UserName;
+            step.Host = Environment.MachineName;
+            try
+            {
+                _evidence.Append(step);
+            }
+            catch (KmsImportException ex)
+            {
+                WriteRecordError(ex);
+            }
+        }
+
+        /// <summary>An evidence line for a step that failed with <paramref name="ex"/>.</summary>
+        protected void RecordFailure(KmsImportException ex, string? keyId, string? region = null)
+        {
+            if (_evidence == null) return;
+            RecordEvidence(new KmsEvidenceStep
+            {
+                KeyId = SafeKeyId(keyId),
+                Region = string.IsNullOrEmpty(region) ? null : region,
+                Account = EvidenceFacts.AccountOfArn(SafeKeyId(keyId)),
+                Outcome = KmsEvidenceStep.Failed,
+                ErrorId = ex.ErrorId,
+            });
+        }
+
+        /// <summary>A key id fit for an evidence line; one refused as unsafe (KeyIdUnsafe) is left out.</summary>
+        protected static string SafeKeyId(string? keyId)
+        {
+            if (string.IsNullOrEmpty(keyId)) return "";
+            try
+            {
+                KeyFileNames.EnsureSafe(keyId);
+                return keyId!;
+            }
+            catch (KmsImportException)
+            {
+                return "";
+            }
         }
 
         /// <summary>Closes the progress bar of <see cref="WriteProgressOf"/>.</summary>
