@@ -17,7 +17,7 @@ BeforeDiscovery {
         'multi-Region 3 Protect-KeyMaterial', 'multi-Region 4 Import-KmsKeyMaterial', 'multi-Region 5 Test-KmsKeyState',
         'Protect-KeyMaterial RSA_2048 (SHA256(SPKI) fingerprint)', 'Invoke-KmsKeyImport across Regions with a failure',
         'Get-KmsKeyMaterialExpiry', 'Get-KmsKeyRotation', 'Invoke-KmsKeyRotation', 'Restore-KmsKeyMaterial',
-        'Remove-KmsImportedKeyMaterial -PassThru', 'Remove-KmsExternalKey'
+        'Remove-KmsImportedKeyMaterial -PassThru', 'Remove-KmsExternalKey', 'Test-KmsCeremonyEvidence'
     )
     $script:TableCases = foreach ($name in $CaseNames) { foreach ($width in 79, 80, 120) { @{ Name = $name; Width = $width } } }
     $script:ListCases = foreach ($name in $CaseNames) { @{ Name = $name } }
@@ -48,6 +48,7 @@ BeforeAll {
         'KmsImport.KmsKeyMaterialInfo'   = 'KeyMaterialId', 'KeyMaterialState', 'ImportState', 'Expiry'
         'KmsImport.KmsKeyExpiryReport'   = 'KeyId', 'Region', 'Status', 'Expiry'
         'KmsImport.KmsBatchImportResult' = 'KeyId', 'Region', 'Status', 'ErrorId'
+        'KmsImport.KmsCeremonyKeyEvidence' = 'KeyId', 'Region', 'Steps', 'Failed', 'LastOutcome'
     }
     function Get-RowPattern($o) {
         $id = [regex]::Escape($o.KeyId)
@@ -61,6 +62,7 @@ BeforeAll {
             'KmsImport.KmsKeyDescription' { "^$id $($o.Region) +$($o.KeyState)( +\d{4}-\d\d-\d\d)? *$" }
             'KmsImport.KmsKeyExpiryReport' { "^$id $($o.Region) +$($o.Status)( +$expiry)? *$" }
             'KmsImport.KmsBatchImportResult' { "^$id $($o.Region) +$($o.Status)( |$)" }
+            'KmsImport.KmsCeremonyKeyEvidence' { "^$id $($o.Region) +$($o.StepCount) +$($o.FailedCount) +$($o.LastOutcome)$" }
             'KmsImport.KmsKeyMaterialInfo' {
                 "^$([regex]::Escape($o.KeyMaterialId.Substring(0, 7)))\.\.$([regex]::Escape($o.KeyMaterialId.Substring(60))) +$($o.KeyMaterialState) +$($o.ImportState) +$expiry"
             }
@@ -91,6 +93,9 @@ BeforeAll {
         }
     }
 
+    # The seed and multi-Region pipelines record evidence (the preference variable), read back by Test-KmsCeremonyEvidence.
+    $evidence = Join-Path $script:Work 'ceremony.jsonl'
+    $KmsImportEvidencePath = $evidence
     # The seed pipeline, three keys, every stage kept (-OutVariable) as it streamed.
     $null = 1..3 | ForEach-Object { New-KmsExternalKey @Common -Alias "alias/fmt-$run-$_" -OutVariable +seedKeys } |
         Get-KmsImportParameters -OutVariable +seedParams | Protect-KeyMaterial -Path $Material -OutVariable +seedWrapped |
@@ -99,6 +104,8 @@ BeforeAll {
     $null = New-KmsExternalKey @Common -ReplicaRegion 'ap-southeast-2', 'eu-central-1' -OutVariable +mrKeys |
         Get-KmsImportParameters -OutVariable +mrParams | Protect-KeyMaterial -Path $Material -OutVariable +mrWrapped |
         Import-KmsKeyMaterial -OutVariable +mrImported | Test-KmsKeyState -OutVariable +mrTested
+    Remove-Variable KmsImportEvidencePath
+    $ceremony = Test-KmsCeremonyEvidence -Path $evidence
     $rsa = New-KmsExternalKey @Common -KeySpec RSA_2048 -KeyUsage SIGN_VERIFY | Get-KmsImportParameters | Protect-KeyMaterial -Generate -NoEscrow
     $batchKeys = @(New-KmsExternalKey @Common -ReplicaRegion 'ap-northeast-1') + @(
         [pscustomobject]@{ KeyId = [guid]::NewGuid().ToString(); Region = 'eu-west-2' })
@@ -134,6 +141,7 @@ BeforeAll {
         'Restore-KmsKeyMaterial'                                  = $restored
         'Remove-KmsImportedKeyMaterial -PassThru'                 = $removedMaterial
         'Remove-KmsExternalKey'                                   = $removed
+        'Test-KmsCeremonyEvidence'                                = $ceremony
     }
 }
 
@@ -177,6 +185,9 @@ Describe 'Views at 80 and 120 columns' {
         @($Cases['seed 5 Test-KmsKeyState'].Passed) | Should -Be @($true, $true, $true)
         @($Cases['multi-Region 5 Test-KmsKeyState'].Region) | Should -Be @('eu-west-2', 'ap-southeast-2', 'eu-central-1')
         @($Cases['Invoke-KmsKeyImport across Regions with a failure'].Status) | Should -Be @('Imported', 'Imported', 'Failed')
+        # Three seed keys and the multi-Region primary and its two replicas, each with its steps.
+        @($Cases['Test-KmsCeremonyEvidence']).Count | Should -Be 6
+        @($Cases['Test-KmsCeremonyEvidence'].Region | Sort-Object -Unique) | Should -Be @('ap-southeast-2', 'eu-central-1', 'eu-west-2')
     }
 
     It '<Name> at <Width> columns: headers whole, no column dropped or cut, key columns whole on every row' -ForEach $TableCases {
