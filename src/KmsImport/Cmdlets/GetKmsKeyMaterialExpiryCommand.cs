@@ -34,7 +34,17 @@ namespace KmsImport.Cmdlets
         {
             if (KeyId == null) return;
             _sawInput = true;
-            foreach (var id in KeyId) Report(GetService(), id);
+            KmsImportService service;
+            try
+            {
+                service = GetService();
+            }
+            catch (KmsImportException ex)
+            {
+                ThrowError(ex); // no key can be reported without a connection
+                return;
+            }
+            foreach (var id in KeyId) Report(service, id);
         }
 
         protected override void EndProcessing()
