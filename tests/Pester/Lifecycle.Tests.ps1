@@ -193,7 +193,7 @@ Try-Restore { Restore-KmsKeyMaterial @c -KeyId $env:T_EXPIRING -ErrorAction Stop
         $deletedSym = New-KmsExternalKey @c | Get-KmsImportParameters | Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial
         $deletedHmac = New-KmsExternalKey @c -KeySpec HMAC_256 -KeyUsage GENERATE_VERIFY_MAC | Get-KmsImportParameters |
             Protect-KeyMaterial -Path $hmacFile | Import-KmsKeyMaterial -ValidTo (Get-Date).AddDays(30)
-        $null = $deletedSym, $deletedHmac | Remove-KmsImportedKeyMaterial -Confirm:$false
+        foreach ($k in $deletedSym, $deletedHmac) { $null = Remove-KmsImportedKeyMaterial @c -KeyId $k.KeyId -Confirm:$false }
 
         $report = Get-KmsKeyMaterialExpiry @c
         $status = @{}; foreach ($r in $report) { $status[$r.KeyId] = $r.Status }
