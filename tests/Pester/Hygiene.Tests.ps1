@@ -168,7 +168,7 @@ Describe 'No material in streams, transcripts, errors, objects or files' {
             # Errors: wrong length, a different material (KMS refuses), the same from bytes.
             $p | Protect-KeyMaterial -Path $short.Path @Loud -ErrorAction Continue
             $key | Get-KmsImportParameters @Quick | Protect-KeyMaterial -Path $other.Path @Loud | Import-KmsKeyMaterial @Loud -ErrorAction Continue
-            $key | Restore-KmsKeyMaterial -KeyMaterial $other.Bytes @Quick @Loud -ErrorAction Continue
+            $key | Restore-KmsKeyMaterial -KeyMaterial $other.Bytes @Quick @Loud -ErrorAction Continue -Confirm:$false
             Test-KmsKeyState @Common -KeyId $key.KeyId -KeyMaterial $short.Bytes @Loud -ErrorAction Continue
         }
         $text | Should -Match 'Enabled'
