@@ -27,8 +27,10 @@
       * RELATED LINKS: lines '[text](uri)'; the uri may be empty.
     Text: a paragraph (lines up to a blank line) becomes one maml:para with its lines joined by
     spaces; list items ('- ', '* ', '1. ') and fenced code blocks keep their line breaks. Inline
-    Markdown (`code`, links, emphasis) is kept as written; PlatyPS's escapes (\< \> \[ \] \* \_ \`)
-    are removed. Not supported: nested sections inside a section's text, HTML, tables, parameter
+    Markdown in prose becomes plain text, as Get-Help shows it: `code` and ``code`` lose their
+    backticks, **strong**, __strong__, *emphasis* and _emphasis_ their markers, [text](uri) becomes
+    "text (uri)" (just "text" when the uri is empty or the same), <uri> becomes uri; PlatyPS's escapes
+    (\< \> \[ \] \* \_ \`) become the character itself. Code (fenced blocks, example code) is kept as written. Not supported: nested sections inside a section's text, HTML, tables, parameter
     sets declared only in the SYNTAX headings, and about_ topics (plain text files already: copy
     them). PlatyPS's module page (front matter with 'Module Guid') is skipped.
 
@@ -90,6 +92,29 @@ function ConvertFrom-MarkdownEscape([string] $Text) {
     [regex]::Replace($Text, '\\([<>\[\]*_`])', '$1')
 }
 
+function ConvertFrom-InlineMarkdown([string] $Text) {
+    <# Prose as Get-Help shows it: inline Markdown becomes plain text; escaped characters stay as characters. #>
+    # Private-use characters mark what was set aside (5.1 has no `u{} escape).
+    $open = [string][char]0xE000; $close = [string][char]0xE001; $codeOpen = [string][char]0xE002; $codeClose = [string][char]0xE003
+    # Escapes first, set aside, so an escaped * or ` is never read as Markdown.
+    $escaped = [System.Collections.Generic.List[string]]::new()
+    $t = [regex]::Replace($Text, '\\([<>\[\]*_`])', { param($m) $escaped.Add($m.Groups[1].Value); $open + ($escaped.Count - 1) + $close })
+    # Code spans: their content is literal (no emphasis or links inside).
+    $code = [System.Collections.Generic.List[string]]::new()
+    $t = [regex]::Replace($t, '(`+)(.+?)\1', { param($m) $code.Add($m.Groups[2].Value.Trim()); $codeOpen + ($code.Count - 1) + $codeClose })
+    $t = [regex]::Replace($t, '!?\[([^\]]+)\]\(([^)\s]*)\)', {
+        param($m)
+        $label = $m.Groups[1].Value; $uri = $m.Groups[2].Value
+        if (-not $uri -or $uri -eq $label) { $label } else { "$label ($uri)" }
+    })
+    $t = [regex]::Replace($t, '<((https?|mailto):[^>\s]+)>', '$1')
+    $t = [regex]::Replace($t, '(\*\*|__)(?=\S)(.+?)(?<=\S)\1', '$2')
+    $t = [regex]::Replace($t, '(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![\w*])', '$1')
+    $t = [regex]::Replace($t, '(?<![\w_])_(?=[^\s_])([^_]+?)(?<=[^\s_])_(?![\w_])', '$1')
+    $t = [regex]::Replace($t, [regex]::Escape($codeOpen) + '(\d+)' + [regex]::Escape($codeClose), { param($m) $code[[int]$m.Groups[1].Value] })
+    [regex]::Replace($t, [regex]::Escape($open) + '(\d+)' + [regex]::Escape($close), { param($m) $escaped[[int]$m.Groups[1].Value] })
+}
+
 function Get-Block {
     <# Blocks of text: @{ Kind = 'text'|'code'; Info; Text }. Paragraphs split at blank lines. #>
     param([string[]] $Lines)
@@ -101,12 +126,14 @@ function Get-Block {
         if ($para.Count -gt 0) {
             $sb = [System.Text.StringBuilder]::new()
             foreach ($l in $para) {
-                $t = ConvertFrom-MarkdownEscape $l.Trim()
+                $t = $l.Trim()
                 if ($sb.Length -eq 0) { [void]$sb.Append($t) }
                 elseif ($l -match '^\s*([-*]|\d+\.)\s') { [void]$sb.Append("`n").Append($t) }
                 else { [void]$sb.Append(' ').Append($t) }
             }
-            $blocks.Add([pscustomobject]@{ Kind = 'text'; Info = ''; Text = $sb.ToString() })
+            # Inline Markdown after the lines are joined: a code span or link may run over a line break.
+            $text = (ConvertFrom-InlineMarkdown $sb.ToString()) -split "`n" | ForEach-Object { $_ -replace '^\*\s', '- ' }
+            $blocks.Add([pscustomobject]@{ Kind = 'text'; Info = ''; Text = ($text -join "`n") })
             $para.Clear()
         }
     }

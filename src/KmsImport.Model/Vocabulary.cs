@@ -83,8 +83,11 @@ namespace KmsImport
     {
         public const string Ok = "OK";
         public const string Warning = "Warning";
+        /// <summary>The key had material that expired or was deleted: restore it from escrow.</summary>
         public const string Expired = "Expired";
         public const string DoesNotExpire = "DoesNotExpire";
+        /// <summary>The key never received material (KMS knows no material of it): import, there is nothing to restore.</summary>
+        public const string NoMaterial = "NoMaterial";
     }
 
     /// <summary>

@@ -35,8 +35,11 @@ $commands = foreach ($c in Get-Command -Module KmsImport -CommandType Cmdlet) {
         Parameters  = @(foreach ($p in @($h.parameters.parameter)) {
             [pscustomobject]@{ Name = "$($p.name)"; Description = Get-Text $p.description }
         })
-        Examples    = @(foreach ($e in @($h.examples.example)) { [pscustomobject]@{ Title = "$($e.title)"; Code = "$($e.code)".Trim() } })
+        Examples    = @(foreach ($e in @($h.examples.example)) { [pscustomobject]@{ Title = "$($e.title)"; Code = "$($e.code)".Trim(); Remarks = Get-Text $e.remarks } })
+        Notes       = Get-Text $h.alertSet.alert
+        TypeText    = @(@($h.inputTypes.inputType) + @($h.returnValues.returnValue) | Where-Object { $_ } | ForEach-Object { Get-Text $_.description })
         Syntax      = (Get-Help $c.Name | Out-String -Width 500)
+        Full        = (Get-Help $c.Name -Full | Out-String -Width 200)
     }
 }
 $about = Get-Help about_KmsImport | Out-String -Width 200
@@ -150,6 +153,22 @@ Describe 'Help of <Name>' -ForEach $Cmdlets {
         }
     }
 
+    It 'shows no Markdown artefacts in Get-Help -Full (backticks, **, links, emphasis markers)' {
+        # The prose (everything but example code, where a backtick is PowerShell's line continuation).
+        $prose = @($help.Synopsis, $help.Description, $help.Notes) + @($help.Parameters.Description) + @($help.Examples.Remarks) + @($help.TypeText) |
+            Where-Object { $_ }
+        $help.Notes | Should -Not -BeNullOrEmpty
+        foreach ($text in $prose) {
+            $text | Should -Not -Match '`' -Because "Get-Help $Name shows a Markdown code span: '$text'"
+            $text | Should -Not -Match '\*\*|__\w' -Because "Get-Help $Name shows Markdown strong markers: '$text'"
+            $text | Should -Not -Match '\]\(|!\[' -Because "Get-Help $Name shows Markdown link syntax: '$text'"
+            $text | Should -Not -Match '(^|\s)[*_][A-Za-z][^*_]*[*_](\s|[.,;:]|$)' -Because "Get-Help $Name shows Markdown emphasis: '$text'"
+            $text | Should -Not -Match '(^|\n)#{1,6} |<br\s*/?>|\\[<>\[\]*_`]' -Because "Get-Help $Name shows Markdown headings, HTML or escapes: '$text'"
+        }
+        # And the page as a whole: no link syntax or strong markers anywhere, code included.
+        $help.Full | Should -Not -Match '\]\(|\*\*'
+    }
+
     It 'has notes and related links' {
         ($md.Notes -join ' ') | Should -Not -BeNullOrEmpty
         $md.Links.Text | Should -Contain 'about_KmsImport'
@@ -213,5 +232,71 @@ Describe 'The Markdown-to-MAML converter refuses what it does not understand' {
     ) {
         $Good.Contains($From) | Should -BeTrue
         { Convert-One ($Good.Replace($From, $To)) } | Should -Throw "*$Message*"
+    }
+}
+
+Describe 'The Markdown-to-MAML converter writes prose as plain text' {
+    It 'turns <Case> into plain text' -ForEach @(
+        @{ Case = 'code spans'; Markdown = 'Pass `-Force` or ``-Path `x` `` here.'; Text = 'Pass -Force or -Path `x` here.' }
+        @{ Case = 'strong and emphasis'; Markdown = 'This is **not** _undone_ nor *done*; KEY_MATERIAL_EXPIRES and HMAC_* stay.'; Text = 'This is not undone nor done; KEY_MATERIAL_EXPIRES and HMAC_* stay.' }
+        @{ Case = 'links'; Markdown = 'See [about_KmsImport]() and [the guide](https://example.com/g) or <https://example.com/x>.'; Text = 'See about_KmsImport and the guide (https://example.com/g) or https://example.com/x.' }
+        @{ Case = 'escapes'; Markdown = 'A literal \*, \_, \` and \<id\>.'; Text = 'A literal *, _, ` and <id>.' }
+        @{ Case = 'a code span over a line break'; Markdown = "Run ``Get-KmsKeyMaterialExpiry`n-Region x`` first."; Text = 'Run Get-KmsKeyMaterialExpiry -Region x first.' }
+    ) {
+        $good = Get-Content -Raw (Join-Path $DocsDir 'Get-KmsKeyRotation.md')
+        $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+        $null = New-Item -ItemType Directory $dir
+        $marker = '## NOTES'
+        $good.Contains($marker) | Should -BeTrue
+        Set-Content -LiteralPath (Join-Path $dir 'Get-KmsKeyRotation.md') -Value ($good.Replace($marker, "$marker`n`n$Markdown`n")) -NoNewline
+        $parsed = & $Converter -Path $dir -AsObject
+        $parsed.Notes[0] | Should -BeExactly $Text
+    }
+}
+
+Describe 'Errors carry the next PowerShell step (ErrorDetails.RecommendedAction)' {
+    BeforeAll {
+        $script:Server = Start-LocalKms -LocalKmsPath $env:KMSIMPORT_TEST_LOCALKMS
+        $script:Common = @{ Region = 'eu-west-2'; EndpointUrl = $script:Server.Url }
+        $script:Missing = Join-Path $TestDrive 'no-such-file.bin'
+        $script:Unknown = '1234abcd-12ab-34cd-56ef-1234567890ab'
+    }
+    AfterAll { Stop-LocalKms -Server $script:Server }
+
+    It '<Cmdlet>: <ErrorId> recommends <Names>' -ForEach @(
+        @{ Cmdlet = 'New-KmsExternalKey'; ErrorId = 'KeyUsageNotAllowed'; Names = 'New-KmsExternalKey'; Run = { New-KmsExternalKey @Common -KeySpec HMAC_256 -KeyUsage ENCRYPT_DECRYPT } }
+        @{ Cmdlet = 'Get-KmsImportParameters'; ErrorId = 'KmsKeyNotFound'; Names = 'Get-KmsKeyMaterialExpiry'; Run = { Get-KmsImportParameters @Common -KeyId $Unknown } }
+        @{ Cmdlet = 'Protect-KeyMaterial'; ErrorId = 'KeyMaterialFileNotFound'; Names = 'Protect-KeyMaterial'; Run = {
+            Protect-KeyMaterial -KeyId $Unknown -KeySpec SYMMETRIC_DEFAULT -WrappingAlgorithm RSAES_OAEP_SHA_256 -WrappingKeySpec RSA_2048 `
+                -PublicKey ([byte[]](1..10)) -ImportToken ([byte[]](1..10)) -ParametersValidTo (Get-Date).AddHours(1) -Path $Missing } }
+        @{ Cmdlet = 'Import-KmsKeyMaterial'; ErrorId = 'ImportBundleNotFound'; Names = 'Import-KmsKeyMaterial'; Run = { Import-KmsKeyMaterial @Common -Path $Missing } }
+        @{ Cmdlet = 'Test-KmsKeyState'; ErrorId = 'KmsKeyNotFound'; Names = 'Get-KmsKeyMaterialExpiry'; Run = { Test-KmsKeyState @Common -KeyId $Unknown } }
+        @{ Cmdlet = 'Restore-KmsKeyMaterial'; ErrorId = 'KeyMaterialFileNotFound'; Names = 'Protect-KeyMaterial'; Run = { Restore-KmsKeyMaterial @Common -KeyId $Unknown -Path $Missing } }
+        @{ Cmdlet = 'Get-KmsKeyMaterialExpiry'; ErrorId = 'EndpointUrlInvalid'; Names = 'Test-KmsKeyState'; Run = { Get-KmsKeyMaterialExpiry -Region 'eu-west-2' -EndpointUrl 'not a url' -KeyId $Unknown } }
+        @{ Cmdlet = 'Remove-KmsImportedKeyMaterial'; ErrorId = 'KmsKeyNotFound'; Names = 'Get-KmsKeyMaterialExpiry'; Run = { Remove-KmsImportedKeyMaterial @Common -KeyId $Unknown -Confirm:$false } }
+        @{ Cmdlet = 'Remove-KmsExternalKey'; ErrorId = 'KmsKeyNotFound'; Names = 'Get-KmsKeyMaterialExpiry'; Run = { Remove-KmsExternalKey @Common -KeyId $Unknown -Confirm:$false } }
+        @{ Cmdlet = 'Get-KmsKeyRotation'; ErrorId = 'KmsKeyNotFound'; Names = 'Get-KmsKeyMaterialExpiry'; Run = { Get-KmsKeyRotation @Common -KeyId $Unknown } }
+        @{ Cmdlet = 'Invoke-KmsKeyRotation'; ErrorId = 'RegionInvalid'; Names = 'Get-KmsKeyMaterialExpiry'; Run = { Invoke-KmsKeyRotation -Region 'nowhere-1x' -KeyId $Unknown -Confirm:$false } }
+        @{ Cmdlet = 'Invoke-KmsKeyImport'; ErrorId = 'MaterialDirectoryNotFound'; Names = 'Invoke-KmsKeyImport'; Run = { Invoke-KmsKeyImport @Common -KeyId $Unknown -MaterialDirectory $Missing -Confirm:$false } }
+    ) {
+        $err = $null
+        try { $null = & $Run -ErrorAction Stop } catch { $err = $_ }
+        $err | Should -Not -BeNullOrEmpty -Because "$Cmdlet should fail with $ErrorId"
+        $err.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        $action = $err.ErrorDetails.RecommendedAction
+        $action | Should -Not -BeNullOrEmpty
+        $action | Should -Match ([regex]::Escape($Names)) -Because 'the next step names the cmdlet that fixes it'
+        # The one catalogue is what the cmdlets apply.
+        $action | Should -Match ([regex]::Escape([KmsImport.RecommendedActions]::For($ErrorId)))
+        # The message stays the exception's own (ErrorDetails does not replace it with something else).
+        $err.ErrorDetails.Message | Should -Be $err.Exception.Message
+    }
+
+    It 'a transient error says so and still names the next step' {
+        $err = $null
+        try { Test-KmsKeyState -Region 'eu-west-2' -EndpointUrl 'http://127.0.0.1:9' -KeyId $Unknown -MaxErrorRetry 0 -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KmsEndpointUnreachable,*'
+        $err.ErrorDetails.RecommendedAction | Should -Match '^This failure is transient\. '
+        $err.ErrorDetails.RecommendedAction | Should -Match 'Test-KmsKeyState -KeyId'
     }
 }

@@ -168,7 +168,7 @@ Describe 'No material in streams, transcripts, errors, objects or files' {
             # Errors: wrong length, a different material (KMS refuses), the same from bytes.
             $p | Protect-KeyMaterial -Path $short.Path @Loud -ErrorAction Continue
             $key | Get-KmsImportParameters @Quick | Protect-KeyMaterial -Path $other.Path @Loud | Import-KmsKeyMaterial @Loud -ErrorAction Continue
-            $key | Restore-KmsKeyMaterial -KeyMaterial $other.Bytes @Quick @Loud -ErrorAction Continue
+            $key | Restore-KmsKeyMaterial -KeyMaterial $other.Bytes @Quick @Loud -ErrorAction Continue -Confirm:$false
             Test-KmsKeyState @Common -KeyId $key.KeyId -KeyMaterial $short.Bytes @Loud -ErrorAction Continue
         }
         $text | Should -Match 'Enabled'
@@ -186,7 +186,7 @@ Describe 'No material in streams, transcripts, errors, objects or files' {
             $r
             $escrow = Join-Path $escrowDir "$($key.KeyId).bin"
             Test-KmsKeyState @Common -KeyId $key.KeyId -Path $escrow @Loud
-            Restore-KmsKeyMaterial @Common -KeyId $key.KeyId -Path $escrow -ValidTo (Get-Date).AddDays(90) @Quick @Loud
+            Restore-KmsKeyMaterial @Common -KeyId $key.KeyId -Path $escrow -ValidTo (Get-Date).AddDays(90) @Quick @Loud -Confirm:$false
             # Generating again into the same escrow file is refused: the file is never overwritten.
             $key | Get-KmsImportParameters @Quick | Protect-KeyMaterial -Generate -EscrowPath $escrow @Loud -ErrorAction Continue
         }

@@ -137,12 +137,73 @@ Describe 'Expiry, restore and deletion' {
         @(@() | Get-KmsKeyMaterialExpiry @Common) | Should -BeNullOrEmpty
     }
 
-    It 'Restore-KmsKeyMaterial changes the expiration model of the material a key holds' {
+    It 'Restore-KmsKeyMaterial changes the expiration model of the material a key holds (-Confirm:$false: no question)' {
         $file = New-RandomFile 32
         $key = New-KmsExternalKey @Common | Get-KmsImportParameters | Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial -ValidTo (Get-Date).AddDays(5)
-        $changed = $key | Restore-KmsKeyMaterial -Path $file
+        $changed = $key | Restore-KmsKeyMaterial -Path $file -Confirm:$false
         $changed.ExpirationModel | Should -Be 'KEY_MATERIAL_DOES_NOT_EXPIRE'
         (Test-KmsKeyState @Common -KeyId $key.KeyId).ExpirationModel | Should -Be 'KEY_MATERIAL_DOES_NOT_EXPIRE'
+        $back = $key | Restore-KmsKeyMaterial -Path $file -ValidTo (Get-Date).AddDays(30) -Confirm:$false
+        $back.ExpirationModel | Should -Be 'KEY_MATERIAL_EXPIRES'
+    }
+
+    It 'Restore-KmsKeyMaterial asks before changing the expiration model, in both directions; -WhatIf says so' {
+        $file = New-RandomFile 32
+        $never = New-KmsExternalKey @Common | Get-KmsImportParameters | Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial
+        $expiring = New-KmsExternalKey @Common | Get-KmsImportParameters | Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial -ValidTo (Get-Date).AddDays(20)
+        Clear-LocalKmsRequest -Url $Url
+        # A fresh -NonInteractive pwsh: a prompt cannot be answered there, so an attempt to ask shows as an error.
+        $probe = @'
+Import-Module $env:KMSIMPORT_TEST_MODULE
+$c = @{ Region = 'eu-west-2'; EndpointUrl = $env:T_URL; Path = $env:T_FILE }
+function Try-Restore([scriptblock] $Run) {
+    try { $r = & $Run; "DONE:$($r.ExpirationModel)" } catch { "FAILED:$($_.Exception.Message)" }
+}
+Restore-KmsKeyMaterial @c -KeyId $env:T_NEVER -ValidTo (Get-Date).AddDays(30) -WhatIf
+Try-Restore { Restore-KmsKeyMaterial @c -KeyId $env:T_NEVER -ValidTo (Get-Date).AddDays(30) -ErrorAction Stop }
+"MODEL-NEVER:$((Test-KmsKeyState @c -KeyId $env:T_NEVER).ExpirationModel)"
+Restore-KmsKeyMaterial @c -KeyId $env:T_EXPIRING -WhatIf
+Try-Restore { Restore-KmsKeyMaterial @c -KeyId $env:T_EXPIRING -ErrorAction Stop }
+"MODEL-EXPIRING:$((Test-KmsKeyState @c -KeyId $env:T_EXPIRING).ExpirationModel)"
+# Same model: no question even here.
+Try-Restore { Restore-KmsKeyMaterial @c -KeyId $env:T_EXPIRING -ValidTo (Get-Date).AddDays(40) -ErrorAction Stop }
+# $ConfirmPreference None answers as -Confirm:$false does.
+$ConfirmPreference = 'None'
+Try-Restore { Restore-KmsKeyMaterial @c -KeyId $env:T_EXPIRING -ErrorAction Stop }
+'@
+        $out = (Invoke-FreshPwsh -Script $probe -Environment @{ T_URL = $Url; T_FILE = $file; T_NEVER = $never.KeyId; T_EXPIRING = $expiring.KeyId }) -join "`n"
+        $out | Should -Match 'What if: .*changes the expiration model from KEY_MATERIAL_DOES_NOT_EXPIRE to KEY_MATERIAL_EXPIRES'
+        $out | Should -Match 'What if: .*changes the expiration model from KEY_MATERIAL_EXPIRES to KEY_MATERIAL_DOES_NOT_EXPIRE'
+        @([regex]::Matches($out, 'FAILED:[^\n]*NonInteractive')).Count | Should -Be 2 -Because "both changes should ask: $out"
+        $out | Should -Match 'MODEL-NEVER:KEY_MATERIAL_DOES_NOT_EXPIRE'
+        $out | Should -Match 'MODEL-EXPIRING:KEY_MATERIAL_EXPIRES'
+        @([regex]::Matches($out, 'DONE:KEY_MATERIAL_EXPIRES')).Count | Should -Be 1
+        $out | Should -Match 'DONE:KEY_MATERIAL_DOES_NOT_EXPIRE'
+        # Only the two restores that were not asked about reached ImportKeyMaterial.
+        @(Get-LocalKmsRequest -Url $Url | Where-Object Operation -eq 'ImportKeyMaterial').Count | Should -Be 2
+    }
+
+    It 'Get-KmsKeyMaterialExpiry tells keys that never had material (NoMaterial) from keys whose material is gone (Expired)' {
+        $region = 'sa-east-1'
+        $c = @{ Region = $region; EndpointUrl = $Url }
+        $file = New-RandomFile 32
+        $hmacFile = New-RandomFile 32
+        $emptySym = New-KmsExternalKey @c
+        $emptyHmac = New-KmsExternalKey @c -KeySpec HMAC_256 -KeyUsage GENERATE_VERIFY_MAC
+        $deletedSym = New-KmsExternalKey @c | Get-KmsImportParameters | Protect-KeyMaterial -Path $file | Import-KmsKeyMaterial
+        $deletedHmac = New-KmsExternalKey @c -KeySpec HMAC_256 -KeyUsage GENERATE_VERIFY_MAC | Get-KmsImportParameters |
+            Protect-KeyMaterial -Path $hmacFile | Import-KmsKeyMaterial -ValidTo (Get-Date).AddDays(30)
+        foreach ($k in $deletedSym, $deletedHmac) { $null = Remove-KmsImportedKeyMaterial @c -KeyId $k.KeyId -Confirm:$false }
+
+        $report = Get-KmsKeyMaterialExpiry @c
+        $status = @{}; foreach ($r in $report) { $status[$r.KeyId] = $r.Status }
+        $status[$emptySym.KeyId] | Should -Be 'NoMaterial'
+        $status[$emptyHmac.KeyId] | Should -Be 'NoMaterial'
+        $status[$deletedSym.KeyId] | Should -Be 'Expired'
+        $status[$deletedHmac.KeyId] | Should -Be 'Expired'
+        # The restore recipe of the docs picks exactly the keys whose material is gone.
+        @($report | Where-Object Status -eq 'Expired').KeyId | Sort-Object | Should -Be (@($deletedSym.KeyId, $deletedHmac.KeyId) | Sort-Object)
+        (Get-KmsKeyMaterialExpiry @c -KeyId $emptySym.KeyId).KeyState | Should -Be 'PendingImport'
     }
 
     It 'Restore-KmsKeyMaterial refuses different material (KMS takes only identical bytes)' {
@@ -468,5 +529,39 @@ Describe 'Batches' {
         $results.Status | Sort-Object -Unique | Should -Be 'Imported'
         @(Get-LocalKmsRequest -Url $Url | Where-Object errorType -eq 'ThrottlingException').Count | Should -Be 0
         @(Get-LocalKmsRequest -Url $Url | Where-Object operation -eq 'GetParametersForImport').Count | Should -Be 3
+    }
+}
+
+Describe 'Test-KmsKeyState -Quiet answers with one boolean only' {
+    BeforeAll {
+        $script:Unknown = '1234abcd-12ab-34cd-56ef-1234567890ab'
+        $script:GoodFile = New-RandomFile 32
+        $script:Good = New-KmsExternalKey @Common | Get-KmsImportParameters | Protect-KeyMaterial -Path $script:GoodFile | Import-KmsKeyMaterial
+    }
+
+    It '<Case>: $false and no error record, even with -ErrorAction Stop' -ForEach @(
+        @{ Case = 'an unknown key'; Run = { Test-KmsKeyState @Common -KeyId $Unknown -Quiet -ErrorAction Stop -ErrorVariable ev } }
+        @{ Case = 'an unknown key among good ones'; Run = { $Good.KeyId, $Unknown, $Good.KeyId | Test-KmsKeyState @Common -Quiet -ErrorAction Stop -ErrorVariable ev } }
+        @{ Case = 'a material file that does not exist'; Run = { Test-KmsKeyState @Common -KeyId $Good.KeyId -Path (Join-Path $Work 'none.bin') -Quiet -ErrorAction Stop -ErrorVariable ev } }
+        @{ Case = 'an endpoint URL that is no URL'; Run = { Test-KmsKeyState -Region 'eu-west-2' -EndpointUrl 'not a url' -KeyId $Good.KeyId -Quiet -ErrorAction Stop -ErrorVariable ev } }
+    ) {
+        $ev = $null
+        $out = @(. $Run)
+        $out.Count | Should -Be 1
+        $out[0] | Should -BeOfType [bool]
+        $out[0] | Should -BeFalse
+        @($ev).Count | Should -Be 0
+    }
+
+    It 'true for keys that pass, and -Verbose tells the ErrorId of a failure' {
+        Test-KmsKeyState @Common -KeyId $Good.KeyId -Path $GoodFile -Quiet | Should -BeTrue
+        $verbose = Test-KmsKeyState @Common -KeyId $Unknown -Quiet -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($verbose.Message -join "`n") | Should -Match "$Unknown`: KmsKeyNotFound"
+    }
+
+    It 'without -Quiet an unknown key is still an error record' {
+        $r = Test-KmsKeyState @Common -KeyId $Unknown -ErrorVariable ev -ErrorAction SilentlyContinue
+        $r | Should -BeNullOrEmpty
+        $ev[0].FullyQualifiedErrorId | Should -BeLike 'KmsKeyNotFound,*'
     }
 }

@@ -293,7 +293,7 @@ namespace KmsImport.Core.Crypto
         public static KeyMaterialFile Read(string path)
         {
             string full = KeyFileReader.ResolvePath(path);
-            return new KeyMaterialFile(full, KeyFileReader.ReadBounded(full));
+            return new KeyMaterialFile(full, KeyFileReader.ReadBounded(full, path));
         }
 
         public void Dispose()
@@ -332,7 +332,9 @@ namespace KmsImport.Core.Crypto
         }
 
         /// <summary>The file's bytes, read once; regular files only (symbolic links to one are followed: the file is the user's own choice).</summary>
-        public static byte[] ReadBounded(string full)
+        /// <param name="full">The absolute path to read.</param>
+        /// <param name="given">The path as the caller gave it: a missing file's message explains relative paths only when it was one.</param>
+        public static byte[] ReadBounded(string full, string? given = null)
         {
             try
             {
@@ -342,7 +344,7 @@ namespace KmsImport.Core.Crypto
             {
                 switch (e.Reason)
                 {
-                    case FileRefusal.NotFound: throw NotFound(full, null);
+                    case FileRefusal.NotFound: throw NotFound(full, null, given);
                     case FileRefusal.IsDirectory:
                         throw new KmsImportException(ErrorIds.KeyMaterialIsDirectory, ErrorKind.InvalidArgument,
                             $"The key material path '{full}' is a directory. Pass the path of the key file inside it.")
@@ -384,10 +386,15 @@ namespace KmsImport.Core.Crypto
             { TargetObject = full };
         }
 
-        private static KmsImportException NotFound(string full, Exception? inner) =>
+        private static KmsImportException NotFound(string full, Exception? inner, string? given = null) =>
             new KmsImportException(ErrorIds.KeyMaterialFileNotFound, ErrorKind.ObjectNotFound,
-                $"No key material file at '{full}'. Check the path (relative paths are resolved against the process's current "
-                + "directory, which in PowerShell can differ from the current location).", inner)
+                $"No key material file at '{full}'. Check the path"
+                // Only a relative path reaching this layer was resolved here, against the process's directory; the
+                // cmdlets resolve theirs against the PowerShell location first and pass them on absolute.
+                + (given != null && !System.IO.Path.IsPathRooted(given)
+                    ? $" (the relative path '{Printable(given)}' was resolved against the process's current directory, which in PowerShell can differ from the current location)."
+                    : ".")
+                + " Test-Path -LiteralPath <path> shows whether a file exists there.", inner)
             { TargetObject = full };
 
         private static KmsImportException TooLarge(string full, long? size) =>

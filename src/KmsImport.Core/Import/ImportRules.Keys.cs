@@ -38,7 +38,7 @@ namespace KmsImport.Core.Import
                 { TargetObject = key.KeyId };
             if (KeyStates.IsPendingDeletion(key.KeyState))
                 throw new KmsImportException(ErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
-                    $"Key '{key.KeyId}' is {key.KeyState}: KMS imports no material into a key scheduled for deletion. If the key is still wanted, cancel the deletion first (aws kms cancel-key-deletion --key-id {key.KeyId}), then run the command again.")
+                    $"Key '{key.KeyId}' is {key.KeyState}: KMS imports no material into a key scheduled for deletion. If the key is still wanted, cancel the deletion first (AWS Tools: Stop-KMSKeyDeletion -KeyId '{key.KeyId}'; aws kms cancel-key-deletion --key-id {key.KeyId}), check it with Test-KmsKeyState -KeyId '{key.KeyId}', then run the command again.")
                 { TargetObject = key.KeyId };
         }
 

@@ -24,6 +24,19 @@ namespace KmsImport.Core.Import
         internal static Func<DateTime> UtcNow { get; set; } = () => DateTime.UtcNow;
 
         /// <summary>
+        /// How importing with <paramref name="next"/> changes the expiration model the key shows
+        /// (<paramref name="current"/>, DescribeKey's, kept after its material expired or was deleted), or null
+        /// when it does not (same model, or a key that never had one).
+        /// </summary>
+        public static string? ExpirationModelChange(string? current, ExpirationModel next)
+        {
+            if (string.IsNullOrEmpty(current) || string.Equals(current, KmsNames.Name(next), StringComparison.Ordinal)) return null;
+            return next == ExpirationModel.KEY_MATERIAL_EXPIRES
+                ? $"changes the expiration model from {current} to KEY_MATERIAL_EXPIRES: the material will expire, and KMS deletes it at ValidTo"
+                : $"changes the expiration model from {current} to {KmsNames.Name(next)}: the material will no longer expire";
+        }
+
+        /// <summary>
         /// Resolves the expiration model the way the cmdlets document it: -ValidTo alone means
         /// KEY_MATERIAL_EXPIRES; neither means KEY_MATERIAL_DOES_NOT_EXPIRE (unlike the API, whose
         /// default is KEY_MATERIAL_EXPIRES). The model is always sent explicitly.

@@ -96,7 +96,8 @@ namespace KmsImport.Core.Import
                 {
                     if (!proof.Proved)
                         throw new KmsImportException(ErrorIds.ProofFailed, ErrorKind.InvalidData,
-                            $"Key '{key.KeyId}' is Enabled with other material than the one given ({proof.Detail}). It was left as it is.")
+                            $"Key '{key.KeyId}' is Enabled with other material than the one given ({proof.Detail}). It was left as it is. "
+                            + $"HMAC and asymmetric keys take one material forever: prove the escrowed original with Test-KmsKeyState -KeyId '{key.KeyId}' -Path <escrow file>, or create a new key for this material with New-KmsExternalKey.")
                         { TargetObject = key.KeyId };
                     outcome.Status = BatchStatuses.Verified;
                     outcome.Message = proof.Detail;

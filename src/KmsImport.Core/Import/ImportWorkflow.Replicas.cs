@@ -49,7 +49,7 @@ namespace KmsImport.Core.Import
             catch (KmsImportException ex)
             {
                 return new CreatedKey(key, new KmsImportException(ex.ErrorId, ex.Kind,
-                    $"Key {key.KeyId} was created, but the alias was not: {ex.Message} The key is emitted without the alias; add one with aws kms create-alias, or remove the key if it is not wanted: Remove-KmsExternalKey -KeyId '{key.KeyId}' -Region '{service.Region}'{(service.EndpointUrl == null ? "" : " -EndpointUrl '" + service.EndpointUrl + "'")}", ex)
+                    $"Key {key.KeyId} was created, but the alias was not: {ex.Message} The key is emitted without the alias; add one with AWS Tools' New-KMSAlias -AliasName <alias> -TargetKeyId '{key.KeyId}' (aws kms create-alias), or remove the key if it is not wanted: Remove-KmsExternalKey -KeyId '{key.KeyId}' -Region '{service.Region}'{(service.EndpointUrl == null ? "" : " -EndpointUrl '" + service.EndpointUrl + "'")}", ex)
                 { TargetObject = key.KeyId });
             }
         }

@@ -128,13 +128,14 @@ namespace KmsImport.Core.Kms
                         "KMS could not unwrap the material: the wrapping algorithm or public key does not match the import token. Wrap again with Protect-KeyMaterial from the same Get-KmsImportParameters output the token came from.", false);
                 case "IncorrectKeyMaterialException":
                     return (ErrorIds.KeyMaterialIncorrect, ErrorKind.InvalidData,
-                        $"KMS refused the material for '{key}': it is not the material this key already holds (a key only ever takes back identical bytes) or it is not valid for the key spec. Re-import the escrowed original.", false);
+                        $"KMS refused the material for '{key}': it is not the material this key already holds (a key only ever takes back identical bytes) or it is not valid for the key spec. To restore, pass the escrowed original: Restore-KmsKeyMaterial -KeyId '{key}' -Path <escrow file>. "
+                        + $"To add different material to a SYMMETRIC_DEFAULT key, import it as new material with Import-KmsKeyMaterial -ImportType NEW_KEY_MATERIAL, then Invoke-KmsKeyRotation -KeyId '{key}'; HMAC and asymmetric keys take one material forever.", false);
                 case "KMSInvalidStateException":
                     return (ErrorIds.KeyInvalidState, ErrorKind.InvalidOperation,
-                        $"Key '{key}' is in a state that does not allow {operation}. Run Test-KmsKeyState to see its state (for example PendingDeletion: cancel the deletion first).", false);
+                        $"Key '{key}' is in a state that does not allow {operation}. Run Test-KmsKeyState -KeyId '{key}' to see its state (for example PendingDeletion: cancel the deletion first with AWS Tools' Stop-KMSKeyDeletion -KeyId '{key}' or aws kms cancel-key-deletion).", false);
                 case "DisabledException":
                     return (ErrorIds.KeyDisabled, ErrorKind.InvalidOperation,
-                        $"Key '{key}' is disabled. Enable it first (aws kms enable-key) and run the command again.", false);
+                        $"Key '{key}' is disabled. Enable it first (AWS Tools: Enable-KMSKey -KeyId '{key}'; aws kms enable-key --key-id {key}), check it with Test-KmsKeyState -KeyId '{key}', and run the command again.", false);
                 case "UnsupportedOperationException":
                     return (ErrorIds.OperationNotSupported, ErrorKind.InvalidOperation,
                         $"KMS does not support {operation} for key '{key}' as asked (for example the key's origin is not EXTERNAL, it is in a custom key store, or a parameter does not apply to its key spec).", false);

@@ -99,7 +99,7 @@ namespace KmsImport.Core.Kms
                 },
                 () => FindKeyByRequestTag(requestId),
                 mayResend: false,
-                unknownAdvice: $"A key may have been created: it carries the tag {RequestTagKey} = {requestId} (see aws kms list-resource-tags). Check before creating another; remove an unwanted one with Remove-KmsExternalKey.");
+                unknownAdvice: $"A key may have been created: it carries the tag {RequestTagKey} = {requestId}. Check before creating another: Get-KmsKeyMaterialExpiry -Region {Region} lists the EXTERNAL keys (a new one shows NoMaterial), and AWS Tools' Get-KMSResourceTag -KeyId <key> (aws kms list-resource-tags) shows its tags; remove an unwanted one with Remove-KmsExternalKey -KeyId <key>.");
             EnsureCreatedAsAsked(created, Region, KmsNames.Name(options.KeySpec), KmsNames.Name(usage));
             return ToExternalKey(created, KmsNames.Name(options.KeySpec), KmsNames.Name(usage));
         }
@@ -117,7 +117,7 @@ namespace KmsImport.Core.Kms
                         $"The alias {alias} points to another key. Choose another alias.") { TargetObject = alias };
                 },
                 mayResend: true,
-                unknownAdvice: $"Check with: aws kms list-aliases --key-id {keyId}");
+                unknownAdvice: $"Check with AWS Tools' Get-KMSAliasList -KeyId {keyId} (aws kms list-aliases --key-id {keyId}) before creating the alias again.");
 
         /// <summary>
         /// The key id for a key id, ARN or alias: DeleteImportedKeyMaterial, RotateKeyOnDemand,

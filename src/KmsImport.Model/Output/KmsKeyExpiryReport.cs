@@ -12,7 +12,10 @@ namespace KmsImport
         public DateTime? ValidTo { get; set; }
         /// <summary>Days until ValidTo (fractional; negative once passed); null when the material does not expire.</summary>
         public double? DaysRemaining { get; set; }
-        /// <summary>OK, Warning (within -WarningDays), Expired (no material: PendingImport), DoesNotExpire.</summary>
+        /// <summary>
+        /// OK, Warning (within -WarningDays), Expired (material that expired or was deleted: restore it),
+        /// DoesNotExpire, NoMaterial (never imported: nothing to restore).
+        /// </summary>
         public string Status { get; set; } = "";
         public string Region { get; set; } = "";
         public string? EndpointUrl { get; set; }

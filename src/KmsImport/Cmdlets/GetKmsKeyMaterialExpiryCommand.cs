@@ -10,7 +10,8 @@ namespace KmsImport.Cmdlets
     /// <summary>
     /// Reports how the imported material of EXTERNAL keys stands against expiry: every EXTERNAL key
     /// of the Region, or the keys given. Status Warning marks material within -WarningDays of
-    /// ValidTo; Expired marks keys without material (PendingImport), to be restored from escrow.
+    /// ValidTo; Expired marks keys whose material expired or was deleted, to be restored from escrow;
+    /// NoMaterial marks keys that never received material (nothing to restore: import).
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "KmsKeyMaterialExpiry")]
     [OutputType(typeof(KmsKeyExpiryReport))]
@@ -33,7 +34,17 @@ namespace KmsImport.Cmdlets
         {
             if (KeyId == null) return;
             _sawInput = true;
-            foreach (var id in KeyId) Report(GetService(), id);
+            KmsImportService service;
+            try
+            {
+                service = GetService();
+            }
+            catch (KmsImportException ex)
+            {
+                ThrowError(ex); // no key can be reported without a connection
+                return;
+            }
+            foreach (var id in KeyId) Report(service, id);
         }
 
         protected override void EndProcessing()
@@ -64,7 +75,7 @@ namespace KmsImport.Cmdlets
             {
                 var key = service.DescribeKey(keyId);
                 if (externalOnly && (key.Origin != Origins.External || key.KeyState == KeyStates.PendingDeletion)) return;
-                var report = ExpiryCheck.Evaluate(key, WarningDays);
+                var report = ExpiryCheck.Check(service, key, WarningDays);
                 if (report.Status == ExpiryStatuses.Warning)
                     WriteWarning($"Material of {report.KeyId} expires {report.ValidTo:u} ({report.DaysRemaining:0.#} days). Re-import the escrowed material: Restore-KmsKeyMaterial -KeyId {report.KeyId} -Path <escrow file> -ValidTo <new date>");
                 WriteObject(report);

@@ -48,7 +48,7 @@ namespace KmsImport.Cmdlets
                 var key = service.DescribeKey(KeyId);
                 if (key.Origin != "EXTERNAL")
                     throw new KmsImportException(ErrorIds.KeyNotExternal, ErrorKind.InvalidOperation,
-                        $"Key '{key.KeyId}' has origin {key.Origin}; Remove-KmsExternalKey only removes keys made for imported material. Use the AWS console or aws kms schedule-key-deletion for other keys.")
+                        $"Key '{key.KeyId}' has origin {key.Origin}; Remove-KmsExternalKey only removes keys made for imported material. Schedule the deletion of other keys with AWS Tools' Request-KMSKeyDeletion -KeyId '{key.KeyId}' (aws kms schedule-key-deletion) or the AWS console.")
                     { TargetObject = key.KeyId };
                 if (key.KeyState == "PendingDeletion" || key.KeyState == "PendingReplicaDeletion")
                 {

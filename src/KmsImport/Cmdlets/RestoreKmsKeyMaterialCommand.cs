@@ -12,6 +12,9 @@ namespace KmsImport.Cmdlets
     /// Re-imports escrowed material into its key in one step: fresh import parameters, wrap,
     /// import. Restores material that expired or was deleted, and changes ValidTo or the
     /// expiration model of material a key holds (KMS accepts only identical bytes again).
+    /// A restore that changes the expiration model the key shows (non-expiring material gets a ValidTo,
+    /// or the reverse) is asked as a High-impact action would be: it prompts under the default
+    /// $ConfirmPreference, -Confirm:$false skips the question, -WhatIf says so.
     /// </summary>
     [Cmdlet(VerbsData.Restore, "KmsKeyMaterial", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(KmsImportResult))]
@@ -115,7 +118,7 @@ namespace KmsImport.Cmdlets
                     WrappingAlgorithm = WrappingAlgorithm,
                     WrappingKeySpec = WrappingKeySpec,
                     // Asked once the key is described and the material read, before anything that has a quota.
-                    Confirm = (key, material) => ShouldProcess($"{key.KeyId} in {service!.Region}",
+                    Confirm = (key, material) => Confirm(key, $"{key.KeyId} in {service!.Region}",
                         $"Re-import {material.KeySpec} material {material.Fingerprint} ({DescribeExpiry(_expiry)})"),
                 };
                 var outcome = Workflow.ImportKey(service, request);
@@ -132,6 +135,27 @@ namespace KmsImport.Cmdlets
         }
 
         protected override void EndProcessing() => ClearPassword();
+
+        private bool _yesToAll;
+        private bool _noToAll;
+
+        /// <summary>
+        /// ShouldProcess for every restore; a change of expiration model is asked once more as ConfirmImpact High
+        /// would ask (the cmdlet stays Medium so restoring expired material with its own model does not prompt).
+        /// </summary>
+        private bool Confirm(KmsKeyDescription key, string target, string action)
+        {
+            var change = ImportRules.ExpirationModelChange(key.ExpirationModel, _expiry.ExpirationModel);
+            if (change != null) action += $"; this {change}";
+            if (!ShouldProcess(target, action)) return false;
+            if (change == null) return true;
+            // -Confirm (true) has just asked with the same text; -Confirm:$false or $ConfirmPreference None: do not ask.
+            if (MyInvocation.BoundParameters.ContainsKey("Confirm")) return true;
+            var preference = LanguagePrimitives.ConvertTo<ConfirmImpact>(SessionState.PSVariable.GetValue("ConfirmPreference") ?? ConfirmImpact.High);
+            // At Medium or Low ShouldProcess has already prompted; None never prompts; High prompts only High-impact actions.
+            if (preference != ConfirmImpact.High) return true;
+            return ShouldContinue($"Restoring {target} {change}. Re-import it anyway?", "Change the expiration model", ref _yesToAll, ref _noToAll);
+        }
 
         protected override void StopProcessing() => ClearPassword();
 

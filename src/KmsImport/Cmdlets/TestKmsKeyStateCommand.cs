@@ -48,7 +48,11 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = BytesSet)]
         public SecureString? Password { get; set; }
 
-        /// <summary>Return one boolean, true only when every key passed, instead of reports.</summary>
+        /// <summary>
+        /// Return one boolean, true only when every key passed, instead of reports. Like Test-Path and
+        /// Test-Connection -Quiet, a failure (unknown key, no credentials, unreadable material) is only a
+        /// $false: no error record; -Verbose tells the ErrorId.
+        /// </summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
@@ -64,6 +68,7 @@ namespace KmsImport.Cmdlets
         private int _tested;
         private MaterialPlan? _material;
         private char[]? _password;
+        private bool _setupFailed;
 
         protected override void BeginProcessing()
         {
@@ -78,13 +83,16 @@ namespace KmsImport.Cmdlets
             }
             catch (KmsImportException ex)
             {
-                ThrowError(ex);
+                if (!Quiet) ThrowError(ex);
+                _setupFailed = true;
+                Failed(ex, null);
             }
         }
 
         protected override void ProcessRecord()
         {
             _tested++;
+            if (_setupFailed) { _allPassed = false; return; }
             KmsImportService? service = null;
             try
             {
@@ -113,7 +121,8 @@ namespace KmsImport.Cmdlets
             {
                 _allPassed = false;
                 RecordFailure(ex, KeyId, service);
-                WriteRecordError(ex, KeyId);
+                if (Quiet) Failed(ex, KeyId);
+                else WriteRecordError(ex, KeyId);
             }
         }
 
@@ -125,6 +134,10 @@ namespace KmsImport.Cmdlets
         }
 
         protected override void StopProcessing() => ClearPassword();
+
+        /// <summary>-Quiet: the failure counts as $false; only -Verbose says which one it was.</summary>
+        private void Failed(KmsImportException ex, string? keyId) =>
+            WriteVerbose($"{(keyId == null ? "" : keyId + ": ")}{ex.ErrorId}: {ex.Message}");
 
         private void ClearPassword()
         {

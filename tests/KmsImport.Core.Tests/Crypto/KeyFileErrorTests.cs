@@ -18,6 +18,18 @@ public class KeyFileErrorTests
         Assert.Equal(ErrorIds.KeyMaterialFileNotFound, e.ErrorId);
         Assert.Equal(ErrorKind.ObjectNotFound, e.Kind);
         Assert.Equal(dir.File("nope.bin"), e.TargetObject);
+        // An absolute path was not resolved against anything: no remark about relative paths.
+        Assert.DoesNotContain("relative", e.Message);
+    }
+
+    [Fact]
+    public void Missing_file_given_relative_says_against_which_directory_it_was_resolved()
+    {
+        var name = "kmsimport-no-such-file-" + Guid.NewGuid().ToString("n") + ".bin";
+        var e = Refused(name);
+        Assert.Equal(ErrorIds.KeyMaterialFileNotFound, e.ErrorId);
+        Assert.Contains($"the relative path '{name}' was resolved against the process's current directory", e.Message);
+        Assert.Equal(Path.GetFullPath(name), e.TargetObject);
     }
 
     [Fact]
