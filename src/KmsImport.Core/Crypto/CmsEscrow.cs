@@ -6,8 +6,8 @@ using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Nist;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Cms;
-using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Operators;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
@@ -65,13 +65,8 @@ namespace KmsImport.Core.Crypto
                 }
                 else
                 {
-                    // A fresh ephemeral key on the recipient's curve per recipient (ephemeral-static ECDH).
-                    var publicKey = (ECPublicKeyParameters)certificate.GetPublicKey();
-                    var pairGenerator = new ECKeyPairGenerator("EC");
-                    pairGenerator.Init(new ECKeyGenerationParameters(publicKey.PublicKeyParamSet, random));
-                    var ephemeral = pairGenerator.GenerateKeyPair();
-                    generator.AddKeyAgreementRecipient(CmsEnvelopedGenerator.ECDHSha256Kdf, ephemeral.Private, ephemeral.Public,
-                        certificate, CmsEnvelopedGenerator.Aes256Wrap);
+                    // Ephemeral-static ECDH per recipient, as OpenSSL reads it (CmsKeyAgreement says why not BouncyCastle's own).
+                    generator.AddRecipientInfoGenerator(new CmsKeyAgreement.Generator(certificate));
                 }
             }
             var enveloped = generator.Generate(new CmsProcessableByteArray(content), NistObjectIdentifiers.IdAes256Cbc);
@@ -106,21 +101,52 @@ namespace KmsImport.Core.Crypto
                 throw Malformed(source, "is not CMS EnvelopedData");
             }
             var recipients = enveloped.GetRecipientInfos().GetRecipients().ToList();
+            EnvelopedData envelopedData;
+            try
+            {
+                envelopedData = EnvelopedData.GetInstance(enveloped.ContentInfo.Content);
+            }
+            catch (Exception e) when (!(e is OutOfMemoryException))
+            {
+                throw Malformed(source, "is not CMS EnvelopedData");
+            }
             foreach (var key in keys)
             {
-                foreach (var recipient in recipients)
+                if (key.IsRsa)
                 {
-                    bool kind = key.IsRsa ? recipient is KeyTransRecipientInformation : recipient is KeyAgreeRecipientInformation;
-                    if (!kind) continue;
-                    // With a certificate, only the entry issued to it (issuer and serial, or subject key id).
-                    if (key.Certificate != null && !recipient.RecipientID.Match(key.Certificate)) continue;
+                    foreach (var recipient in recipients.OfType<KeyTransRecipientInformation>())
+                    {
+                        // With a certificate, only the entry issued to it (issuer and serial, or subject key id).
+                        if (key.Certificate != null && !recipient.RecipientID.Match(key.Certificate)) continue;
+                        try
+                        {
+                            return recipient.GetContent(key.PrivateKey);
+                        }
+                        catch (Exception e) when (!(e is OutOfMemoryException))
+                        {
+                            // Not this entry (a bare key is tried against every entry of its kind); the next one, then the next key.
+                        }
+                    }
+                    continue;
+                }
+                foreach (var info in envelopedData.RecipientInfos.Cast<Asn1Encodable>().Select(RecipientInfo.GetInstance))
+                {
+                    if (!(info.Info is KeyAgreeRecipientInfo agreement)) continue;
+                    byte[]? cek = null;
                     try
                     {
-                        return recipient.GetContent(key.PrivateKey);
+                        cek = CmsKeyAgreement.UnwrapCek(agreement, (ECPrivateKeyParameters)key.PrivateKey, key.Certificate);
+                        if (cek == null) continue;
+                        return DecryptContent(envelopedData.EncryptedContentInfo, cek, source);
                     }
+                    catch (KmsImportException) { throw; }
                     catch (Exception e) when (!(e is OutOfMemoryException))
                     {
-                        // Not this entry (a bare key is tried against every entry of its kind); the next one, then the next key.
+                        // Another curve, another recipient: the next entry.
+                    }
+                    finally
+                    {
+                        if (cek != null) Array.Clear(cek, 0, cek.Length);
                     }
                 }
             }
@@ -128,6 +154,20 @@ namespace KmsImport.Core.Crypto
                 $"None of the {keys.Count} escrow key(s) given opens {source} ({recipients.Count} recipient(s)). Pass the private key of a "
                 + "certificate it was encrypted to (-EscrowCertificate or -EscrowKeyPath).")
             { TargetObject = source };
+        }
+
+        /// <summary>AES-CBC content (what Protect-CmsMessage, OpenSSL and this module write) under a content-encryption key.</summary>
+        private static byte[] DecryptContent(EncryptedContentInfo content, byte[] cek, string source)
+        {
+            var algorithm = content.ContentEncryptionAlgorithm;
+            var oid = algorithm.Algorithm;
+            if (!(oid.Equals(NistObjectIdentifiers.IdAes128Cbc) || oid.Equals(NistObjectIdentifiers.IdAes192Cbc) || oid.Equals(NistObjectIdentifiers.IdAes256Cbc)))
+                throw Malformed(source, $"encrypts its content with {oid.Id}, not AES-CBC");
+            if (content.EncryptedContent == null) throw Malformed(source, "has no encrypted content");
+            var iv = Asn1OctetString.GetInstance(algorithm.Parameters).GetOctets();
+            var cipher = CipherUtilities.GetCipher("AES/CBC/PKCS7PADDING");
+            cipher.Init(false, new ParametersWithIV(ParameterUtilities.CreateKeyParameter("AES", cek), iv));
+            return cipher.DoFinal(content.EncryptedContent.GetOctets());
         }
 
         /// <summary>The DER of a PEM 'CMS' (or 'PKCS7') block, or the bytes as they are.</summary>

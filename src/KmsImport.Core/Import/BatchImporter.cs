@@ -116,6 +116,8 @@ namespace KmsImport.Core.Import
             result.Status = outcome.Status;
             result.Message = outcome.Message;
             result.Fingerprint = outcome.Fingerprint;
+            result.EscrowPath = outcome.EscrowPath;
+            result.ComponentCheckValues = outcome.ComponentCheckValues;
             result.ProofMethod = outcome.ProofMethod;
         }
 

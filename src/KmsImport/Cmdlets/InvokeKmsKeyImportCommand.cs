@@ -54,8 +54,34 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = GenerateSet)]
         public SwitchParameter NoEscrow { get; set; }
 
+        /// <summary>With -Generate: encrypt each escrow copy to these certificates (&lt;KeyId&gt;.cms; file paths or X509Certificate2 objects).</summary>
+        [Parameter(ParameterSetName = GenerateSet)]
+        [ValidateNotNullOrEmpty]
+        public object[]? EscrowRecipient { get; set; }
+
+        /// <summary>With -Generate: split each key's escrow copy into this many components (2-9), component i encrypted to the i-th -EscrowRecipient.</summary>
+        [Parameter(ParameterSetName = GenerateSet)]
+        [ValidateRange(2, 9)]
+        public int ComponentCount { get; set; }
+
+        /// <summary>Certificates with their private key (X509Certificate2), or PFX files (with -Password), that open CMS escrow files (&lt;KeyId&gt;.cms).</summary>
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = DirectorySet)]
+        [Parameter(ParameterSetName = GenerateSet)]
+        [ValidateNotNullOrEmpty]
+        public object[]? EscrowCertificate { get; set; }
+
+        /// <summary>Private key files (PKCS#8, PKCS#1 or SEC1; encrypted ones with -Password) that open CMS escrow files.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = DirectorySet)]
+        [Parameter(ParameterSetName = GenerateSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? EscrowKeyPath { get; set; }
+
+        /// <summary>Password of encrypted material files, of -EscrowCertificate PFX files and of encrypted -EscrowKeyPath keys.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = DirectorySet)]
+        [Parameter(ParameterSetName = GenerateSet)]
         public SecureString? Password { get; set; }
 
         /// <summary>
@@ -131,8 +157,13 @@ namespace KmsImport.Cmdlets
                         ImportRules.CheckEscrowChoice(escrow, NoEscrow, folderOnly: true);
                         // A re-run resumes: an escrow file that exists is imported instead of new material.
                         _material = MaterialPlan.Generate(escrow, resumeFromEscrow: true);
+                        var recipients = EscrowBinding.Recipients(this, EscrowRecipient);
+                        EscrowBinding.CheckComponents(ComponentCount, recipients, escrow);
+                        _material.EscrowRecipients = recipients;
+                        _material.ComponentCount = ComponentCount;
                         break;
                 }
+                _material.EscrowKeys = EscrowBinding.Keys(this, EscrowCertificate, EscrowKeyPath, _password);
                 _material.AllowLowEntropy = Force;
                 _material.Warn = _warnings.Enqueue;
                 // Refused before any call; a -Path file is read once here: the same bytes serve every key (a pipe could not be read again).
