@@ -204,6 +204,123 @@ Describe 'Reading CMS escrow back' {
     }
 }
 
+Describe 'Components typed at the host' {
+    BeforeAll {
+        # A host whose custodians "type" from a queue: ReadLineAsSecureString is what -ComponentFromHost calls.
+        if (-not ('KmsImportTests.ScriptedHost' -as [type])) {
+            Add-Type -TypeDefinition @'
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Management.Automation;
+using System.Management.Automation.Host;
+using System.Security;
+namespace KmsImportTests {
+    public sealed class ScriptedUI : PSHostUserInterface {
+        public readonly Queue<string> Lines = new Queue<string>();
+        public readonly List<string> Shown = new List<string>();
+        public int Asked;
+        public override PSHostRawUserInterface RawUI => null;
+        public override string ReadLine() { throw new InvalidOperationException("ReadLine would echo"); }
+        public override SecureString ReadLineAsSecureString() {
+            Asked++;
+            var s = new SecureString();
+            foreach (var c in Lines.Dequeue()) s.AppendChar(c);
+            return s;
+        }
+        public override void Write(string value) => Shown.Add(value);
+        public override void Write(ConsoleColor f, ConsoleColor b, string value) => Shown.Add(value);
+        public override void WriteLine(string value) => Shown.Add(value);
+        public override void WriteErrorLine(string value) => Shown.Add(value);
+        public override void WriteDebugLine(string message) => Shown.Add(message);
+        public override void WriteProgress(long sourceId, ProgressRecord record) { }
+        public override void WriteVerboseLine(string message) => Shown.Add(message);
+        public override void WriteWarningLine(string message) => Shown.Add(message);
+        public override Dictionary<string, PSObject> Prompt(string caption, string message, System.Collections.ObjectModel.Collection<FieldDescription> descriptions) { throw new NotSupportedException(); }
+        public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName) { throw new NotSupportedException(); }
+        public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName, PSCredentialTypes allowedCredentialTypes, PSCredentialUIOptions options) { throw new NotSupportedException(); }
+        public override int PromptForChoice(string caption, string message, System.Collections.ObjectModel.Collection<ChoiceDescription> choices, int defaultChoice) { throw new NotSupportedException(); }
+    }
+    public sealed class ScriptedHost : PSHost {
+        private readonly ScriptedUI _ui = new ScriptedUI();
+        private readonly Guid _id = Guid.NewGuid();
+        public ScriptedUI Scripted => _ui;
+        public override string Name => "ScriptedHost";
+        public override Version Version => new Version(1, 0);
+        public override Guid InstanceId => _id;
+        public override PSHostUserInterface UI => _ui;
+        public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
+        public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
+        public override void SetShouldExit(int exitCode) { }
+        public override void EnterNestedPrompt() { throw new NotSupportedException(); }
+        public override void ExitNestedPrompt() { throw new NotSupportedException(); }
+        public override void NotifyBeginApplication() { }
+        public override void NotifyEndApplication() { }
+    }
+}
+'@
+        }
+        function Invoke-WithCustodians([string[]] $Typed, [scriptblock] $Script, [hashtable] $Arguments) {
+            $hostObject = [KmsImportTests.ScriptedHost]::new()
+            foreach ($line in $Typed) { $hostObject.Scripted.Lines.Enqueue($line) }
+            $runspace = [runspacefactory]::CreateRunspace($hostObject)
+            $runspace.Open()
+            try {
+                $ps = [powershell]::Create($runspace)
+                $null = $ps.AddScript("Import-Module '$env:KMSIMPORT_TEST_MODULE'").AddStatement().AddScript($Script.ToString())
+                foreach ($k in $Arguments.Keys) { $null = $ps.AddParameter($k, $Arguments[$k]) }
+                $output = $ps.Invoke()
+                [pscustomobject]@{ Output = $output; Errors = @($ps.Streams.Error); Shown = $hostObject.Scripted.Shown; Asked = $hostObject.Scripted.Asked }
+            } finally { $runspace.Dispose() }
+        }
+    }
+
+    It 'each custodian types a component in hex, sees its check value, and the combined material is imported' {
+        $escrow = New-Folder 'paper'
+        $key = New-KmsExternalKey @Common -KeySpec HMAC_256 -KeyUsage GENERATE_VERIFY_MAC
+        $generated = $key | Get-KmsImportParameters |
+            Protect-KeyMaterial -Generate -EscrowPath $escrow -EscrowRecipient $Alice.CertPath, $Bob.CertPath, $Carol.CertPath -ComponentCount 3
+        $custodians = $Alice, $Bob, $Carol
+        $hex = for ($i = 0; $i -lt 3; $i++) {
+            $bytes = Get-OpenSslContent (Join-Path $escrow "$($key.KeyId).component-$($i + 1)-of-3.cms") $custodians[$i]
+            # As written on a paper form: groups of four digits.
+            ([Convert]::ToHexString($bytes) -split '(.{4})' | Where-Object { $_ }) -join ' '
+        }
+        $null = $key | Remove-KmsImportedKeyMaterial -Confirm:$false
+        $manifest = Join-Path $escrow "$($key.KeyId).components.json"
+        $run = Invoke-WithCustodians $hex {
+            param($KeyId, $Region, $EndpointUrl, $Manifest)
+            Get-KmsImportParameters -KeyId $KeyId -Region $Region -EndpointUrl $EndpointUrl |
+                Protect-KeyMaterial -ComponentFromHost 3 -ComponentManifest $Manifest | Import-KmsKeyMaterial
+        } @{ KeyId = $key.KeyId; Region = 'eu-west-2'; EndpointUrl = $Url; Manifest = $manifest }
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output[0].Outcome | Should -Be 'Imported'
+        $run.Asked | Should -Be 3
+        for ($i = 0; $i -lt 3; $i++) {
+            ($run.Shown -join "`n") | Should -Match "Component $($i + 1): check value $($generated.ComponentCheckValues[$i]) \(AES-KCV\), as recorded"
+        }
+        ($run.Shown -join "`n") | Should -Not -Match (($hex[0] -split ' ')[0..3] -join ' ')
+        (Test-KmsKeyState @Common -KeyId $key.KeyId).KeyState | Should -Be 'Enabled'
+    }
+
+    It 'a component typed by the wrong custodian is refused before the next one is asked' {
+        $escrow = New-Folder 'paper-wrong'
+        $key = New-KmsExternalKey @Common
+        $null = $key | Get-KmsImportParameters |
+            Protect-KeyMaterial -Generate -EscrowPath $escrow -EscrowRecipient $Alice.CertPath, $Bob.CertPath -ComponentCount 2
+        $second = [Convert]::ToHexString((Get-OpenSslContent (Join-Path $escrow "$($key.KeyId).component-2-of-2.cms") $Bob))
+        $run = Invoke-WithCustodians @($second, $second) {
+            param($KeyId, $Region, $EndpointUrl, $Manifest)
+            Get-KmsImportParameters -KeyId $KeyId -Region $Region -EndpointUrl $EndpointUrl |
+                Protect-KeyMaterial -ComponentFromHost 2 -ComponentManifest $Manifest
+        } @{ KeyId = $key.KeyId; Region = 'eu-west-2'; EndpointUrl = $Url; Manifest = (Join-Path $escrow "$($key.KeyId).components.json") }
+        $run.Output | Should -BeNullOrEmpty
+        $run.Asked | Should -Be 1
+        $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ComponentCheckValueMismatch,*'
+        $run.Errors[0].Exception.Message | Should -Not -Match $second
+    }
+}
+
 Describe 'PowerShell''s own CMS cmdlets' {
     It 'Unprotect-CmsMessage opens the module''s escrow, and .NET''s EnvelopedCms gives the exact bytes' {
         $escrow = New-Folder 'pscms'
