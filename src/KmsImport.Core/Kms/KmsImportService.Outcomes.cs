@@ -36,14 +36,13 @@ namespace KmsImport.Core.Kms
         /// Sends a state-changing call once. <paramref name="send"/> returns null for an answer that lacks
         /// what KMS always sends. When the outcome is unknown (answer lost, empty, unreadable, incomplete, or a
         /// 5xx), <paramref name="readBack"/> reads the state: non-null means the call took effect, null that it
-        /// did not. With <paramref name="confirm"/>, even a complete answer is checked against the state.
+        /// did not. A complete answer is taken as it is (the workflow's request count depends on it).
         /// </summary>
         private TResult Mutate<TResult>(string operation, string? keyId,
             Func<IAmazonKeyManagementService, TResult?> send,
             Func<TResult?> readBack,
             bool mayResend,
             string unknownAdvice,
-            Func<TResult, TResult?>? confirm = null,
             string notAppliedErrorId = ErrorIds.AnswerInvalid) where TResult : class
         {
             var target = (object?)keyId ?? operation;
@@ -68,13 +67,7 @@ namespace KmsImport.Core.Kms
                     failure = translated;
                 }
 
-                if (answer != null)
-                {
-                    if (confirm == null) return answer;
-                    var confirmed = Read(() => confirm(answer), operation, keyId, target, "a success answer", unknownAdvice);
-                    if (confirmed != null) return confirmed;
-                    throw NotApplied(notAppliedErrorId, operation, keyId, target, "success");
-                }
+                if (answer != null) return answer;
 
                 var found = Read(readBack, operation, keyId, target, failure == null ? "an incomplete answer" : "no usable answer", unknownAdvice, failure);
                 if (found != null)
