@@ -174,6 +174,17 @@ Describe 'Reading CMS escrow back' {
         $again = $keys | Invoke-KmsKeyImport @Common -MaterialDirectory $escrow -EscrowKeyPath $Bob.KeyPath -Confirm:$false | Sort-Object KeyId
         $again.Status | Should -Be @('Verified', 'Verified')
         $again.Fingerprint | Should -Be $first.Fingerprint
+
+        # A -Generate re-run resumes from the <KeyId>.cms it finds: it needs the key, and never writes new material beside it.
+        $null = Remove-KmsImportedKeyMaterial @Common -KeyId $first[0].KeyId -Confirm:$false
+        $noKey = Invoke-KmsKeyImport @Common -KeyId $first[0].KeyId -Generate -EscrowPath $escrow -Confirm:$false
+        $noKey.Status | Should -Be 'Failed'
+        $noKey.ErrorId | Should -Be 'EscrowKeyRequired'
+        $noKey.ResumeCommand | Should -Not -Match 'EscrowKeyPath'
+        $resumed = Invoke-KmsKeyImport @Common -KeyId $first[0].KeyId -Generate -EscrowPath $escrow -EscrowKeyPath $Bob.KeyPath -Confirm:$false
+        $resumed.Status | Should -Be 'Imported'
+        $resumed.Fingerprint | Should -Be $first[0].Fingerprint
+        @(Get-ChildItem $escrow -Filter '*.bin').Count | Should -Be 0
     }
 
     It 'the ceremony flow combines components offline from a parameters bundle' {

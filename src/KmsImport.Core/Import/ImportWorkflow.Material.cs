@@ -33,7 +33,7 @@ namespace KmsImport.Core.Import
 
             var isReplica = key.MultiRegionKeyType == MultiRegionKeyTypes.Replica;
             var escrow = EscrowFile(plan, key.KeyId);
-            if (plan.ComponentCount > 0)
+            if (plan.ComponentCount > 0 || (escrow != null && escrow.EndsWith(".components.json", StringComparison.Ordinal)))
             {
                 // Components are never resumed from: combining them needs the custodians (-ComponentPath).
                 if (escrow != null && (File.Exists(escrow) || UntrustedFile.IsLink(escrow))) throw ComponentsExist(escrow, key.KeyId);
@@ -94,9 +94,15 @@ namespace KmsImport.Core.Import
         {
             if (plan.Path == null) return null;
             if (plan.ComponentCount > 0) return ComponentManifest.PathFor(plan.Path, keyId);
-            if (plan.EscrowRecipients.Count > 0)
-                return Directory.Exists(plan.Path) ? Path.Combine(plan.Path, KeyFileNames.ForKeyId(keyId) + ".cms") : plan.Path;
-            return EscrowFile(plan.Path, keyId);
+            if (!Directory.Exists(plan.Path)) return plan.Path;
+            // A key's escrow in the folder, whatever this run's options: components (their manifest), CMS, plaintext.
+            var manifest = ComponentManifest.PathFor(plan.Path, keyId);
+            var cms = Path.Combine(plan.Path, KeyFileNames.ForKeyId(keyId) + ".cms");
+            var bin = KeyFileNames.MaterialFile(plan.Path, keyId);
+            if (File.Exists(manifest) || UntrustedFile.IsLink(manifest)) return manifest;
+            if (File.Exists(cms) || UntrustedFile.IsLink(cms)) return cms;
+            if (File.Exists(bin) || UntrustedFile.IsLink(bin)) return bin;
+            return plan.EscrowRecipients.Count > 0 ? cms : bin;
         }
 
         /// <summary>The material file of a key in a folder: &lt;KeyId&gt;.cms when there is one and escrow keys are given (or no .bin), else &lt;KeyId&gt;.bin.</summary>

@@ -135,6 +135,8 @@ namespace KmsImport.Cmdlets
         private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         // Resolved once on the pipeline thread: workers must not touch session state.
         private string? _profileLocation;
+        // -EscrowKeyPath resolved on the pipeline thread, for ResumeCommand (built on the workers).
+        private readonly List<string> _escrowKeyPaths = new List<string>();
 
         protected override void BeginProcessing()
         {
@@ -164,6 +166,7 @@ namespace KmsImport.Cmdlets
                         break;
                 }
                 _material.EscrowKeys = EscrowBinding.Keys(this, EscrowCertificate, EscrowKeyPath, _password);
+                foreach (var keyPath in EscrowKeyPath ?? Array.Empty<string>()) _escrowKeyPaths.Add(ResolvePath(keyPath, nameof(EscrowKeyPath)));
                 _material.AllowLowEntropy = Force;
                 _material.Warn = _warnings.Enqueue;
                 // Refused before any call; a -Path file is read once here: the same bytes serve every key (a pipe could not be read again).
@@ -265,6 +268,8 @@ namespace KmsImport.Cmdlets
                 DirectorySet => $"-MaterialDirectory {Q(_material!.Path)}",
                 _ => NoEscrow ? "-Generate -NoEscrow" : $"-Generate -EscrowPath {Q(_material!.Path)}",
             };
+            // Keys that open CMS escrow files (a file name, never a secret), so the resume can read them.
+            if (_escrowKeyPaths.Count > 0) source += " -EscrowKeyPath " + string.Join(", ", _escrowKeyPaths.Select(Q));
             var expiry = _options.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $" -ValidTo '{_options.ValidToUtc:o}'" : "";
             var endpoint = key.Service.EndpointUrl == null ? "" : $" -EndpointUrl {Q(key.Service.EndpointUrl)}";
             // The same credential profile (a name and a file, never a secret), so the resume works on the same account.
