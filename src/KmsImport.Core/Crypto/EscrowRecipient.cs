@@ -32,7 +32,7 @@ namespace KmsImport.Core.Crypto
             var hash = new byte[20];
             sha1.DoFinal(hash, 0);
             Thumbprint = Hex.Upper(hash);
-            Subject = Import.KeyFileNames.Printable(certificate.SubjectDN.ToString());
+            Subject = Printable(certificate.SubjectDN.ToString());
             var key = certificate.GetPublicKey();
             KeyAlgorithm = key is RsaKeyParameters ? "RSA" : key is ECPublicKeyParameters ? "EC" : "other";
         }
@@ -146,6 +146,18 @@ namespace KmsImport.Core.Crypto
             new KmsImportException(errorId, ErrorKind.SecurityError,
                 $"{Source} ({Subject}, thumbprint {Thumbprint}) {what}, so no escrow is encrypted to it. {next}")
             { TargetObject = Thumbprint };
+
+        /// <summary>A subject as messages show it: control characters as \uXXXX, cut at 200 characters (a subject is untrusted text).</summary>
+        private static string Printable(string text)
+        {
+            var sb = new System.Text.StringBuilder(Math.Min(text.Length, 200));
+            foreach (var c in text)
+            {
+                if (sb.Length >= 200) { sb.Append('…'); break; }
+                sb.Append(char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString());
+            }
+            return sb.ToString();
+        }
 
         internal static KmsImportException Invalid(string source, string what) =>
             new KmsImportException(ErrorIds.EscrowCertificateInvalid, ErrorKind.InvalidData,
