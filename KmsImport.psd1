@@ -31,12 +31,12 @@
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()
+    # build.ps1 (tools/Set-ManifestMetadata.ps1) fills in, in out/KmsImport: ModuleVersion, HelpInfoURI (-HelpInfoUri),
+    # and in PSData Prerelease, ProjectUri, LicenseUri, IconUri (only when given to the build), the release notes
+    # (CHANGELOG.md) and the command tags (PSIncludes_Cmdlet, PSCommand_/PSCmdlet_ for every cmdlet).
     PrivateData            = @{
         PSData = @{
-            Tags         = @('AWS', 'KMS', 'BYOK', 'KeyImport', 'Cryptography', 'Security', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
-            LicenseUri   = 'https://github.com/kmsimport/KmsImport/blob/main/LICENSE'
-            ProjectUri   = 'https://github.com/kmsimport/KmsImport'
-            ReleaseNotes = 'Release notes: https://github.com/kmsimport/KmsImport/blob/main/CHANGELOG.md'
+            Tags = @('AWS', 'KMS', 'BYOK', 'KeyImport', 'Cryptography', 'Security', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
         }
     }
 }

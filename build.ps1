@@ -11,15 +11,22 @@
               ran fewer tests than its minimum in tests/test-minimums.json (see tools/TestRun.psm1).
     Demo    : Build, start the local endpoint, run the seed pipeline showing each step's object, stop it.
               (tools/Invoke-Demo.ps1)
-    Package : Build, validate the manifest and publish to a local PSResourceGet repository (out/repo).
+    Package : Build, write the updatable help to out/help (tools/New-UpdatableHelp.ps1: HelpInfo XML, .cab, .zip),
+              validate the manifest and publish to a local PSResourceGet repository (out/repo).
               (tools/Publish-LocalPackage.ps1)
+    The manifest in out/KmsImport gets its version, -Prerelease label (preview1 until the Windows workflow has run
+    green), the Gallery links given (-ProjectUri, -LicenseUri, -IconUri, -HelpInfoUri; none by default), release
+    notes from CHANGELOG.md and the command tags (tools/Set-ManifestMetadata.ps1).
     Bench   : Build, run bench/ and write bench/RESULTS.md.
+    LiveTest: the release check against a real AWS account (tools/Invoke-LiveTest.ps1): refused unless -Region and
+              -Confirm are given; then Build, the seed pipeline, HMAC and RSA imports with proofs and a restore,
+              every key tagged, material deleted and key deletion scheduled (7 days) at the end. Never run by Test.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench', 'LiveTest', 'Clean')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -28,10 +35,30 @@ param(
     # Test: run only these xUnit projects (each built on its own) and no Pester file. For checking the test task
     # itself (tests/Pester/TestTask.Tests.ps1 runs a project whose test host crashes).
     [string[]] $TestProject = @(),
+    # Test: the PowerShell that runs the Pester files: pwsh (PowerShell 7, the one running build.ps1) or, on
+    # Windows, powershell (Windows PowerShell 5.1, powershell.exe). .github/workflows/windows.yml runs both.
+    [ValidateSet('pwsh', 'powershell')]
+    [string] $PesterHost = 'pwsh',
     # Test: the per-suite minimum test counts.
     [string] $MinimumsPath = (Join-Path $PSScriptRoot 'tests/test-minimums.json'),
     # Test: where the TRX and Pester results go.
-    [string] $ResultsDirectory = (Join-Path $PSScriptRoot 'out/test-results')
+    [string] $ResultsDirectory = (Join-Path $PSScriptRoot 'out/test-results'),
+    # Build/Package: the manifest's Prerelease label. KmsImport stays a prerelease until the Windows workflow
+    # (.github/workflows/windows.yml) has run green; then build with -Prerelease '' to drop it.
+    [AllowEmptyString()] [string] $Prerelease = 'preview1',
+    # Build/Package: Gallery links, written into the manifest only when given (no default names a repository
+    # or help server that does not exist). HelpInfoUri is where Update-Help finds the files Package writes to out/help.
+    [string] $ProjectUri,
+    [string] $LicenseUri,
+    [string] $IconUri,
+    [string] $HelpInfoUri,
+    # LiveTest: the Region of the real AWS account to test in (never defaulted) ...
+    [string] $Region,
+    # ... and the explicit acknowledgement that LiveTest creates, imports into and deletes KMS keys there.
+    [switch] $Confirm,
+    # LiveTest: a KMS-compatible endpoint instead of AWS's (a dry run against LocalKms), and a named profile.
+    [string] $EndpointUrl,
+    [string] $ProfileName
 )
 
 $ErrorActionPreference = 'Stop'
@@ -86,11 +113,17 @@ function Invoke-Build {
     & (Join-Path $Root 'tools/Convert-HelpMarkdownToMaml.ps1') -Path (Join-Path $Root 'docs/cmdlets') `
         -OutputPath (Join-Path $ModuleOut 'en-US/KmsImport.dll-Help.xml')
 
-    # The manifest's version comes from Directory.Build.props, the one place it lives.
-    $version = Get-ModuleVersion
-    $manifest = Get-Content -Raw (Join-Path $Root 'KmsImport.psd1')
-    $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion          = '$version'"
-    Set-Content -Path (Join-Path $ModuleOut 'KmsImport.psd1') -Value $manifest -NoNewline
+    # The manifest: version from Directory.Build.props (the one place it lives), Prerelease, the Gallery links
+    # given to the build, release notes from CHANGELOG.md and the command tags.
+    $manifestOut = Join-Path $ModuleOut 'KmsImport.psd1'
+    Copy-Item (Join-Path $Root 'KmsImport.psd1') $manifestOut
+    $links = @{}
+    foreach ($name in 'ProjectUri', 'LicenseUri', 'IconUri', 'HelpInfoUri') {
+        $value = Get-Variable -Name $name -ValueOnly
+        if ($value) { $links[$name] = $value }
+    }
+    & (Join-Path $Root 'tools/Set-ManifestMetadata.ps1') -Path $manifestOut -Version (Get-ModuleVersion) -Prerelease $Prerelease `
+        -ChangelogPath (Join-Path $Root 'CHANGELOG.md') @links
 
     # The local KMS endpoint, for tests, the demo and rehearsals.
     Remove-Item -Recurse -Force $LocalKmsOut -ErrorAction SilentlyContinue
@@ -149,6 +182,11 @@ function Invoke-Test {
         $pwsh = [Environment]::ProcessPath
         $pwshArgs = @()
         if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $pwshArgs += Join-Path $PSHOME 'pwsh.dll' }
+        if ($PesterHost -eq 'powershell') {
+            if (-not $IsWindows) { throw '-PesterHost powershell runs the Pester files under Windows PowerShell 5.1: Windows only.' }
+            $pwsh = (Get-Command powershell.exe -CommandType Application | Select-Object -First 1).Source
+            $pwshArgs = @('-ExecutionPolicy', 'Bypass')
+        }
         # A child process, so the module DLLs are not locked in this session and every run starts clean.
         # PowerShell expands wildcards in arguments to native commands on Unix: pass the filter only when set.
         $filterArgs = if ($PesterFilter -ne '*') { @('-Filter', $PesterFilter) } else { @() }
@@ -172,8 +210,27 @@ function Invoke-Demo {
 
 function Invoke-Package {
     Invoke-Build
+    # Updatable help: HelpInfo XML, .cab (Windows PowerShell) and .zip (PowerShell 7) for the HelpInfoUri folder.
+    $helpOut = Join-Path $Out 'help'
+    Remove-Item -Recurse -Force $helpOut -ErrorAction SilentlyContinue
+    & (Join-Path $Root 'tools/New-UpdatableHelp.ps1') -ModuleDir $ModuleOut -OutputDir $helpOut | ForEach-Object { Write-Host "    help     -> $($_.FullName)" }
     & (Join-Path $Root 'tools/Publish-LocalPackage.ps1') -ModuleDir $ModuleOut -RepositoryDir (Join-Path $Out 'repo')
     if (-not $?) { exit 1 }
+}
+
+function Invoke-LiveTest {
+    $script = Join-Path $Root 'tools/Invoke-LiveTest.ps1'
+    $live = @{ ModulePath = (Join-Path $ModuleOut 'KmsImport.psd1'); Region = $Region; Confirm = $Confirm }
+    if ($EndpointUrl) { $live.EndpointUrl = $EndpointUrl }
+    if ($ProfileName) { $live.ProfileName = $ProfileName }
+    # Refused before the build as well as before any call: the script throws on its first lines.
+    if (-not $Region -or -not $Confirm) { & $script @live }
+    Invoke-Build
+    $global:LASTEXITCODE = 0
+    $rows = & $script @live
+    $code = $LASTEXITCODE
+    $rows | Format-Table -Wrap | Out-Host
+    if ($code -ne 0) { exit 1 }
 }
 
 function Invoke-Bench {
@@ -188,5 +245,6 @@ switch ($Task) {
     'Demo' { Invoke-Demo }
     'Package' { Invoke-Package }
     'Bench' { Invoke-Bench }
+    'LiveTest' { Invoke-LiveTest }
     'Clean' { Remove-Item -Recurse -Force $Out -ErrorAction SilentlyContinue }
 }

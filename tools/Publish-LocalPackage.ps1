@@ -5,17 +5,21 @@
     local PSResourceGet folder repository.
 .DESCRIPTION
     1. Test-ModuleManifest, then the Gallery's and this project's rules: Author, Description,
-       ProjectUri, LicenseUri, ReleaseNotes, the Tags PSEdition_Desktop, PSEdition_Core, Windows,
-       Linux and MacOS, CompatiblePSEditions Desktop and Core, PowerShellVersion 5.1, an explicit
+       ReleaseNotes, ProjectUri/LicenseUri/IconUri/HelpInfoURI https when given (a warning when one is not:
+       build.ps1 -ProjectUri ... adds them), a Prerelease label of letters and digits when given, the Tags
+       PSEdition_Desktop, PSEdition_Core, Windows, Linux, MacOS, PSIncludes_Cmdlet and PSCommand_<name>
+       for every exported cmdlet (Find-PSResource -CommandName searches them; Publish-PSResource 1.2.0 does
+       not add them), CompatiblePSEditions Desktop and Core, PowerShellVersion 5.1, an explicit
        CmdletsToExport that names exactly the cmdlets KmsImport.dll implements (checked in a child
        process that imports the module), every file the manifest names present, ModuleVersion equal
        to Directory.Build.props' VersionPrefix, and a CHANGELOG.md section for that version.
     2. Registers RepositoryDir as a folder repository under a name of its own (never PSGallery),
-       runs Publish-PSResource, checks Find-PSResource sees the version, and unregisters the
+       runs Publish-PSResource, checks Find-PSResource sees the version by name and by command name
+       (-CommandName New-KmsExternalKey), and unregisters the
        repository again, whatever happened. RepositoryDir keeps the .nupkg.
     Called by build.ps1 -Task Package (after Build) and by tests/Pester/Package.Tests.ps1.
 .OUTPUTS
-    One object: Name, Version, Package (the .nupkg path).
+    One object: Name, Version (with the prerelease label, e.g. 0.1.0-preview1), Package (the .nupkg path).
 #>
 [CmdletBinding()]
 param(
@@ -50,13 +54,22 @@ function Test-Uri([string] $Name, $Value) {
 
 if ([string]::IsNullOrWhiteSpace($manifest.Author)) { $problems.Add('Author is missing.') }
 if ([string]::IsNullOrWhiteSpace($manifest.Description)) { $problems.Add('Description is missing.') }
-Test-Uri 'ProjectUri' $(if ($psData.ContainsKey('ProjectUri')) { $psData.ProjectUri })
-Test-Uri 'LicenseUri' $(if ($psData.ContainsKey('LicenseUri')) { $psData.LicenseUri })
+foreach ($name in 'ProjectUri', 'LicenseUri', 'IconUri') {
+    if ($psData.ContainsKey($name)) { Test-Uri $name $psData[$name] }
+    else { Write-Warning "The manifest has no ${name}: the Gallery page will show no such link (build.ps1 -${name} <https URL> adds it)." }
+}
+if ($data.ContainsKey('HelpInfoURI')) { Test-Uri 'HelpInfoURI' $data.HelpInfoURI }
+$prerelease = if ($psData.ContainsKey('Prerelease')) { "$($psData.Prerelease)" } else { '' }
+if ($prerelease -and $prerelease -notmatch '^[a-zA-Z][a-zA-Z0-9]*$') { $problems.Add("Prerelease must be letters and digits (found '$prerelease').") }
 if (-not $psData.ContainsKey('ReleaseNotes') -or [string]::IsNullOrWhiteSpace($psData.ReleaseNotes)) { $problems.Add('ReleaseNotes is missing.') }
 
 $tags = @(if ($psData.ContainsKey('Tags')) { $psData.Tags })
 foreach ($tag in 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS') {
     if ($tags -notcontains $tag) { $problems.Add("Tags must include $tag.") }
+}
+$exported = @(if ($data.ContainsKey('CmdletsToExport')) { $data.CmdletsToExport })
+foreach ($tag in @('PSIncludes_Cmdlet') + @($exported | Where-Object { $_ -notmatch '[*?]' } | ForEach-Object { "PSCommand_$_" })) {
+    if ($tags -notcontains $tag) { $problems.Add("Tags must include $tag (build.ps1 adds the command tags: rebuild).") }
 }
 foreach ($tag in $tags) {
     # The Gallery refuses tags with spaces.
@@ -128,7 +141,8 @@ Write-Host "    manifest ok: $moduleName $version, $($declared.Count) cmdlets"
 # --- 2. Publish to a local folder repository ----------------------------------------------------
 $null = New-Item -ItemType Directory -Force $RepositoryDir
 $RepositoryDir = (Resolve-Path -LiteralPath $RepositoryDir).ProviderPath
-$package = Join-Path $RepositoryDir "$moduleName.$version.nupkg"
+$fullVersion = if ($prerelease) { "$version-$prerelease" } else { $version }
+$package = Join-Path $RepositoryDir "$moduleName.$fullVersion.nupkg"
 # A folder repository refuses a version it already holds: this run's package replaces the last one.
 Remove-Item -LiteralPath $package -Force -ErrorAction SilentlyContinue
 
@@ -138,11 +152,17 @@ Write-Host "==> Publish to $RepositoryDir (repository $repositoryName)"
 Register-PSResourceRepository -Name $repositoryName -Uri $RepositoryDir -Trusted
 try {
     Publish-PSResource -Path $ModuleDir -Repository $repositoryName
-    $published = Find-PSResource -Name $moduleName -Repository $repositoryName -Version $version
-    if (-not $published -or "$($published.Version)" -ne $version) { throw "Find-PSResource does not see $moduleName $version in $RepositoryDir after publishing." }
+    $published = Find-PSResource -Name $moduleName -Repository $repositoryName -Version $fullVersion -Prerelease:([bool]$prerelease)
+    if (-not $published -or "$($published.Version)" -ne $version -or "$($published.Prerelease)" -ne $prerelease) {
+        throw "Find-PSResource does not see $moduleName $fullVersion in $RepositoryDir after publishing."
+    }
+    $byCommand = @(Find-PSResource -CommandName New-KmsExternalKey -Repository $repositoryName -Prerelease:([bool]$prerelease) -ErrorAction SilentlyContinue)
+    if (-not ($byCommand | Where-Object { $_.ParentResource.Name -eq $moduleName -or $_.Name -eq $moduleName })) {
+        throw "Find-PSResource -CommandName New-KmsExternalKey does not find $moduleName in $RepositoryDir after publishing (the PSCommand_ tags)."
+    }
 } finally {
     Unregister-PSResourceRepository -Name $repositoryName -ErrorAction SilentlyContinue
 }
 if (-not (Test-Path -LiteralPath $package)) { throw "Publish-PSResource did not write $package." }
 Write-Host "    published: $package"
-[pscustomobject]@{ Name = $moduleName; Version = $version; Package = $package }
+[pscustomobject]@{ Name = $moduleName; Version = $fullVersion; Package = $package }

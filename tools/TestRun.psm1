@@ -6,10 +6,11 @@
 Set-StrictMode -Version 3.0
 
 function New-SuiteResult {
-    param([string] $Suite, [int] $Passed = 0, [int] $Failed = 0, [int] $Skipped = 0, [int] $NotRun = 0, [int] $Inconclusive = 0,
+    param([string] $Suite, [int] $Passed = 0, [int] $Failed = 0, [int] $Skipped = 0, [int] $NotRun = 0, [int] $Inconclusive = 0, [int] $Excluded = 0,
         [string[]] $Problems = @())
     [pscustomobject]@{
         Suite = $Suite; Passed = $Passed; Failed = $Failed; Skipped = $Skipped; NotRun = $NotRun; Inconclusive = $Inconclusive
+        Excluded = $Excluded
         Problems = [Collections.Generic.List[string]]::new([string[]]@($Problems | Where-Object { $_ }))
     }
 }
@@ -44,7 +45,9 @@ function Read-PesterSuite {
     }
     $p = Get-Content -Raw -LiteralPath $Path | ConvertFrom-Json
     $suites = foreach ($c in @($p.Containers)) {
-        $r = New-SuiteResult ([IO.Path]::GetFileName($c.File)) -Passed $c.Passed -Failed $c.Failed -Skipped $c.Skipped -NotRun $c.NotRun -Inconclusive $c.Inconclusive
+        # Excluded: tests the runner left out for the platform (tag UnixOnly on Windows), reported by the runner.
+        $excluded = if ($c.PSObject.Properties['Excluded']) { [int]$c.Excluded } else { 0 }
+        $r = New-SuiteResult ([IO.Path]::GetFileName($c.File)) -Passed $c.Passed -Failed $c.Failed -Skipped $c.Skipped -NotRun $c.NotRun -Inconclusive $c.Inconclusive -Excluded $excluded
         # A container fails without failing a test when its discovery, BeforeAll or AfterAll fails.
         if ("$($c.Result)" -ne 'Passed') { $r.Problems.Add("Pester result '$($c.Result)'") }
         $r
@@ -85,6 +88,9 @@ function Measure-TestRun {
         $minimum = $null
         if ($Minimums.ContainsKey($s.Suite)) { $minimum = $Minimums[$s.Suite] }
         else { $problems.Add("no minimum recorded for it in $MinimumsFile") }
+        # Tests left out for the platform (not skipped: never part of this platform's run) lower the minimum.
+        $excluded = if ($s.PSObject.Properties['Excluded']) { [int]$s.Excluded } else { 0 }
+        if ($null -ne $minimum -and $excluded -gt 0) { $minimum = [Math]::Max(0, $minimum - $excluded) }
         if ($s.Skipped) { $problems.Add("$($s.Skipped) skipped") }
         if ($s.NotRun) { $problems.Add("$($s.NotRun) not run") }
         if ($s.Inconclusive) { $problems.Add("$($s.Inconclusive) inconclusive") }

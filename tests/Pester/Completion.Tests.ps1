@@ -47,6 +47,16 @@ Describe 'The completers are attached' {
         $attribute.Type.FullName | Should -Be 'KmsImport.Completion.KeyIdCompleter'
     }
 
+    It '-<Parameter> of <Command> has the <Completer>' -ForEach @(
+        @{ Command = 'Get-KmsImportParameters'; Parameter = 'WrappingAlgorithm'; Completer = 'WrappingAlgorithmCompleter' }
+        @{ Command = 'Get-KmsImportParameters'; Parameter = 'WrappingKeySpec'; Completer = 'WrappingKeySpecCompleter' }
+        @{ Command = 'Protect-KeyMaterial'; Parameter = 'WrappingAlgorithm'; Completer = 'WrappingAlgorithmCompleter' }
+        @{ Command = 'Protect-KeyMaterial'; Parameter = 'WrappingKeySpec'; Completer = 'WrappingKeySpecCompleter' }
+    ) {
+        $attribute = (Get-Command $Command).Parameters[$Parameter].Attributes | Where-Object { $_ -is [ArgumentCompleter] }
+        $attribute.Type.FullName | Should -Be "KmsImport.Completion.$Completer"
+    }
+
     It '-<Parameter> of <Command> has the RegionCompleter' -ForEach $RegionParameters {
         $attribute = (Get-Command $Command).Parameters[$Parameter].Attributes | Where-Object { $_ -is [ArgumentCompleter] }
         $attribute.Type.FullName | Should -Be 'KmsImport.Completion.RegionCompleter'
@@ -116,6 +126,95 @@ Describe '-KeyId completion' {
     }
 }
 
+Describe '-KeyId completion from the session''s defaults' {
+    # $PSDefaultParameterValues, $StoredAWSRegion and AWS_ENDPOINT_URL_KMS are the session's: each test sets
+    # what it needs and puts back what was there.
+    BeforeEach {
+        $script:SavedDefaults = $global:PSDefaultParameterValues.Clone()
+        $script:SavedEndpointEnv = $env:AWS_ENDPOINT_URL_KMS
+    }
+    AfterEach {
+        $global:PSDefaultParameterValues.Clear()
+        foreach ($k in $script:SavedDefaults.Keys) { $global:PSDefaultParameterValues[$k] = $script:SavedDefaults[$k] }
+        $env:AWS_ENDPOINT_URL_KMS = $script:SavedEndpointEnv
+        Remove-Variable -Scope Global -Name StoredAWSRegion -ErrorAction Ignore
+    }
+
+    It 'takes the endpoint, Region and keys from $PSDefaultParameterValues when the line names none' {
+        $ak = New-AccessKey
+        $global:PSDefaultParameterValues['Test-KmsKeyState:EndpointUrl'] = $Url
+        $global:PSDefaultParameterValues['*:Region'] = $RegionA
+        $global:PSDefaultParameterValues['Test-Kms*:AccessKey'] = $ak
+        $global:PSDefaultParameterValues['*:SecretKey'] = 'test-secret'
+        $found = Get-Completion "Test-KmsKeyState -KeyId alias/completion-$Tag"
+        $found.CompletionText | Should -Be @("alias/completion-$Tag")
+        (Get-ListCall $ak).region | Select-Object -Unique | Should -Be $RegionA
+    }
+
+    It 'lets the line win over $PSDefaultParameterValues, and an exact command name over a pattern' {
+        $ak = New-AccessKey
+        $global:PSDefaultParameterValues['*:EndpointUrl'] = $Url
+        $global:PSDefaultParameterValues['*:Region'] = $RegionA
+        $global:PSDefaultParameterValues['Get-KmsImportParameters:Region'] = $RegionB
+        $global:PSDefaultParameterValues['*:AccessKey'] = $ak
+        $global:PSDefaultParameterValues['*:SecretKey'] = 's'
+        (Get-Completion "Get-KmsImportParameters -KeyId alias/completion-$Tag").CompletionText | Should -Be @("alias/completion-$Tag-b")
+        (Get-Completion "Get-KmsImportParameters -Region $RegionA -KeyId alias/completion-$Tag").CompletionText | Should -Be @("alias/completion-$Tag")
+    }
+
+    It 'runs no script block of $PSDefaultParameterValues' {
+        $ak = New-AccessKey
+        $global:CompletionTestRan = $false
+        $global:PSDefaultParameterValues['Test-KmsKeyState:Region'] = { $global:CompletionTestRan = $true; 'eu-west-1' }
+        try {
+            $found = Get-Completion "Test-KmsKeyState -Region $RegionA -EndpointUrl $Url -AccessKey $ak -SecretKey s -KeyId alias/completion-$Tag"
+            $found.CompletionText | Should -Be @("alias/completion-$Tag")
+            $global:CompletionTestRan | Should -BeFalse
+        } finally { Remove-Variable -Scope Global -Name CompletionTestRan }
+    }
+
+    It 'uses AWS_ENDPOINT_URL_KMS and $StoredAWSRegion (the AWS Tools shell defaults)' {
+        $ak = New-AccessKey
+        $env:AWS_ENDPOINT_URL_KMS = $Url
+        $global:StoredAWSRegion = $RegionB
+        $found = Get-Completion "Test-KmsKeyState -AccessKey $ak -SecretKey s -KeyId alias/completion-$Tag"
+        $found.CompletionText | Should -Be @("alias/completion-$Tag-b")
+        (Get-ListCall $ak).region | Select-Object -Unique | Should -Be $RegionB
+    }
+}
+
+Describe '-WrappingAlgorithm and -WrappingKeySpec offer what KMS accepts here' {
+    BeforeEach { $script:SavedDefaults = $global:PSDefaultParameterValues.Clone() }
+    AfterEach {
+        $global:PSDefaultParameterValues.Clear()
+        foreach ($k in $script:SavedDefaults.Keys) { $global:PSDefaultParameterValues[$k] = $script:SavedDefaults[$k] }
+    }
+
+    It '<Line>' -ForEach @(
+        @{ Line = 'Get-KmsImportParameters -KeyId k -Region eu-west-2 -WrappingAlgorithm '; Expected = @('RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256') }
+        @{ Line = 'Get-KmsImportParameters -KeyId k -Region cn-north-1 -WrappingAlgorithm '; Expected = @('RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE') }
+        @{ Line = 'Get-KmsImportParameters -KeyId k -EndpointUrl https://kms.cn-northwest-1.amazonaws.com.cn -WrappingAlgorithm '; Expected = @('RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE') }
+        @{ Line = 'Get-KmsImportParameters -KeyId k -Region eu-west-2 -KeySpec HMAC_256 -WrappingAlgorithm '; Expected = @('RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256') }
+        @{ Line = 'Get-KmsImportParameters -KeyId k -Region eu-west-2 -KeySpec RSA_2048 -WrappingAlgorithm '; Expected = @('RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256') }
+        @{ Line = 'Protect-KeyMaterial -KeySpec ECC_NIST_P521 -WrappingKeySpec RSA_2048 -WrappingAlgorithm '; Expected = @('RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256') }
+        @{ Line = 'Get-KmsImportParameters -KeyId k -Region cn-north-1 -WrappingKeySpec SM2 -WrappingAlgorithm '; Expected = @('SM2PKE') }
+        @{ Line = 'New-KmsExternalKey -KeySpec HMAC_384 -Region eu-west-1 | Get-KmsImportParameters -WrappingAlgorithm '; Expected = @('RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256') }
+        @{ Line = 'New-KmsExternalKey -KeySpec RSA_3072 -Region cn-north-1 | Get-KmsImportParameters -WrappingAlgorithm '; Expected = @('SM2PKE') }
+        @{ Line = 'Get-KmsImportParameters -KeyId k -Region eu-west-2 -WrappingKeySpec '; Expected = @('RSA_2048', 'RSA_3072', 'RSA_4096') }
+        @{ Line = 'Get-KmsImportParameters -KeyId k -Region cn-north-1 -WrappingKeySpec '; Expected = @('RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2') }
+        @{ Line = 'Protect-KeyMaterial -KeySpec ECC_NIST_P521 -WrappingAlgorithm RSAES_OAEP_SHA_256 -WrappingKeySpec '; Expected = @('RSA_3072', 'RSA_4096') }
+        @{ Line = 'Get-KmsImportParameters -KeyId k -Region eu-west-2 -WrappingAlgorithm RSAES_P'; Expected = @() }
+    ) {
+        @((Get-Completion $Line).CompletionText | Sort-Object) | Should -Be $Expected
+    }
+
+    It 'takes the Region from $PSDefaultParameterValues' {
+        $global:PSDefaultParameterValues['Get-KmsImportParameters:Region'] = 'cn-north-1'
+        (Get-Completion 'Get-KmsImportParameters -KeyId k -WrappingAlgorithm ').CompletionText | Should -Contain 'SM2PKE'
+        (Get-Completion 'Protect-KeyMaterial -WrappingAlgorithm ').CompletionText | Should -Not -Contain 'SM2PKE'
+    }
+}
+
 Describe 'KeyIdCompleter when KMS cannot answer' {
     BeforeAll {
         $script:Completer = [KmsImport.Completion.KeyIdCompleter]::new()
@@ -155,9 +254,40 @@ Describe '-Region completion' {
         ($found | Where-Object CompletionText -eq 'eu-west-2').ToolTip | Should -Be 'Europe (London)'
     }
 
-    It 'knows Regions beyond the commercial partition' {
+    It 'knows Regions beyond the commercial partition when the word names one' {
         (Get-Completion 'New-KmsExternalKey -Region cn-north').CompletionText | Should -Contain 'cn-north-1'
         (Get-Completion 'New-KmsExternalKey -Region us-gov-w').CompletionText | Should -Contain 'us-gov-west-1'
+    }
+}
+
+Describe '-Region offers the Regions of the partition in context' {
+    AfterEach { Remove-Variable -Scope Global -Name StoredAWSRegion -ErrorAction Ignore }
+
+    It 'offers only commercial Regions without context, and no endpoint variant such as us-east-1-regional' {
+        $all = @((Get-Completion 'New-KmsExternalKey -Region ').CompletionText)
+        $all | Should -Contain 'eu-west-2'
+        $all | Should -Contain 'us-east-1'
+        $all | Where-Object { $_ -like 'cn-*' -or $_ -like 'us-gov-*' -or $_ -like '*-iso*' -or $_ -like '*-regional' } | Should -BeNullOrEmpty
+        (Get-Completion 'New-KmsExternalKey -Region us-east-1').CompletionText | Should -Be @('us-east-1')
+    }
+
+    It 'offers no isolated-partition Region unless the endpoint names one' {
+        (Get-Completion 'New-KmsExternalKey -Region us-iso').Count | Should -Be 0
+        @((Get-Completion 'New-KmsExternalKey -EndpointUrl https://kms.us-iso-east-1.c2s.ic.gov -Region ').CompletionText) |
+            Should -Be @('us-iso-east-1', 'us-iso-west-1')
+    }
+
+    It 'offers the partition of <Context>' -ForEach @(
+        @{ Context = 'a China endpoint'; Line = 'New-KmsExternalKey -EndpointUrl https://kms.cn-north-1.amazonaws.com.cn -Region '; Expected = @('cn-north-1', 'cn-northwest-1') }
+        @{ Context = 'the primary''s Region, for a replica'; Line = 'New-KmsExternalKey -Region cn-north-1 -ReplicaRegion '; Expected = @('cn-north-1', 'cn-northwest-1') }
+        @{ Context = 'the primary''s Region, whatever the word'; Line = 'New-KmsExternalKey -Region us-gov-west-1 -ReplicaRegion eu-'; Expected = @() }
+    ) {
+        @((Get-Completion $Line).CompletionText) | Should -Be $Expected
+    }
+
+    It 'prefers the partition of $StoredAWSRegion (Set-DefaultAWSRegion)' {
+        $global:StoredAWSRegion = 'us-gov-west-1'
+        @((Get-Completion 'New-KmsExternalKey -Region us-').CompletionText) | Should -Be @('us-gov-east-1', 'us-gov-west-1')
     }
 }
 

@@ -341,7 +341,7 @@ Describe 'No material in streams, transcripts, errors, objects or files' {
 }
 
 Describe 'Temporary files and file modes' {
-    It 'a fresh pwsh with its own TMPDIR and umask 000 leaves no temporary file, and still writes escrow files 0600' -Skip:$IsWindows {
+    It 'a fresh pwsh with its own TMPDIR and umask 000 leaves no temporary file, and still writes escrow files 0600' -Tag UnixOnly {
         $tmp = New-Folder 'tmp'
         $escrow = New-Folder 'fresh-escrow'
         $bundles = New-Folder 'fresh-bundles'

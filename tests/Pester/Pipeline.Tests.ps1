@@ -123,6 +123,28 @@ Describe 'Requests per key (LocalKms request log)' {
     }
 }
 
+Describe 'Batch results in input order' {
+    # A replica still to be created is always worked on after every other key (its primary needs material
+    # first), so put first in the input it finishes last: a deterministic overtaking, no timing involved.
+    It '-AsCompleted:<AsCompleted>: the results in input order although the first key finishes last, or that key last in completion order' -ForEach @(
+        @{ AsCompleted = $false }, @{ AsCompleted = $true }
+    ) {
+        $primary, $replica = New-KmsExternalKey @Common -ReplicaRegion 'eu-west-1'
+        $other = New-KmsExternalKey @Common
+        $keys = @($replica, $primary, $other)
+        $results = @($keys | Invoke-KmsKeyImport -Path (New-MaterialFile).Path -NoPacing -ThrottleLimit 3 -AsCompleted:$AsCompleted)
+
+        $results.Status | Should -Be @('Imported', 'Imported', 'Imported')
+        if ($AsCompleted) {
+            $results[-1].Region | Should -Be 'eu-west-1'
+            @($results[0..1].KeyId | Sort-Object) | Should -Be @($primary.KeyId, $other.KeyId | Sort-Object)
+        } else {
+            $results.KeyId | Should -Be $keys.KeyId
+            $results.Region | Should -Be @('eu-west-1', 'eu-west-2', 'eu-west-2')
+        }
+    }
+}
+
 Describe 'Pipeline binding by property name' {
     BeforeAll {
         $script:Material = New-MaterialFile

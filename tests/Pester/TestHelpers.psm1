@@ -73,6 +73,8 @@ function Clear-LocalKmsRequest {
 function Get-PwshCommand {
     <# The current pwsh as an executable plus leading arguments (the dotnet tool runs pwsh.dll via dotnet). #>
     $exe = [Environment]::ProcessPath
+    # .NET Framework (Windows PowerShell 5.1) has no Environment.ProcessPath: the fresh process is powershell.exe.
+    if (-not $exe) { $exe = (Get-Process -Id $PID).Path }
     $lead = @()
     if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $lead = @(Join-Path $PSHOME 'pwsh.dll') }
     [pscustomobject]@{ Executable = $exe; Arguments = $lead }

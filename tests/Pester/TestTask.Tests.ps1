@@ -98,6 +98,14 @@ Describe 'Judging a test run (tools/TestRun.psm1)' {
         $run.Suites[0].Problems | Should -Match 'fewer than its minimum 100'
     }
 
+    It 'tests the runner left out for the platform (UnixOnly on Windows) lower the minimum by their number, and no more' {
+        $left = [pscustomobject]@{ File = '/x/X.Tests.ps1'; Result = 'Passed'; Passed = 7; Failed = 0; Skipped = 0; NotRun = 0; Inconclusive = 0; Excluded = 3 }
+        (Measure-TestRun -Suites @(Read-PesterSuite -Path (New-PesterJson @($left)) -ExitCode 0) -Minimums @{ 'X.Tests.ps1' = 10 }).Line | Should -Be '7 passed, 0 failed'
+        $run = Measure-TestRun -Suites @(Read-PesterSuite -Path (New-PesterJson @($left)) -ExitCode 0) -Minimums @{ 'X.Tests.ps1' = 11 }
+        $run.Line | Should -Be '7 passed, 1 failed'
+        $run.Suites[0].Problems | Should -Match 'fewer than its minimum 8'
+    }
+
     It 'a suite without a recorded minimum, and an expected suite that did not run, are failures' {
         $run = Measure-TestRun -Suites @(Read-TrxSuite -Suite 'New.Tests' -Path (New-Trx 'Completed' 4) -ExitCode 0) -Minimums @{ 'A.Tests' = 3 } -Expected 'New.Tests', 'A.Tests'
         $run.Line | Should -Be '4 passed, 4 failed'   # New.Tests: no minimum (1); A.Tests: did not run, 3 below its minimum

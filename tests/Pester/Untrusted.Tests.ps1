@@ -134,7 +134,7 @@ Describe 'Finding 1: a key file given where a bundle is expected is never echoed
     }
 }
 
-Describe 'Finding 2: bundle files are regular files only, never followed through links' -Skip:$IsWindows {
+Describe 'Finding 2: bundle files are regular files only, never followed through links' -Tag UnixOnly {
     It 'an offline bundle whose ImportToken.bin links to an escrow file: ImportBundleFileNotRegular, the secret is neither wrapped nor sent' {
         $secret = New-RandomBytes 32
         $escrow = New-File $secret 'other-key-escrow.bin'
@@ -234,7 +234,7 @@ Describe 'Finding 3: a bundle''s EndpointUrl and Region are used only when the c
     }
 }
 
-Describe 'Finding 4: an escrow file found on resume is checked as strictly as it is written' -Skip:$IsWindows {
+Describe 'Finding 4: an escrow file found on resume is checked as strictly as it is written' -Tag UnixOnly {
     BeforeAll {
         function Invoke-Resume([string] $Setup) {
             $key = New-KmsExternalKey @Common -ErrorAction Stop
@@ -456,7 +456,7 @@ Describe 'Finding 13: a failed -OutDirectory write leaves nothing behind, so the
     }
 }
 
-Describe 'Finding 14: material files are read once; pipes, FIFOs and devices are refused up front' -Skip:$IsWindows {
+Describe 'Finding 14: material files are read once; pipes, FIFOs and devices are refused up front' -Tag UnixOnly {
     BeforeAll {
         # Each case runs in a runspace of its own with a timeout: a FIFO that is opened would block for ever.
         function Invoke-Bounded([scriptblock] $Script, [object[]] $Arguments) {

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 
 namespace KmsImport.Core.Crypto
 {
@@ -53,6 +55,37 @@ namespace KmsImport.Core.Crypto
             return KeySpecRules.IsRsa(keySpec)
                 ? new WrappingChoice(WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256, WrappingKeySpec.RSA_4096)
                 : new WrappingChoice(WrappingAlgorithm.RSAES_OAEP_SHA_256, WrappingKeySpec.RSA_4096);
+        }
+
+        /// <summary>
+        /// The wrapping algorithms KMS would accept in a context, in the enum's order, for completion: every
+        /// algorithm <see cref="IsAllowed"/> allows for the key spec and wrapping key spec when they are known (for
+        /// some importable key spec / wrapping key spec when not). RSAES_PKCS1_V1_5 never (retired). In the China
+        /// Regions SM2PKE, and no RSA_AES_KEY_WRAP (not offered there); elsewhere no SM2PKE and no SM2 wrapping key.
+        /// </summary>
+        public static IReadOnlyList<WrappingAlgorithm> OfferedAlgorithms(KeySpec? keySpec, WrappingKeySpec? wrappingKeySpec, bool china) =>
+            Offers(keySpec, null, wrappingKeySpec, china).Select(o => o.Algorithm).Distinct().ToList();
+
+        /// <summary>The wrapping key specs KMS would hand out in a context (as <see cref="OfferedAlgorithms"/>).</summary>
+        public static IReadOnlyList<WrappingKeySpec> OfferedWrappingKeySpecs(KeySpec? keySpec, WrappingAlgorithm? algorithm, bool china) =>
+            Offers(keySpec, algorithm, null, china).Select(o => o.WrappingKeySpec).Distinct().OrderBy(w => (int)w).ToList();
+
+        private static IEnumerable<WrappingChoice> Offers(KeySpec? keySpec, WrappingAlgorithm? algorithm, WrappingKeySpec? wrappingKeySpec, bool china)
+        {
+            var specs = keySpec.HasValue ? new[] { keySpec.Value } : (KeySpec[])Enum.GetValues(typeof(KeySpec));
+            foreach (WrappingAlgorithm a in Enum.GetValues(typeof(WrappingAlgorithm)))
+            {
+                if (algorithm.HasValue && a != algorithm.Value) continue;
+                if (a == WrappingAlgorithm.RSAES_PKCS1_V1_5) continue;
+                if (china ? IsRsaAes(a) : a == WrappingAlgorithm.SM2PKE) continue;
+                foreach (WrappingKeySpec w in Enum.GetValues(typeof(WrappingKeySpec)))
+                {
+                    if (wrappingKeySpec.HasValue && w != wrappingKeySpec.Value) continue;
+                    if (!china && w == WrappingKeySpec.SM2) continue;
+                    // SM2 material exists only in the China Regions.
+                    if (specs.Any(s => (china || s != KeySpec.SM2) && IsAllowed(s, a, w, out _))) yield return new WrappingChoice(a, w);
+                }
+            }
         }
 
         /// <summary>

@@ -37,6 +37,8 @@ namespace KmsImport.Core.Import
     /// every other key, so their primaries hold material first. Transient failures that outlast
     /// the SDK's retries are retried here from a safe point (fresh parameters each time: a token is
     /// never reused after a failed import). Requests are paced by the services' pacers.
+    /// Results come in input order by default (<see cref="InputOrder"/>): each is released as soon
+    /// as every earlier key's result is, so only results that overtook a slower key wait.
     /// </summary>
     public sealed class BatchImporter
     {
@@ -57,18 +59,35 @@ namespace KmsImport.Core.Import
         public int MaxAttempts { get; set; } = 3;
         public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+        /// <summary>True (default): results in the order of the keys given. False: each as soon as its key finishes.</summary>
+        public bool InputOrder { get; set; } = true;
+
+        /// <summary>Test hook: called on the worker thread when a key has its result, before any ordering.</summary>
+        internal Action<KmsBatchImportResult>? Finished { get; set; }
+
         /// <summary>Starts the batch; results arrive on the returned collection, which completes when every key has one.</summary>
         public BlockingCollection<KmsBatchImportResult> Start(IReadOnlyList<BatchKey> keys, CancellationToken cancel)
         {
             var results = new BlockingCollection<KmsBatchImportResult>();
+            var release = new OrderedRelease<KmsBatchImportResult>(results.Add, InputOrder);
+            var indexed = keys.Select((key, index) => (Key: key, Index: index)).ToList();
             Task.Run(() =>
             {
                 try
                 {
                     var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, ThrottleLimit), CancellationToken = cancel };
                     // KMS replicates a primary only once it holds material: replicas go second.
-                    foreach (var phase in new[] { keys.Where(k => !k.Facts.IsReplicaToCreate), keys.Where(k => k.Facts.IsReplicaToCreate) })
-                        Parallel.ForEach(phase.ToList(), options, key => results.Add(ImportOne(key)));
+                    foreach (var phase in new[] { indexed.Where(k => !k.Key.Facts.IsReplicaToCreate), indexed.Where(k => k.Key.Facts.IsReplicaToCreate) })
+                    {
+                        // One key at a time per worker (no static chunks), so a slow key holds back no other key's work.
+                        var partition = Partitioner.Create(phase.ToList(), EnumerablePartitionerOptions.NoBuffering);
+                        Parallel.ForEach(partition, options, item =>
+                        {
+                            var result = ImportOne(item.Key);
+                            Finished?.Invoke(result);
+                            release.Add(item.Index, result);
+                        });
+                    }
                 }
                 catch (OperationCanceledException) { }
                 finally { results.CompleteAdding(); }
@@ -129,6 +148,48 @@ namespace KmsImport.Core.Import
             result.ResumeCommand = _resumeCommand(key);
             try { result.KeyState = key.Service.DescribeKey(result.KeyId).KeyState; }
             catch (KmsImportException) { /* a replica not created has no state; otherwise the message says why */ }
+        }
+    }
+
+    /// <summary>
+    /// Releases items numbered 0..n-1 in that order as they arrive in any order: an item is passed on
+    /// as soon as every lower-numbered one has been, and only items that overtook a missing one are
+    /// held. With <c>inOrder</c> false each item is passed on as it arrives.
+    /// </summary>
+    internal sealed class OrderedRelease<T>
+    {
+        private readonly Action<T> _emit;
+        private readonly bool _inOrder;
+        private readonly Dictionary<int, T> _held = new Dictionary<int, T>();
+        private readonly object _gate = new object();
+        private int _next;
+
+        public OrderedRelease(Action<T> emit, bool inOrder)
+        {
+            _emit = emit;
+            _inOrder = inOrder;
+        }
+
+        /// <summary>How many items are waiting for an earlier one.</summary>
+        public int Held { get { lock (_gate) return _held.Count; } }
+
+        public void Add(int index, T item)
+        {
+            lock (_gate)
+            {
+                if (!_inOrder)
+                {
+                    _emit(item);
+                    return;
+                }
+                _held.Add(index, item);
+                while (_held.TryGetValue(_next, out var ready))
+                {
+                    _held.Remove(_next);
+                    _next++;
+                    _emit(ready);
+                }
+            }
         }
     }
 }

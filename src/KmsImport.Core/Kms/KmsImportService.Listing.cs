@@ -44,10 +44,14 @@ namespace KmsImport.Core.Kms
             return result;
         }
 
-        /// <summary>Every Region the bundled AWS SDK knows (system name and display name), sorted by name.</summary>
+        /// <summary>
+        /// Every Region the bundled AWS SDK knows (system name, display name, partition), sorted by name; without the SDK's
+        /// endpoint variants that are not Regions (us-east-1-regional is the regional endpoint of us-east-1).
+        /// </summary>
         public static IReadOnlyList<KmsRegionName> KnownRegions() =>
             RegionEndpoint.EnumerableAllRegions
-                .Select(r => new KmsRegionName(r.SystemName, r.DisplayName))
+                .Where(r => !r.SystemName.EndsWith("-regional", StringComparison.Ordinal) && r.SystemName != "aws-global")
+                .Select(r => new KmsRegionName(r.SystemName, r.DisplayName, r.PartitionName ?? "", r.PartitionDnsSuffix ?? ""))
                 .OrderBy(r => r.Name, StringComparer.Ordinal)
                 .ToList();
     }

@@ -33,14 +33,14 @@ namespace KmsImport.Cmdlets
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [AllowNull, AllowEmptyString]
         [KmsName]
-        [ArgumentCompleter(typeof(KmsNameCompleter<KmsImport.WrappingAlgorithm>))]
+        [ArgumentCompleter(typeof(WrappingAlgorithmCompleter))]
         public string? WrappingAlgorithm { get; set; }
 
         /// <summary>Defaults to the recommended wrapping key for the key's spec (RSA_4096).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [AllowNull, AllowEmptyString]
         [KmsName]
-        [ArgumentCompleter(typeof(KmsNameCompleter<KmsImport.WrappingKeySpec>))]
+        [ArgumentCompleter(typeof(WrappingKeySpecCompleter))]
         public string? WrappingKeySpec { get; set; }
 
         /// <summary>Also write the parameters to &lt;OutDirectory&gt;/&lt;KeyId&gt;/ (PublicKey.bin, ImportToken.bin, ImportParameters.json).</summary>

@@ -126,6 +126,10 @@ namespace KmsImport.Cmdlets
         [Parameter]
         public SwitchParameter NoPacing { get; set; }
 
+        /// <summary>Write each result as soon as its key finishes (completion order) instead of in input order.</summary>
+        [Parameter]
+        public SwitchParameter AsCompleted { get; set; }
+
         private readonly List<BatchKey> _keys = new List<BatchKey>();
         private readonly Dictionary<KmsImportService, RequestPacer> _pacers = new Dictionary<KmsImportService, RequestPacer>();
         private ImportOptions _options = new ImportOptions();
@@ -215,7 +219,7 @@ namespace KmsImport.Cmdlets
                 ClearPassword();
                 return;
             }
-            var importer = new BatchImporter(Workflow, _material!, _options, ResumeCommand) { ThrottleLimit = ThrottleLimit };
+            var importer = new BatchImporter(Workflow, _material!, _options, ResumeCommand) { ThrottleLimit = ThrottleLimit, InputOrder = !AsCompleted };
             using var cancel = new CancellationTokenSource();
             _cancel = cancel;
             var counts = new Dictionary<string, int>();

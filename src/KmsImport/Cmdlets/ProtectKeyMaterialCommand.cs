@@ -40,13 +40,13 @@ namespace KmsImport.Cmdlets
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyString]
         [KmsName]
-        [ArgumentCompleter(typeof(Completion.KmsNameCompleter<KmsImport.WrappingAlgorithm>))]
+        [ArgumentCompleter(typeof(Completion.WrappingAlgorithmCompleter))]
         public string WrappingAlgorithm { get; set; } = "";
 
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyString]
         [KmsName]
-        [ArgumentCompleter(typeof(Completion.KmsNameCompleter<KmsImport.WrappingKeySpec>))]
+        [ArgumentCompleter(typeof(Completion.WrappingKeySpecCompleter))]
         public string WrappingKeySpec { get; set; } = "";
 
         /// <summary>The wrapping public key, DER SubjectPublicKeyInfo.</summary>

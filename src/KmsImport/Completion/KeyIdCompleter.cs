@@ -11,7 +11,8 @@ namespace KmsImport.Completion
     /// <summary>
     /// Completes -KeyId with the alias names and key ids of the Region the command would talk to,
     /// resolved from the parameters already on the command line (-Region, -EndpointUrl,
-    /// -ProfileName, -AccessKey ...) and the shell defaults, like the cmdlets resolve them. What
+    /// -ProfileName, -AccessKey ...), else $PSDefaultParameterValues, and the shell defaults, like the
+    /// cmdlets resolve them (<see cref="CompletionContext"/>). What
     /// KMS answered is kept for <see cref="CacheLifetime"/> per connection, so pressing Tab again
     /// does not call KMS again. Never throws: on any failure it completes nothing.
     /// </summary>
@@ -30,7 +31,7 @@ namespace KmsImport.Completion
             try
             {
                 var (quote, word) = CompletionText.Unquote(wordToComplete);
-                var candidates = GetCandidates(CompletionConnection.FromBoundParameters(fakeBoundParameters));
+                var candidates = GetCandidates(CompletionContext.Read(commandName, commandAst, fakeBoundParameters).Connection());
                 return candidates
                     .Where(c => c.Matches(word))
                     .Select(c => new CompletionResult(CompletionText.Quote(c.Text, quote), c.Text, CompletionResultType.ParameterValue, c.ToolTip))

@@ -110,7 +110,10 @@ public sealed class BatchImporterTests : IDisposable
 
         Assert.Equal(3, results.Count);
         Assert.All(results, r => Assert.Equal("Imported", r.Status));
-        Assert.Equal(Region, results[0].Region);
+        // Worked on primary first, reported in input order.
+        var log = _kms.Log.ToList();
+        Assert.True(log.FindIndex(l => l.Operation == "ImportKeyMaterial" && l.Region == Region) < log.FindIndex(l => l.Operation == "ReplicateKey"));
+        Assert.Equal(new[] { "eu-west-1", "us-east-1", Region }, results.Select(r => r.Region));
         Assert.Single(Directory.GetFiles(_dir));
         Assert.Single(results.Select(r => r.Fingerprint).Distinct());
         foreach (var region in new[] { "eu-west-1", "us-east-1" })
@@ -130,5 +133,62 @@ public sealed class BatchImporterTests : IDisposable
         Assert.Equal(ErrorIds.ReplicaNeedsPrimaryMaterial, result.ErrorId);
         Assert.Null(result.KeyState); // KMS has no such replica: no state is made up
         Assert.Equal($"resume {created.KeyId} eu-west-1", result.ResumeCommand);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Results_come_in_input_order_even_when_the_first_key_finishes_last_unless_in_completion_order(bool inputOrder)
+    {
+        // The first key lives in another Region, whose calls wait until both other keys have their result.
+        var slow = new BatchKey(_kms.Seed("eu-west-1", "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT", null).KeyId, _kms.Service("eu-west-1"));
+        var keys = new[] { slow }.Concat(NewKeys(2)).ToList();
+        using var othersDone = new CountdownEvent(2);
+        var finished = new List<string>();
+        _kms.BeforeCall = (_, region) =>
+        {
+            if (region == "eu-west-1" && !othersDone.Wait(TimeSpan.FromSeconds(60))) throw new TimeoutException("the other keys never finished");
+        };
+        var importer = Importer(MaterialPlan.Generate(_dir, resumeFromEscrow: true));
+        importer.InputOrder = inputOrder;
+        importer.Finished = r =>
+        {
+            lock (finished) finished.Add(r.KeyId);
+            if (r.Region == Region) othersDone.Signal();
+        };
+
+        var results = Run(importer, keys);
+
+        Assert.All(results, r => Assert.Equal("Imported", r.Status));
+        Assert.Equal(slow.KeyId, finished[2]); // it did finish last
+        if (inputOrder)
+            Assert.Equal(keys.Select(k => k.KeyId), results.Select(r => r.KeyId));
+        else
+            Assert.Equal(finished, results.Select(r => r.KeyId));
+    }
+
+    [Fact]
+    public void OrderedRelease_holds_only_what_overtook_a_missing_item()
+    {
+        var emitted = new List<string>();
+        var release = new OrderedRelease<string>(emitted.Add, inOrder: true);
+
+        release.Add(2, "c");
+        release.Add(1, "b");
+        Assert.Empty(emitted);
+        Assert.Equal(2, release.Held);
+        release.Add(0, "a");
+        Assert.Equal(new[] { "a", "b", "c" }, emitted);
+        Assert.Equal(0, release.Held);
+        release.Add(4, "e");
+        Assert.Equal(1, release.Held);
+        release.Add(3, "d");
+        Assert.Equal(new[] { "a", "b", "c", "d", "e" }, emitted);
+
+        var asArrived = new List<string>();
+        var unordered = new OrderedRelease<string>(asArrived.Add, inOrder: false);
+        unordered.Add(1, "b");
+        unordered.Add(0, "a");
+        Assert.Equal(new[] { "b", "a" }, asArrived);
     }
 }

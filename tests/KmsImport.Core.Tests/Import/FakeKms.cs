@@ -28,6 +28,9 @@ internal sealed class FakeKms
     /// <summary>Called before each operation with (operation, region); an exception it returns is thrown.</summary>
     public Func<string, string, Exception?>? Fault { get; set; }
 
+    /// <summary>Called before each operation with (operation, region), outside the lock: may block one Region's calls while others go on.</summary>
+    public Action<string, string>? BeforeCall { get; set; }
+
     public KmsImportService Service(string region)
     {
         lock (_gate)
@@ -91,6 +94,7 @@ internal sealed class FakeKms
     {
         var operation = method.EndsWith("Async", StringComparison.Ordinal) ? method[..^5] : method;
         var keyId = (string?)request.GetType().GetProperty("KeyId")?.GetValue(request);
+        BeforeCall?.Invoke(operation, region);
         lock (_gate)
         {
             if (operation == "CreateKey") keyId = null;
