@@ -147,6 +147,48 @@ namespace KmsImport
         /// <summary>A line does not chain to the one before it: a line was edited, removed, reordered or inserted (the message names the line number).</summary>
         public const string EvidenceChainBroken = "EvidenceChainBroken";
 
+        // ---- escrow to certificates (CMS) and key components ------------------------------------------------
+        /// <summary>An escrow certificate that is not an X.509 certificate, or whose key is not RSA (2048+ bits) or EC on a named curve.</summary>
+        public const string EscrowCertificateInvalid = "EscrowCertificateInvalid";
+        /// <summary>An escrow certificate file that is missing, not a regular file, empty or too large.</summary>
+        public const string EscrowCertificateUnreadable = "EscrowCertificateUnreadable";
+        /// <summary>An escrow certificate past its NotAfter date.</summary>
+        public const string EscrowCertificateExpired = "EscrowCertificateExpired";
+        /// <summary>An escrow certificate before its NotBefore date.</summary>
+        public const string EscrowCertificateNotYetValid = "EscrowCertificateNotYetValid";
+        /// <summary>An escrow certificate without keyEncipherment (RSA) or keyAgreement (EC) in its key usage.</summary>
+        public const string EscrowCertificateKeyUsage = "EscrowCertificateKeyUsage";
+        /// <summary>An escrow certificate whose extended key usage list lacks Document Encryption (1.3.6.1.4.1.311.80.1).</summary>
+        public const string EscrowCertificateExtendedKeyUsage = "EscrowCertificateExtendedKeyUsage";
+        /// <summary>-EscrowRecipient given something that is neither a certificate file path nor an X509Certificate2.</summary>
+        public const string EscrowRecipientInvalid = "EscrowRecipientInvalid";
+        /// <summary>A CMS escrow file was found or given, but no private key to open it (-EscrowCertificate / -EscrowKeyPath).</summary>
+        public const string EscrowKeyRequired = "EscrowKeyRequired";
+        /// <summary>An escrow private key (or PFX) that cannot be read, decrypted or is not RSA/EC.</summary>
+        public const string EscrowKeyInvalid = "EscrowKeyInvalid";
+        /// <summary>An X509Certificate2 whose private key cannot be exported for decryption.</summary>
+        public const string EscrowKeyNotExportable = "EscrowKeyNotExportable";
+        /// <summary>None of the escrow keys given opens the CMS escrow file.</summary>
+        public const string EscrowKeyNoMatch = "EscrowKeyNoMatch";
+        /// <summary>A CMS escrow file that is not CMS EnvelopedData (PEM 'CMS' or DER), or too large.</summary>
+        public const string EscrowCmsInvalid = "EscrowCmsInvalid";
+        /// <summary>-ComponentCount without exactly that many -EscrowRecipient certificates (one custodian per component), or without a folder.</summary>
+        public const string ComponentRecipientsMismatch = "ComponentRecipientsMismatch";
+        /// <summary>Components of different lengths, or of another length than the material recorded.</summary>
+        public const string ComponentLengthMismatch = "ComponentLengthMismatch";
+        /// <summary>A component whose check value is not the one recorded for its position (a wrong component, or the wrong order).</summary>
+        public const string ComponentCheckValueMismatch = "ComponentCheckValueMismatch";
+        /// <summary>The combined components give material with another fingerprint than the one recorded.</summary>
+        public const string ComponentFingerprintMismatch = "ComponentFingerprintMismatch";
+        /// <summary>A number of components other than the manifest records, fewer than 2 or more than 9, or the same file twice.</summary>
+        public const string ComponentCountMismatch = "ComponentCountMismatch";
+        /// <summary>A component manifest (&lt;KeyId&gt;.components.json) that is not what the module writes, or for another key.</summary>
+        public const string ComponentManifestInvalid = "ComponentManifestInvalid";
+        /// <summary>A component typed at the host that is not hexadecimal of the material's length.</summary>
+        public const string ComponentHexInvalid = "ComponentHexInvalid";
+        /// <summary>A component file that cannot be used (not found, not a regular owner-only file, too large).</summary>
+        public const string ComponentFileInvalid = "ComponentFileInvalid";
+
         // ---- proofs that KMS holds given material ---------------------------------------------------------
         public const string ProofFailed = "KeyMaterialProofFailed";
         public const string ProofNotPossible = "KeyMaterialProofNotPossible";

@@ -277,6 +277,7 @@ Describe 'Errors carry the next PowerShell step (ErrorDetails.RecommendedAction)
         @{ Cmdlet = 'Remove-KmsExternalKey'; ErrorId = 'KmsKeyNotFound'; Names = 'Get-KmsKeyMaterialExpiry'; Run = { Remove-KmsExternalKey @Common -KeyId $Unknown -Confirm:$false } }
         @{ Cmdlet = 'Get-KmsKeyRotation'; ErrorId = 'KmsKeyNotFound'; Names = 'Get-KmsKeyMaterialExpiry'; Run = { Get-KmsKeyRotation @Common -KeyId $Unknown } }
         @{ Cmdlet = 'Invoke-KmsKeyRotation'; ErrorId = 'RegionInvalid'; Names = 'Get-KmsKeyMaterialExpiry'; Run = { Invoke-KmsKeyRotation -Region 'nowhere-1x' -KeyId $Unknown -Confirm:$false } }
+        @{ Cmdlet = 'Test-KmsCeremonyEvidence'; ErrorId = 'EvidenceFileNotFound'; Names = 'Test-KmsCeremonyEvidence'; Run = { Test-KmsCeremonyEvidence -Path $Missing } }
         @{ Cmdlet = 'Invoke-KmsKeyImport'; ErrorId = 'MaterialDirectoryNotFound'; Names = 'Invoke-KmsKeyImport'; Run = { Invoke-KmsKeyImport @Common -KeyId $Unknown -MaterialDirectory $Missing -Confirm:$false } }
     ) {
         $err = $null

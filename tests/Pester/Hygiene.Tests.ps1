@@ -199,6 +199,62 @@ Describe 'No material in streams, transcripts, errors, objects or files' {
         Assert-NoSecret $text @{ 'generated material' = $secret }
     }
 
+    It 'escrow to certificates and key components: CMS files, proofs and restores from them, combining, and their error paths' {
+        $escrowDir = New-Folder 'cms'
+        $componentDir = New-Folder 'components'
+        $otherDir = New-Folder 'other'
+        $certs = @{}
+        foreach ($n in 'rsa', 'ec') {
+            $newKey = if ($n -eq 'rsa') { @('-newkey', 'rsa:2048', '-addext', 'keyUsage=critical,keyEncipherment') } else { @('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-addext', 'keyUsage=critical,keyAgreement') }
+            $certs[$n] = @{ Cert = Join-Path $Work "$n-$([guid]::NewGuid().ToString('n')).pem" }
+            $certs[$n].Key = [IO.Path]::ChangeExtension($certs[$n].Cert, '.key')
+            $out = & openssl req -x509 @newKey -nodes -keyout $certs[$n].Key -out $certs[$n].Cert -days 30 -subj "/CN=Hygiene $n" 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because "$out"
+        }
+        $text = Invoke-Captured {
+            $key = New-KmsExternalKey @Common -KeySpec HMAC_256 -KeyUsage GENERATE_VERIFY_MAC @Loud
+            $w = $key | Get-KmsImportParameters @Quick @Loud | Protect-KeyMaterial -Generate -EscrowPath $escrowDir -EscrowRecipient $certs.rsa.Cert, $certs.ec.Cert @Loud
+            $w | Import-KmsKeyMaterial @Loud
+            Test-KmsKeyState @Common -KeyId $key.KeyId -Path $w.EscrowPath -EscrowKeyPath $certs.ec.Key @Loud
+            Restore-KmsKeyMaterial @Common -KeyId $key.KeyId -Path $w.EscrowPath -EscrowKeyPath $certs.rsa.Key -Confirm:$false @Quick @Loud
+            Test-KmsKeyState @Common -KeyId $key.KeyId -Path $w.EscrowPath @Loud -ErrorAction Continue           # EscrowKeyRequired
+
+            $key2 = New-KmsExternalKey @Common @Loud
+            $c = $key2 | Get-KmsImportParameters @Quick @Loud |
+                Protect-KeyMaterial -Generate -EscrowPath $componentDir -EscrowRecipient $certs.rsa.Cert, $certs.ec.Cert -ComponentCount 2 @Loud
+            $c | Import-KmsKeyMaterial @Loud
+            $c | Format-List * | Out-String
+            $parts = (Get-ChildItem $componentDir -Filter '*.cms').FullName
+            $key2 | Get-KmsImportParameters @Quick @Loud | Protect-KeyMaterial -ComponentPath $parts -EscrowKeyPath $certs.rsa.Key, $certs.ec.Key @Loud | Import-KmsKeyMaterial @Loud
+            $null = New-KmsExternalKey @Common | Get-KmsImportParameters @Quick |
+                Protect-KeyMaterial -Generate -EscrowPath $otherDir -EscrowRecipient $certs.rsa.Cert, $certs.ec.Cert -ComponentCount 2
+            $mixed = $parts[0], (Get-ChildItem $otherDir -Filter '*component-2-of-2.cms').FullName
+            $key2 | Get-KmsImportParameters @Quick | Protect-KeyMaterial -ComponentPath $mixed -EscrowKeyPath $certs.rsa.Key, $certs.ec.Key @Loud -ErrorAction Continue
+        }
+        $text | Should -Match 'EscrowKeyRequired'
+        $text | Should -Match 'ComponentCheckValueMismatch'
+        $text | Should -Match 'GenerateMac'
+        $cmsFile = (Get-ChildItem $escrowDir -Filter '*.cms').FullName
+        $plain = Join-Path $Work ([guid]::NewGuid().ToString('n'))
+        & openssl cms -decrypt -inform PEM -in $cmsFile -inkey $certs.ec.Key -recip $certs.ec.Cert -out $plain
+        $material = [IO.File]::ReadAllBytes($plain); Remove-Item $plain
+        $material.Length | Should -Be 32
+        $secrets = @{ 'CMS-escrowed material' = $material }
+        $i = 0
+        foreach ($part in (Get-ChildItem $componentDir -Filter '*.cms' | Sort-Object Name)) {
+            $n = if ($part.Name -like '*component-1-of-2.cms') { 'rsa' } else { 'ec' }
+            & openssl cms -decrypt -inform PEM -in $part.FullName -inkey $certs[$n].Key -recip $certs[$n].Cert -out $plain
+            $secrets["component $((++$i))"] = [IO.File]::ReadAllBytes($plain); Remove-Item $plain
+        }
+        $combined = [byte[]]::new(32)
+        for ($k = 0; $k -lt 32; $k++) { $combined[$k] = $secrets['component 1'][$k] -bxor $secrets['component 2'][$k] }
+        $secrets['combined material'] = $combined
+        Assert-NoSecret $text $secrets
+        Assert-FilesHoldNoSecret $escrowDir $secrets
+        Assert-FilesHoldNoSecret $componentDir $secrets
+        foreach ($f in Get-ChildItem $escrowDir, $componentDir) { if ($OwnerOnly) { $f.UnixFileMode | Should -Be $OwnerOnly } }
+    }
+
     It 'HMAC material: import, GenerateMac proofs from a file and from bytes, and a wrong-length error' {
         $m = New-Material 64
         $long = New-Material 129   # one more than SHA-512's block size, the longest HMAC_512 key KMS takes

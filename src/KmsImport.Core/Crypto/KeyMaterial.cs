@@ -124,20 +124,44 @@ namespace KmsImport.Core.Crypto
         /// (KeyMaterialFileNotRegular), an empty file (KeyMaterialFileEmpty), more than 1 MiB
         /// (KeyMaterialFileTooLarge) and an unreadable file (KeyMaterialUnreadable).
         /// </summary>
-        public static KeyMaterial FromFile(KeySpec spec, string path, char[]? password = null, bool allowLowEntropy = false)
+        public static KeyMaterial FromFile(KeySpec spec, string path, char[]? password = null, bool allowLowEntropy = false,
+            System.Collections.Generic.IReadOnlyList<EscrowKey>? escrowKeys = null)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             KeySpecRules.EnsureImportable(spec);
             using var file = KeyMaterialFile.Read(path);
-            return FromFile(spec, file, password, allowLowEntropy);
+            return FromFile(spec, file, password, allowLowEntropy, escrowKeys);
         }
 
         /// <summary>Loads material from a file read earlier (<see cref="KeyMaterialFile.Read"/>): the file is read once.</summary>
-        public static KeyMaterial FromFile(KeySpec spec, KeyMaterialFile file, char[]? password = null, bool allowLowEntropy = false)
+        public static KeyMaterial FromFile(KeySpec spec, KeyMaterialFile file, char[]? password = null, bool allowLowEntropy = false,
+            System.Collections.Generic.IReadOnlyList<EscrowKey>? escrowKeys = null)
         {
             if (file == null) throw new ArgumentNullException(nameof(file));
             KeySpecRules.EnsureImportable(spec);
+            if (CmsEscrow.IsCmsPem(file.Bytes)) return FromCms(spec, file.Bytes, escrowKeys, file.FullPath);
             return KeyMaterialReader.Read(spec, file.Bytes, password, MaterialSource.File(file.FullPath), allowLowEntropy);
+        }
+
+        /// <summary>
+        /// Material escrowed to certificates (<see cref="CmsEscrow"/>), opened with one of <paramref name="escrowKeys"/>.
+        /// The decrypted bytes stay in memory and are zeroed once loaded. Escrow holds generated material, so the
+        /// low-entropy check applies.
+        /// </summary>
+        public static KeyMaterial FromCms(KeySpec spec, byte[] cms, System.Collections.Generic.IReadOnlyList<EscrowKey>? escrowKeys, string fullPath)
+        {
+            KeySpecRules.EnsureImportable(spec);
+            var content = CmsEscrow.Decrypt(cms, escrowKeys ?? Array.Empty<EscrowKey>(), $"The escrow file '{fullPath}'");
+            var pin = GCHandle.Alloc(content, GCHandleType.Pinned);
+            try
+            {
+                return KeyMaterialReader.Read(spec, content, null, MaterialSource.File(fullPath));
+            }
+            finally
+            {
+                Array.Clear(content, 0, content.Length);
+                pin.Free();
+            }
         }
 
         /// <summary>
@@ -146,7 +170,8 @@ namespace KmsImport.Core.Crypto
         /// (<see cref="SecretFile.ReadExisting"/>); with <paramref name="expectedFingerprint"/>, the material must
         /// also have that fingerprint (EscrowFingerprintMismatch otherwise).
         /// </summary>
-        public static KeyMaterial FromEscrowFile(KeySpec spec, string path, string? expectedFingerprint = null)
+        public static KeyMaterial FromEscrowFile(KeySpec spec, string path, string? expectedFingerprint = null,
+            System.Collections.Generic.IReadOnlyList<EscrowKey>? escrowKeys = null)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             KeySpecRules.EnsureImportable(spec);
@@ -155,7 +180,7 @@ namespace KmsImport.Core.Crypto
             KeyMaterial material;
             try
             {
-                material = KeyMaterialReader.Read(spec, data, null, MaterialSource.File(full));
+                material = CmsEscrow.IsCmsPem(data) ? FromCms(spec, data, escrowKeys, full) : KeyMaterialReader.Read(spec, data, null, MaterialSource.File(full));
             }
             finally
             {
@@ -174,7 +199,7 @@ namespace KmsImport.Core.Crypto
         }
 
         /// <summary>
-        /// The checks of <see cref="FromFile(KeySpec, string, char[], bool)"/> that need no key spec: the path is valid and names a
+        /// The checks of <see cref="FromFile(KeySpec, string, char[], bool, System.Collections.Generic.IReadOnlyList{EscrowKey})"/> that need no key spec: the path is valid and names a
         /// regular file that can be read, is not empty and not over 1 MiB — so a caller can refuse a bad path before it
         /// asks KMS for the key spec. The bytes read are zeroed at once. Returns the full path. Prefer
         /// <see cref="KeyMaterialFile.Read"/>, which keeps the bytes, when they are used later (a pipe can be read once only).
@@ -303,7 +328,7 @@ namespace KmsImport.Core.Crypto
         }
     }
 
-    /// <summary>Reads key files with the size and error rules of <see cref="KeyMaterial.FromFile(KeySpec, string, char[], bool)"/>.</summary>
+    /// <summary>Reads key files with the size and error rules of <see cref="KeyMaterial.FromFile(KeySpec, string, char[], bool, System.Collections.Generic.IReadOnlyList{EscrowKey})"/>.</summary>
     internal static class KeyFileReader
     {
         public static string ResolvePath(string path)

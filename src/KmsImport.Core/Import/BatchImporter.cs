@@ -149,6 +149,8 @@ namespace KmsImport.Core.Import
             result.Status = outcome.Status;
             result.Message = outcome.Message;
             result.Fingerprint = outcome.Fingerprint;
+            result.EscrowPath = outcome.EscrowPath;
+            result.ComponentCheckValues = outcome.ComponentCheckValues;
             result.ProofMethod = outcome.ProofMethod;
         }
 

@@ -21,23 +21,33 @@ namespace KmsImport.Core.Import
             {
                 case MaterialOrigin.File:
                     plan.CheckLocally();
-                    return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromFile(spec, plan.File!, plan.Password, allow)), null, false);
+                    return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromFile(spec, plan.File!, plan.Password, allow, plan.EscrowKeys)), null, false);
                 case MaterialOrigin.Bytes:
                     return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromBytes(spec, plan.Bytes!, plan.Password, allow)), null, false);
                 case MaterialOrigin.Directory:
-                    var file = KeyFileNames.MaterialFile(plan.Path!, key.KeyId);
-                    return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromFile(spec, file, plan.Password, allow)), null, false);
+                    var file = MaterialFileIn(plan.Path!, key.KeyId, plan.EscrowKeys.Count > 0);
+                    return new ObtainedMaterial(Forced(plan, key.KeyId, allow => KeyMaterial.FromFile(spec, file, plan.Password, allow, plan.EscrowKeys)), null, false);
+                case MaterialOrigin.Components:
+                    return ObtainComponents(plan, spec, key.KeyId);
             }
 
             var isReplica = key.MultiRegionKeyType == MultiRegionKeyTypes.Replica;
-            var escrow = EscrowFile(plan.Path, key.KeyId);
+            var escrow = EscrowFile(plan, key.KeyId);
+            if (plan.ComponentCount > 0 || (escrow != null && escrow.EndsWith(".components.json", StringComparison.Ordinal)))
+            {
+                // Components are never resumed from: combining them needs the custodians (-ComponentPath).
+                if (escrow != null && (File.Exists(escrow) || UntrustedFile.IsLink(escrow))) throw ComponentsExist(escrow, key.KeyId);
+                if (keyHoldsMaterial) return null;
+                if (isReplica) throw ReplicaComponents(key);
+                return Generated(KeyMaterial.Generate(spec), escrow, plan);
+            }
             // A dangling link counts as there: it is refused by the escrow checks, never replaced.
             if (escrow != null && (File.Exists(escrow) || UntrustedFile.IsLink(escrow)))
             {
                 // A re-run of a batch, or a replica: the escrowed file is this key's material, checked as
                 // strictly as it was written (a planted link or a file others can read is refused).
                 if (plan.ResumeFromEscrow || isReplica)
-                    return new ObtainedMaterial(KeyMaterial.FromEscrowFile(spec, escrow), escrow, false);
+                    return new ObtainedMaterial(KeyMaterial.FromEscrowFile(spec, escrow, null, plan.EscrowKeys), escrow, false);
                 throw EscrowExists(escrow, key.KeyId);
             }
             if (keyHoldsMaterial) return null;
@@ -47,8 +57,11 @@ namespace KmsImport.Core.Import
                     + (escrow == null ? "" : $", and there is no escrow file '{escrow}' of the primary's")
                     + ". Wrap the primary's material for it: Protect-KeyMaterial -Path <the primary's escrow file>, or Invoke-KmsKeyImport -MaterialDirectory <escrow folder>.")
                 { TargetObject = key.KeyId };
-            return new ObtainedMaterial(KeyMaterial.Generate(spec), escrow, escrow != null) { Generated = true };
+            return Generated(KeyMaterial.Generate(spec), escrow, plan);
         }
+
+        private static ObtainedMaterial Generated(KeyMaterial material, string? escrow, MaterialPlan plan) =>
+            new ObtainedMaterial(material, escrow, escrow != null) { Generated = true, Recipients = plan.EscrowRecipients, ComponentCount = plan.ComponentCount };
 
         /// <summary>-Force: weak raw material is loaded anyway, with a warning naming the key (the message names no byte).</summary>
         private static KeyMaterial Forced(MaterialPlan plan, string keyId, Func<bool, KeyMaterial> load)
@@ -73,10 +86,38 @@ namespace KmsImport.Core.Import
         public static string? EscrowFile(string? escrowPath, string keyId) =>
             escrowPath == null ? null : Directory.Exists(escrowPath) ? KeyFileNames.MaterialFile(escrowPath, keyId) : escrowPath;
 
+        /// <summary>
+        /// The escrow file of a Generate plan for a key: with components, the manifest &lt;folder&gt;/&lt;KeyId&gt;.components.json;
+        /// with recipients, &lt;KeyId&gt;.cms in a folder (or the file named); else as <see cref="EscrowFile(string, string)"/>.
+        /// </summary>
+        public static string? EscrowFile(MaterialPlan plan, string keyId)
+        {
+            if (plan.Path == null) return null;
+            if (plan.ComponentCount > 0) return ComponentManifest.PathFor(plan.Path, keyId);
+            if (!Directory.Exists(plan.Path)) return plan.Path;
+            // A key's escrow in the folder, whatever this run's options: components (their manifest), CMS, plaintext.
+            var manifest = ComponentManifest.PathFor(plan.Path, keyId);
+            var cms = Path.Combine(plan.Path, KeyFileNames.ForKeyId(keyId) + ".cms");
+            var bin = KeyFileNames.MaterialFile(plan.Path, keyId);
+            if (File.Exists(manifest) || UntrustedFile.IsLink(manifest)) return manifest;
+            if (File.Exists(cms) || UntrustedFile.IsLink(cms)) return cms;
+            if (File.Exists(bin) || UntrustedFile.IsLink(bin)) return bin;
+            return plan.EscrowRecipients.Count > 0 ? cms : bin;
+        }
+
+        /// <summary>The material file of a key in a folder: &lt;KeyId&gt;.cms when there is one and escrow keys are given (or no .bin), else &lt;KeyId&gt;.bin.</summary>
+        public static string MaterialFileIn(string folder, string keyId, bool haveEscrowKeys)
+        {
+            var bin = KeyFileNames.MaterialFile(folder, keyId);
+            var cms = Path.Combine(folder, KeyFileNames.ForKeyId(keyId) + ".cms");
+            return File.Exists(cms) && (haveEscrowKeys || !File.Exists(bin)) ? cms : bin;
+        }
+
         /// <summary>Writes the pending escrow copy (owner-only, never overwriting); returns the escrow path, or null when there is none.</summary>
         public string? CommitEscrow(ObtainedMaterial material, string keyId)
         {
             if (!material.EscrowPending) return material.EscrowPath;
+            if (material.ComponentCount > 0 || material.Recipients.Count > 0) return CommitCmsEscrow(material, keyId);
             var bytes = material.Material.ExportForImport();
             try
             {

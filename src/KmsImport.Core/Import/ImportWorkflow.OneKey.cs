@@ -44,6 +44,10 @@ namespace KmsImport.Core.Import
         public string? Message { get; internal set; }
         /// <summary>The import's result, with the key state DescribeKey showed after it.</summary>
         public KmsImportResult? Result { get; internal set; }
+        /// <summary>The escrow copy (or component manifest) written in this run.</summary>
+        public string? EscrowPath { get; internal set; }
+        /// <summary>Check values of the components written in this run.</summary>
+        public string[]? ComponentCheckValues { get; internal set; }
         /// <summary>The key state last observed.</summary>
         public string? KeyState { get; internal set; }
     }
@@ -108,6 +112,11 @@ namespace KmsImport.Core.Import
             var parameters = GetParameters(service, key, request.WrappingAlgorithm, request.WrappingKeySpec);
             outcome.Parameters = parameters;
             var wrapped = Wrap(parameters, material);
+            if (material.Generated)
+            {
+                outcome.EscrowPath = wrapped.EscrowPath;
+                outcome.ComponentCheckValues = wrapped.ComponentCheckValues;
+            }
             var result = Import(service, wrapped, request.Options, spec);
             var after = service.DescribeKey(key.KeyId);
             result.KeyState = after.KeyState;

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using KmsImport.Core.Crypto;
 using KmsImport.Core.Kms;
 
@@ -75,6 +76,10 @@ namespace KmsImport.Core.Import
             var wrapped = KeyMaterialProtector.Protect(parameters, material.Material);
             if (bundleDirectory != null) ImportBundle.EnsureProtectedWritable(bundleDirectory, wrapped.KeyId);
             wrapped.EscrowPath = CommitEscrow(material, parameters.KeyId);
+            if (material.Generated && material.Recipients.Count > 0) wrapped.EscrowRecipients = material.Recipients.Select(r => r.Thumbprint).ToArray();
+            wrapped.ComponentCheckValues = material.ComponentCheckValues?.ToArray();
+            wrapped.ComponentCheckValueAlgorithm = material.ComponentCheckValueAlgorithm;
+            wrapped.ComponentPaths = material.ComponentPaths?.ToArray();
             if (bundleDirectory != null) ImportBundle.WriteProtected(bundleDirectory, wrapped);
             return wrapped;
         }
@@ -139,6 +144,10 @@ namespace KmsImport.Core.Import
             Fingerprint = m.Fingerprint,
             FingerprintAlgorithm = m.FingerprintAlgorithm,
             EscrowPath = m.EscrowPath,
+            EscrowRecipients = m.EscrowRecipients,
+            ComponentCheckValues = m.ComponentCheckValues,
+            ComponentCheckValueAlgorithm = m.ComponentCheckValueAlgorithm,
+            ComponentPaths = m.ComponentPaths,
             Region = m.Region,
             EndpointUrl = m.EndpointUrl,
         };

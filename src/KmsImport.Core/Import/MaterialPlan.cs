@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using KmsImport.Core.Crypto;
 
 namespace KmsImport.Core.Import
@@ -10,6 +12,8 @@ namespace KmsImport.Core.Import
         Bytes,
         Directory,
         Generate,
+        /// <summary>Key components combined (XOR): files (CMS or raw owner-only) or typed at the host.</summary>
+        Components,
     }
 
     /// <summary>
@@ -39,6 +43,38 @@ namespace KmsImport.Core.Import
         public string? ProvedFingerprint { get; internal set; }
         public string? ProvedFingerprintAlgorithm { get; internal set; }
 
+        /// <summary>Generate: the custodians' certificates the escrow copy is encrypted to (CMS, &lt;KeyId&gt;.cms); empty for a plaintext .bin copy.</summary>
+        public IReadOnlyList<EscrowRecipient> EscrowRecipients { get; set; } = Array.Empty<EscrowRecipient>();
+        /// <summary>Generate: split the escrow copy into this many components (2-9), component i encrypted to recipient i; 0 for none.</summary>
+        public int ComponentCount { get; set; }
+        /// <summary>Private keys that open CMS escrow or component files (-EscrowCertificate, -EscrowKeyPath).</summary>
+        public IReadOnlyList<EscrowKey> EscrowKeys { get; set; } = Array.Empty<EscrowKey>();
+        /// <summary>Components: the component files, in the order given.</summary>
+        public IReadOnlyList<string> ComponentPaths { get; private set; } = Array.Empty<string>();
+        /// <summary>Components: the manifest named with -ComponentManifest; null to look for &lt;KeyId&gt;.components.json next to the first file.</summary>
+        public string? ComponentManifestPath { get; private set; }
+        /// <summary>Components typed at the host: how many custodians.</summary>
+        public int HostComponentCount { get; private set; }
+        /// <summary>Host components: reads component i of n as hex characters (the workflow clears them).</summary>
+        public Func<int, int, char[]>? ReadComponent { get; private set; }
+        /// <summary>Host components: component i was read and has this check value (algorithm second); called before the next one is asked for.</summary>
+        public Action<int, string, string>? ComponentAccepted { get; private set; }
+
+        private List<byte[]>? _components;
+        private readonly List<GCHandle> _componentPins = new List<GCHandle>();
+
+        /// <summary>The components once read (pinned, zeroed on Dispose), and their 1-based positions.</summary>
+        internal List<byte[]>? Components => _components;
+        internal List<int> ComponentIndexes { get; } = new List<int>();
+
+        internal void KeepComponent(byte[] component, int index)
+        {
+            _components ??= new List<byte[]>();
+            _componentPins.Add(GCHandle.Alloc(component, GCHandleType.Pinned));
+            _components.Add(component);
+            ComponentIndexes.Add(index);
+        }
+
         /// <summary>The file of a File plan, read once (<see cref="CheckLocally"/>): a pipe cannot be read twice.</summary>
         internal KeyMaterialFile? File => _file;
 
@@ -55,8 +91,25 @@ namespace KmsImport.Core.Import
         public static MaterialPlan Generate(string? escrowPath, bool resumeFromEscrow = false) =>
             new MaterialPlan(MaterialOrigin.Generate) { Path = escrowPath, ResumeFromEscrow = resumeFromEscrow };
 
-        /// <summary>Clears the bytes of a file read by <see cref="CheckLocally"/>.</summary>
-        public void Dispose() => _file?.Dispose();
+        /// <summary>Combine components: files (CMS to a custodian, or raw owner-only), with an optional manifest.</summary>
+        public static MaterialPlan FromComponents(IReadOnlyList<string> paths, string? manifestPath) =>
+            new MaterialPlan(MaterialOrigin.Components) { ComponentPaths = paths, ComponentManifestPath = manifestPath };
+
+        /// <summary>Combine components typed at the host, one custodian after the other.</summary>
+        public static MaterialPlan FromHostComponents(int count, Func<int, int, char[]> read, Action<int, string, string> accepted, string? manifestPath) =>
+            new MaterialPlan(MaterialOrigin.Components) { HostComponentCount = count, ReadComponent = read, ComponentAccepted = accepted, ComponentManifestPath = manifestPath };
+
+        /// <summary>Clears the bytes of a file read by <see cref="CheckLocally"/> and of components read.</summary>
+        public void Dispose()
+        {
+            _file?.Dispose();
+            if (_components != null)
+                foreach (var c in _components) Array.Clear(c, 0, c.Length);
+            foreach (var pin in _componentPins) if (pin.IsAllocated) pin.Free();
+            _componentPins.Clear();
+            _components = null;
+            ComponentIndexes.Clear();
+        }
 
         /// <summary>What needs no key spec, checked before any call: the file exists, is a regular file and is read (once); the folder exists.</summary>
         public void CheckLocally()
@@ -94,6 +147,15 @@ namespace KmsImport.Core.Import
         public bool EscrowPending { get; internal set; }
         /// <summary>True when the material was generated in this run (not read).</summary>
         public bool Generated { get; internal set; }
+        /// <summary>Generated: the certificates the escrow copy (or its components) is encrypted to.</summary>
+        public IReadOnlyList<EscrowRecipient> Recipients { get; internal set; } = Array.Empty<EscrowRecipient>();
+        /// <summary>Generated: how many components the escrow copy is split into (0: one copy).</summary>
+        public int ComponentCount { get; internal set; }
+        /// <summary>The check values of the components written or combined, in component order; null without components.</summary>
+        public IReadOnlyList<string>? ComponentCheckValues { get; internal set; }
+        public string? ComponentCheckValueAlgorithm { get; internal set; }
+        /// <summary>The component files written or read.</summary>
+        public IReadOnlyList<string>? ComponentPaths { get; internal set; }
 
         public void Dispose() => Material.Dispose();
     }

@@ -12,6 +12,10 @@ namespace KmsImport
         /// <summary>The key's state as last seen (after a failure too), so nothing is left unknown.</summary>
         public string? KeyState { get; set; }
         public string? Fingerprint { get; set; }
+        /// <summary>Where the escrow copy (or, with components, their manifest) was written in this run; null when none was.</summary>
+        public string? EscrowPath { get; set; }
+        /// <summary>Check value of each key component written in this run (component 1 first); null without components.</summary>
+        public string[]? ComponentCheckValues { get; set; }
         public string? ProofMethod { get; set; }
         public string? ErrorId { get; set; }
         public string? Message { get; set; }

@@ -21,13 +21,16 @@ namespace KmsImport
         /// <summary>Non-secret identifier of the plaintext material (see <see cref="FingerprintAlgorithm"/>).</summary>
         public string Fingerprint { get; set; } = "";
         public string FingerprintAlgorithm { get; set; } = "";
-        /// <summary>
-        /// Check values of the key components the material was split into or combined from (split knowledge);
-        /// null when there were none. Evidence lines (-EvidencePath) record them.
-        /// </summary>
-        public IReadOnlyList<string>? ComponentCheckValues { get; set; }
         /// <summary>Where a copy of generated material was escrowed, when the module wrote one.</summary>
         public string? EscrowPath { get; set; }
+        /// <summary>SHA-1 thumbprints of the certificates the escrow copy (or its components) was encrypted to; null for none.</summary>
+        public string[]? EscrowRecipients { get; set; }
+        /// <summary>Check value of each key component written or combined (component 1 first), never a component; null without components. Evidence lines (-EvidencePath) record them.</summary>
+        public string[]? ComponentCheckValues { get; set; }
+        /// <summary>"AES-KCV" (16/24/32-byte components) or "SHA256-KCV"; null without components.</summary>
+        public string? ComponentCheckValueAlgorithm { get; set; }
+        /// <summary>The component files written (-ComponentCount) or combined (-ComponentPath); null otherwise.</summary>
+        public string[]? ComponentPaths { get; set; }
         public string Region { get; set; } = "";
         public string? EndpointUrl { get; set; }
 

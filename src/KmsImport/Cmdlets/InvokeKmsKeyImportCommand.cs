@@ -54,8 +54,34 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = GenerateSet)]
         public SwitchParameter NoEscrow { get; set; }
 
+        /// <summary>With -Generate: encrypt each escrow copy to these certificates (&lt;KeyId&gt;.cms; file paths or X509Certificate2 objects).</summary>
+        [Parameter(ParameterSetName = GenerateSet)]
+        [ValidateNotNullOrEmpty]
+        public object[]? EscrowRecipient { get; set; }
+
+        /// <summary>With -Generate: split each key's escrow copy into this many components (2-9), component i encrypted to the i-th -EscrowRecipient.</summary>
+        [Parameter(ParameterSetName = GenerateSet)]
+        [ValidateRange(2, 9)]
+        public int ComponentCount { get; set; }
+
+        /// <summary>Certificates with their private key (X509Certificate2), or PFX files (with -Password), that open CMS escrow files (&lt;KeyId&gt;.cms).</summary>
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = DirectorySet)]
+        [Parameter(ParameterSetName = GenerateSet)]
+        [ValidateNotNullOrEmpty]
+        public object[]? EscrowCertificate { get; set; }
+
+        /// <summary>Private key files (PKCS#8, PKCS#1 or SEC1; encrypted ones with -Password) that open CMS escrow files.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = DirectorySet)]
+        [Parameter(ParameterSetName = GenerateSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? EscrowKeyPath { get; set; }
+
+        /// <summary>Password of encrypted material files, of -EscrowCertificate PFX files and of encrypted -EscrowKeyPath keys.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = DirectorySet)]
+        [Parameter(ParameterSetName = GenerateSet)]
         public SecureString? Password { get; set; }
 
         /// <summary>
@@ -121,6 +147,8 @@ namespace KmsImport.Cmdlets
         private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         // Resolved once on the pipeline thread: workers must not touch session state.
         private string? _profileLocation;
+        // -EscrowKeyPath resolved on the pipeline thread, for ResumeCommand (built on the workers).
+        private readonly List<string> _escrowKeyPaths = new List<string>();
 
         protected override void BeginProcessing()
         {
@@ -144,8 +172,14 @@ namespace KmsImport.Cmdlets
                         ImportRules.CheckEscrowChoice(escrow, NoEscrow, folderOnly: true);
                         // A re-run resumes: an escrow file that exists is imported instead of new material.
                         _material = MaterialPlan.Generate(escrow, resumeFromEscrow: true);
+                        var recipients = EscrowBinding.Recipients(this, EscrowRecipient);
+                        EscrowBinding.CheckComponents(ComponentCount, recipients, escrow);
+                        _material.EscrowRecipients = recipients;
+                        _material.ComponentCount = ComponentCount;
                         break;
                 }
+                _material.EscrowKeys = EscrowBinding.Keys(this, EscrowCertificate, EscrowKeyPath, _password);
+                foreach (var keyPath in EscrowKeyPath ?? Array.Empty<string>()) _escrowKeyPaths.Add(ResolvePath(keyPath, nameof(EscrowKeyPath)));
                 _material.AllowLowEntropy = Force;
                 _material.Warn = _warnings.Enqueue;
                 // Refused before any call; a -Path file is read once here: the same bytes serve every key (a pipe could not be read again).
@@ -234,6 +268,7 @@ namespace KmsImport.Cmdlets
             if (source.Value.Outcome != null) OutcomeStep(step, source.Value.Outcome, result.Status);
             step.Status = result.Status;
             step.Fingerprint ??= result.Fingerprint;
+            step.ComponentCheckValues ??= result.ComponentCheckValues;
             step.KeyState = result.KeyState;
             step.ErrorId = result.ErrorId;
             RecordEvidence(step);
@@ -263,6 +298,8 @@ namespace KmsImport.Cmdlets
                 DirectorySet => $"-MaterialDirectory {Q(_material!.Path)}",
                 _ => NoEscrow ? "-Generate -NoEscrow" : $"-Generate -EscrowPath {Q(_material!.Path)}",
             };
+            // Keys that open CMS escrow files (a file name, never a secret), so the resume can read them.
+            if (_escrowKeyPaths.Count > 0) source += " -EscrowKeyPath " + string.Join(", ", _escrowKeyPaths.Select(Q));
             var expiry = _options.ExpirationModel == KmsImport.ExpirationModel.KEY_MATERIAL_EXPIRES ? $" -ValidTo '{_options.ValidToUtc:o}'" : "";
             var endpoint = key.Service.EndpointUrl == null ? "" : $" -EndpointUrl {Q(key.Service.EndpointUrl)}";
             // The same credential profile (a name and a file, never a secret), so the resume works on the same account.

@@ -21,6 +21,8 @@ namespace KmsImport.Cmdlets
         private const string PathSet = "Path";
         private const string BytesSet = "KeyMaterial";
         private const string GenerateSet = "Generate";
+        private const string ComponentPathSet = "ComponentPath";
+        private const string ComponentHostSet = "ComponentFromHost";
 
         // --- What the parameters object carries; binds by property name. ---
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -91,6 +93,47 @@ namespace KmsImport.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? EscrowPath { get; set; }
 
+        /// <summary>
+        /// Encrypt the escrow copy to these certificates (CMS, &lt;KeyId&gt;.cms) instead of writing it in plaintext: file paths
+        /// (PEM or DER) or X509Certificate2 objects; RSA (RSAES-OAEP) or EC (ECDH). Any one recipient can recover it.
+        /// </summary>
+        [Parameter(ParameterSetName = GenerateSet)]
+        [ValidateNotNullOrEmpty]
+        public object[]? EscrowRecipient { get; set; }
+
+        /// <summary>Split the escrow copy into this many components (2-9), component i encrypted to the i-th -EscrowRecipient only.</summary>
+        [Parameter(ParameterSetName = GenerateSet)]
+        [ValidateRange(2, 9)]
+        public int ComponentCount { get; set; }
+
+        /// <summary>Combine the material from key components: CMS component files (opened with -EscrowCertificate/-EscrowKeyPath) or raw owner-only files.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ComponentPathSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? ComponentPath { get; set; }
+
+        /// <summary>Combine the material from this many components, each typed in hex by its custodian at the host (no echo).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ComponentHostSet)]
+        [ValidateRange(2, 9)]
+        public int ComponentFromHost { get; set; }
+
+        /// <summary>The manifest (&lt;KeyId&gt;.components.json) with the check values and fingerprint to check the components against.</summary>
+        [Parameter(ParameterSetName = ComponentPathSet)]
+        [Parameter(ParameterSetName = ComponentHostSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ComponentManifest { get; set; }
+
+        /// <summary>Certificates with their private key (X509Certificate2), or PFX files (with -Password), that open CMS escrow or component files.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = ComponentPathSet)]
+        [ValidateNotNullOrEmpty]
+        public object[]? EscrowCertificate { get; set; }
+
+        /// <summary>Private key files (PKCS#8, PKCS#1 or SEC1; encrypted ones with -Password) that open CMS escrow or component files.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = ComponentPathSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? EscrowKeyPath { get; set; }
+
         /// <summary>Say that no copy of the generated material is wanted: it can then never be re-imported.</summary>
         [Parameter(ParameterSetName = GenerateSet)]
         public SwitchParameter NoEscrow { get; set; }
@@ -108,9 +151,10 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = BytesSet)]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>Password of an encrypted PKCS#8 PEM file.</summary>
+        /// <summary>Password of an encrypted PKCS#8 PEM file, and of -EscrowCertificate PFX files and encrypted -EscrowKeyPath keys.</summary>
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = BytesSet)]
+        [Parameter(ParameterSetName = ComponentPathSet)]
         public SecureString? Password { get; set; }
 
         /// <summary>
@@ -136,7 +180,22 @@ namespace KmsImport.Cmdlets
                     case GenerateSet:
                         var escrow = ResolveOptionalPath(EscrowPath, nameof(EscrowPath));
                         ImportRules.CheckEscrowChoice(escrow, NoEscrow, folderOnly: false);
+                        var recipients = EscrowBinding.Recipients(this, EscrowRecipient);
+                        EscrowBinding.CheckComponents(ComponentCount, recipients, escrow);
                         _plan = MaterialPlan.Generate(escrow);
+                        _plan.EscrowRecipients = recipients;
+                        _plan.ComponentCount = ComponentCount;
+                        break;
+                    case ComponentPathSet:
+                        _password = PasswordChars(Password);
+                        var paths = new System.Collections.Generic.List<string>();
+                        foreach (var p in ComponentPath!) paths.Add(ResolvePath(p, nameof(ComponentPath), ErrorIds.ComponentFileInvalid));
+                        _plan = MaterialPlan.FromComponents(paths, ResolveOptionalPath(ComponentManifest, nameof(ComponentManifest)));
+                        _plan.EscrowKeys = EscrowBinding.Keys(this, EscrowCertificate, EscrowKeyPath, _password);
+                        break;
+                    case ComponentHostSet:
+                        _plan = MaterialPlan.FromHostComponents(ComponentFromHost, ReadHostComponent, HostComponentAccepted,
+                            ResolveOptionalPath(ComponentManifest, nameof(ComponentManifest)));
                         break;
                     case BytesSet:
                         _password = PasswordChars(Password);
@@ -147,6 +206,7 @@ namespace KmsImport.Cmdlets
                     default:
                         _password = PasswordChars(Password);
                         _plan = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
+                        _plan.EscrowKeys = EscrowBinding.Keys(this, EscrowCertificate, EscrowKeyPath, _password);
                         _plan.AllowLowEntropy = Force;
                         _plan.Warn = WriteWarning;
                         break;
@@ -189,6 +249,8 @@ namespace KmsImport.Cmdlets
                 // Escrow and bundle are written by the workflow only once the material is wrapped.
                 var protectedMaterial = Workflow.Wrap(parameters, material, _outDirectory);
                 if (_outDirectory != null) WriteVerbose($"Wrote the wrapped material to {_outDirectory}.");
+                if (material.ComponentCheckValues != null)
+                    WriteVerbose($"Components of {KeyId} ({material.ComponentCheckValueAlgorithm}): {string.Join(", ", material.ComponentCheckValues)}.");
                 WriteVerbose($"Wrapped {material.Material.KeySpec} material ({material.Material.SourceFormat}, {material.Material.FingerprintAlgorithm} {material.Material.Fingerprint}) for {KeyId} with {algorithm}/{wrappingKeySpec}.");
                 RecordEvidence(new KmsEvidenceStep
                 {
@@ -227,13 +289,29 @@ namespace KmsImport.Cmdlets
             _plan?.Dispose();
         }
 
+        /// <summary>-ComponentFromHost: custodian <paramref name="index"/> types the component in hex, without echo.</summary>
+        private char[] ReadHostComponent(int index, int count)
+        {
+            Host.UI.Write($"Custodian {index} of {count}: type component {index} in hexadecimal (not shown), then Enter: ");
+            using var secure = Host.UI.ReadLineAsSecureString();
+            return SecureStrings.ToCharArray(secure);
+        }
+
+        private void HostComponentAccepted(int index, string checkValue, string algorithm) =>
+            Host.UI.WriteLine($"Component {index}: check value {checkValue} ({algorithm})"
+                + (_plan?.ComponentManifestPath != null ? ", as recorded in the manifest." : ". Compare it with the value on the custodian's form."));
+
         /// <summary>ShouldProcess for generated material: where its escrow copy goes, or that there is none. A replica reading its primary's escrow file writes nothing.</summary>
         private bool ConfirmGenerate(KmsKeyDescription key, KmsImport.KeySpec spec)
         {
-            var escrow = ImportWorkflow.EscrowFile(_plan!.Path, KeyId);
+            var plan = _plan!;
+            var escrow = ImportWorkflow.EscrowFile(plan, KeyId);
             if (key.MultiRegionKeyType == MultiRegionKeyTypes.Replica && escrow != null && File.Exists(escrow)) return true;
+            var what = plan.ComponentCount > 0 ? $"{plan.ComponentCount} key components, each encrypted to one custodian's certificate, and their manifest,"
+                : plan.EscrowRecipients.Count > 0 ? $"an escrow copy encrypted to {plan.EscrowRecipients.Count} certificate(s)"
+                : "an owner-only escrow copy";
             return escrow != null
-                ? ShouldProcess(escrow, $"Write an owner-only escrow copy of new {spec} material for {KeyId}")
+                ? ShouldProcess(escrow, $"Write {what} of new {spec} material for {KeyId}")
                 : ShouldProcess(KeyId, $"Generate {spec} material with no escrow copy (it can never be re-imported)");
         }
     }

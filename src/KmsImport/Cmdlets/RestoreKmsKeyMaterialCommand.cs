@@ -40,8 +40,19 @@ namespace KmsImport.Cmdlets
         [StrictBytes]
         public byte[]? KeyMaterial { get; set; }
 
+        /// <summary>Password of an encrypted material file, of -EscrowCertificate PFX files and of encrypted -EscrowKeyPath keys.</summary>
         [Parameter]
         public SecureString? Password { get; set; }
+
+        /// <summary>Certificates with their private key (X509Certificate2), or PFX files (with -Password), that open a CMS escrow file.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [ValidateNotNullOrEmpty]
+        public object[]? EscrowCertificate { get; set; }
+
+        /// <summary>Private key files (PKCS#8, PKCS#1 or SEC1; encrypted ones with -Password) that open a CMS escrow file.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? EscrowKeyPath { get; set; }
 
         /// <summary>Accept raw material that is plainly not random (constant bytes, a repeated pattern), with a warning.</summary>
         [Parameter]
@@ -97,6 +108,7 @@ namespace KmsImport.Cmdlets
                 _material = ParameterSetName == BytesSet
                     ? MaterialPlan.FromBytes(KeyMaterial!, _password)
                     : MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
+                _material.EscrowKeys = EscrowBinding.Keys(this, EscrowCertificate, EscrowKeyPath, _password);
                 _material.AllowLowEntropy = Force;
                 _material.Warn = WriteWarning;
             }

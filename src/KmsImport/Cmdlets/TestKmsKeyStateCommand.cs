@@ -44,9 +44,20 @@ namespace KmsImport.Cmdlets
         [StrictBytes]
         public byte[]? KeyMaterial { get; set; }
 
+        /// <summary>Password of an encrypted material file, of -EscrowCertificate PFX files and of encrypted -EscrowKeyPath keys.</summary>
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = BytesSet)]
         public SecureString? Password { get; set; }
+
+        /// <summary>Certificates with their private key (X509Certificate2), or PFX files (with -Password), that open a CMS escrow file.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [ValidateNotNullOrEmpty]
+        public object[]? EscrowCertificate { get; set; }
+
+        /// <summary>Private key files (PKCS#8, PKCS#1 or SEC1; encrypted ones with -Password) that open a CMS escrow file.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? EscrowKeyPath { get; set; }
 
         /// <summary>
         /// Return one boolean, true only when every key passed, instead of reports. Like Test-Path and
@@ -76,7 +87,11 @@ namespace KmsImport.Cmdlets
             try
             {
                 _password = PasswordChars(Password);
-                if (ParameterSetName == PathSet) _material = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
+                if (ParameterSetName == PathSet)
+                {
+                    _material = MaterialPlan.FromFile(ResolvePath(Path!, nameof(Path), ErrorIds.KeyMaterialPathInvalid), _password);
+                    _material.EscrowKeys = EscrowBinding.Keys(this, EscrowCertificate, EscrowKeyPath, _password);
+                }
                 else if (ParameterSetName == BytesSet) _material = MaterialPlan.FromBytes(KeyMaterial!, _password);
                 // A proof imports nothing: weak material is proved, neither refused nor warned about.
                 if (_material != null) _material.AllowLowEntropy = true;
