@@ -52,6 +52,8 @@ Describe 'The completers are attached' {
         @{ Command = 'Get-KmsImportParameters'; Parameter = 'WrappingKeySpec'; Completer = 'WrappingKeySpecCompleter' }
         @{ Command = 'Protect-KeyMaterial'; Parameter = 'WrappingAlgorithm'; Completer = 'WrappingAlgorithmCompleter' }
         @{ Command = 'Protect-KeyMaterial'; Parameter = 'WrappingKeySpec'; Completer = 'WrappingKeySpecCompleter' }
+        @{ Command = 'Restore-KmsKeyMaterial'; Parameter = 'WrappingAlgorithm'; Completer = 'WrappingAlgorithmCompleter' }
+        @{ Command = 'Restore-KmsKeyMaterial'; Parameter = 'WrappingKeySpec'; Completer = 'WrappingKeySpecCompleter' }
     ) {
         $attribute = (Get-Command $Command).Parameters[$Parameter].Attributes | Where-Object { $_ -is [ArgumentCompleter] }
         $attribute.Type.FullName | Should -Be "KmsImport.Completion.$Completer"
@@ -204,6 +206,9 @@ Describe '-WrappingAlgorithm and -WrappingKeySpec offer what KMS accepts here' {
         @{ Line = 'Get-KmsImportParameters -KeyId k -Region cn-north-1 -WrappingKeySpec '; Expected = @('RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2') }
         @{ Line = 'Protect-KeyMaterial -KeySpec ECC_NIST_P521 -WrappingAlgorithm RSAES_OAEP_SHA_256 -WrappingKeySpec '; Expected = @('RSA_3072', 'RSA_4096') }
         @{ Line = 'Get-KmsImportParameters -KeyId k -Region eu-west-2 -WrappingAlgorithm RSAES_P'; Expected = @() }
+        @{ Line = 'Restore-KmsKeyMaterial -KeyId k -Path m.bin -Region eu-west-2 -WrappingAlgorithm '; Expected = @('RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256') }
+        @{ Line = 'Restore-KmsKeyMaterial -KeyId k -Path m.bin -Region cn-north-1 -WrappingAlgorithm '; Expected = @('RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE') }
+        @{ Line = 'Restore-KmsKeyMaterial -KeyId k -Path m.bin -Region eu-west-2 -WrappingKeySpec '; Expected = @('RSA_2048', 'RSA_3072', 'RSA_4096') }
     ) {
         @((Get-Completion $Line).CompletionText | Sort-Object) | Should -Be $Expected
     }

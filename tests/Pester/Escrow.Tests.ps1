@@ -3,6 +3,7 @@
 BeforeAll {
     Import-Module $env:KMSIMPORT_TEST_MODULE -Force
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'LeakDetector.psm1') -Force
     $script:Url = $env:KMSIMPORT_TEST_ENDPOINT
     $script:Common = @{ Region = 'eu-west-2'; EndpointUrl = $script:Url }
     $script:Work = Join-Path ([IO.Path]::GetTempPath()) ("kmsimport-escrow-" + [guid]::NewGuid().ToString('n'))
@@ -118,6 +119,8 @@ Describe 'Done when: symmetric and HMAC keys with escrow only to certificates an
         @{ KeySpec = 'HMAC_384'; KeyUsage = 'GENERATE_VERIFY_MAC'; Kcv = 'SHA256-KCV' }
     ) {
         $escrow = New-Folder 'components'
+        # The whole run records evidence (the preference variable, as a ceremony script sets it once).
+        $KmsImportEvidencePath = Join-Path (New-Folder 'evidence') 'ceremony.jsonl'
         $key = New-KmsExternalKey @Common -KeySpec $KeySpec -KeyUsage $KeyUsage
         $wrapped = $key | Get-KmsImportParameters |
             Protect-KeyMaterial -Generate -EscrowPath $escrow -EscrowRecipient $Alice.CertPath, $Bob.CertPath, $Carol.Certificate -ComponentCount 3
@@ -146,6 +149,25 @@ Describe 'Done when: symmetric and HMAC keys with escrow only to certificates an
         $restored.ComponentCheckValues | Should -Be $wrapped.ComponentCheckValues
         ($restored | Import-KmsKeyMaterial).Outcome | Should -Be 'Imported'
         (Test-KmsKeyState @Common -KeyId $key.KeyId -KeyMaterial $material).Passed | Should -BeTrue
+
+        # The evidence of the run verifies; the split and the combination both record the components' check
+        # values and the material's fingerprint, and no component or material is in the file.
+        $ceremony = Test-KmsCeremonyEvidence -Path $KmsImportEvidencePath
+        @($ceremony).Count | Should -Be 1
+        $ceremony.KeyId | Should -Be $key.KeyId
+        $ceremony.FailedCount | Should -Be 0
+        $ceremony.Steps.Cmdlet | Should -Be @('New-KmsExternalKey', 'Get-KmsImportParameters', 'Protect-KeyMaterial', 'Import-KmsKeyMaterial',
+            'Test-KmsKeyState', 'Remove-KmsImportedKeyMaterial', 'Test-KmsKeyState', 'Get-KmsImportParameters', 'Protect-KeyMaterial',
+            'Import-KmsKeyMaterial', 'Test-KmsKeyState')
+        $protectLines = @(Get-Content $KmsImportEvidencePath | ConvertFrom-Json | Where-Object cmdlet -EQ 'Protect-KeyMaterial')
+        $protectLines.Count | Should -Be 2
+        foreach ($line in $protectLines) {
+            $line.componentCheckValues | Should -Be $wrapped.ComponentCheckValues
+            $line.fingerprint | Should -Be $wrapped.Fingerprint
+        }
+        $secrets = @{ material = $material }
+        for ($i = 0; $i -lt 3; $i++) { $secrets["component$i"] = $parts[$i] }
+        Find-Leak -Secrets $secrets -Bytes ([IO.File]::ReadAllBytes($KmsImportEvidencePath)) | Should -BeNullOrEmpty
     }
 }
 

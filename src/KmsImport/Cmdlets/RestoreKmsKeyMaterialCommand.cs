@@ -72,11 +72,17 @@ namespace KmsImport.Cmdlets
         [ValidatePattern("^[0-9a-f]{64}$")]
         public string? KeyMaterialId { get; set; }
 
+        /// <summary>Defaults to the recommended algorithm for the key's spec. A KMS name (text, so completion offers only what KMS accepts).</summary>
         [Parameter]
-        public WrappingAlgorithm? WrappingAlgorithm { get; set; }
+        [KmsName]
+        [ArgumentCompleter(typeof(WrappingAlgorithmCompleter))]
+        public string? WrappingAlgorithm { get; set; }
 
+        /// <summary>Defaults to the recommended wrapping key for the key's spec.</summary>
         [Parameter]
-        public WrappingKeySpec? WrappingKeySpec { get; set; }
+        [KmsName]
+        [ArgumentCompleter(typeof(WrappingKeySpecCompleter))]
+        public string? WrappingKeySpec { get; set; }
 
         /// <summary>
         /// Append one evidence line per step to this file (created owner-only when missing; verify it with
@@ -87,6 +93,8 @@ namespace KmsImport.Cmdlets
         public string? EvidencePath { get; set; }
 
         private ImportOptions _expiry = new ImportOptions();
+        private KmsImport.WrappingAlgorithm? _algorithm;
+        private KmsImport.WrappingKeySpec? _wrappingKeySpec;
         private MaterialPlan? _material;
         private char[]? _password;
 
@@ -104,6 +112,8 @@ namespace KmsImport.Cmdlets
                 };
             try
             {
+                _algorithm = KmsNames.ParseOptional<KmsImport.WrappingAlgorithm>(WrappingAlgorithm, ErrorIds.WrappingNotAllowed, WrappingAlgorithm);
+                _wrappingKeySpec = KmsNames.ParseOptional<KmsImport.WrappingKeySpec>(WrappingKeySpec, ErrorIds.WrappingNotAllowed, WrappingKeySpec);
                 _password = PasswordChars(Password);
                 _material = ParameterSetName == BytesSet
                     ? MaterialPlan.FromBytes(KeyMaterial!, _password)
@@ -127,8 +137,8 @@ namespace KmsImport.Cmdlets
                 service = GetService();
                 var request = new KeyImportRequest(new KeyFacts(KeyId), _material!, _expiry)
                 {
-                    WrappingAlgorithm = WrappingAlgorithm,
-                    WrappingKeySpec = WrappingKeySpec,
+                    WrappingAlgorithm = _algorithm,
+                    WrappingKeySpec = _wrappingKeySpec,
                     // Asked once the key is described and the material read, before anything that has a quota.
                     Confirm = (key, material) => Confirm(key, $"{key.KeyId} in {service!.Region}",
                         $"Re-import {material.KeySpec} material {material.Fingerprint} ({DescribeExpiry(_expiry)})"),
