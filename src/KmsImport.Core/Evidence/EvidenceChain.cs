@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using KmsImport.Core.Crypto;
+using KmsImport.Core.Kms;
 
 namespace KmsImport.Core.Evidence
 {
@@ -29,8 +30,8 @@ namespace KmsImport.Core.Evidence
             var order = new List<string>();
             foreach (var step in Steps)
             {
-                var id = EvidenceFacts.KeyIdOf(step.KeyId);
-                var region = step.Region ?? EvidenceFacts.RegionOfArn(step.KeyId) ?? "";
+                var id = KmsKeyIds.KeyIdOf(step.KeyId);
+                var region = step.Region ?? KmsKeyIds.RegionOfArn(step.KeyId) ?? "";
                 var k = id + "\n" + region;
                 if (!index.TryGetValue(k, out var list))
                 {
@@ -45,8 +46,8 @@ namespace KmsImport.Core.Evidence
                 var last = steps[steps.Count - 1];
                 groups.Add(new KmsCeremonyKeyEvidence
                 {
-                    KeyId = EvidenceFacts.KeyIdOf(steps[0].KeyId),
-                    Region = steps.Select(s => s.Region).FirstOrDefault(r => !string.IsNullOrEmpty(r)) ?? EvidenceFacts.RegionOfArn(steps[0].KeyId),
+                    KeyId = KmsKeyIds.KeyIdOf(steps[0].KeyId),
+                    Region = steps.Select(s => s.Region).FirstOrDefault(r => !string.IsNullOrEmpty(r)) ?? KmsKeyIds.RegionOfArn(steps[0].KeyId),
                     Account = steps.Select(s => s.Account).FirstOrDefault(a => !string.IsNullOrEmpty(a)),
                     Steps = steps,
                     FailedCount = steps.Count(s => s.Outcome == KmsEvidenceStep.Failed),

@@ -156,7 +156,7 @@ namespace KmsImport.Cmdlets
                         KeyId = SafeKeyId(read.KeyId),
                         Region = string.IsNullOrEmpty(read.Region) ? null : read.Region,
                         EndpointUrl = read.EndpointUrl,
-                        Account = Core.Evidence.EvidenceFacts.AccountOfArn(SafeKeyId(read.KeyId)),
+                        Account = KmsKeyIds.AccountOfArn(SafeKeyId(read.KeyId)),
                         Outcome = KmsEvidenceStep.Succeeded,
                     });
                     offline.Status = "ReadFromPath";

@@ -257,7 +257,7 @@ namespace KmsImport.Cmdlets
                     KeyId = protectedMaterial.KeyId,
                     Region = string.IsNullOrEmpty(protectedMaterial.Region) ? null : protectedMaterial.Region,
                     EndpointUrl = protectedMaterial.EndpointUrl,
-                    Account = Core.Evidence.EvidenceFacts.AccountOfArn(protectedMaterial.KeyId),
+                    Account = Core.Kms.KmsKeyIds.AccountOfArn(protectedMaterial.KeyId),
                     KeySpec = protectedMaterial.KeySpec,
                     Fingerprint = protectedMaterial.Fingerprint,
                     FingerprintAlgorithm = protectedMaterial.FingerprintAlgorithm,

@@ -151,7 +151,7 @@ namespace KmsImport.Infrastructure
             {
                 KeyId = SafeKeyId(keyId),
                 Region = string.IsNullOrEmpty(region) ? null : region,
-                Account = EvidenceFacts.AccountOfArn(SafeKeyId(keyId)),
+                Account = KmsKeyIds.AccountOfArn(SafeKeyId(keyId)),
                 Outcome = KmsEvidenceStep.Failed,
                 ErrorId = ex.ErrorId,
             });

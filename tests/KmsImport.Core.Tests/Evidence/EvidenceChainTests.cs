@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Xunit;
 using KmsImport.Core.Evidence;
+using KmsImport.Core.Kms;
 using KmsImport.Core.Tests.Crypto.TestSupport;
 
 namespace KmsImport.Core.Tests.Evidence;
@@ -410,9 +411,9 @@ public class EvidenceChainTests
     [InlineData("alias/x", null, null, "alias/x")]
     public void Account_Region_and_key_id_come_from_a_key_ARN(string keyId, string? account, string? region, string id)
     {
-        Assert.Equal(account, EvidenceFacts.AccountOfArn(keyId));
-        Assert.Equal(region, EvidenceFacts.RegionOfArn(keyId));
-        Assert.Equal(id, EvidenceFacts.KeyIdOf(keyId));
+        Assert.Equal(account, KmsKeyIds.AccountOfArn(keyId));
+        Assert.Equal(region, KmsKeyIds.RegionOfArn(keyId));
+        Assert.Equal(id, KmsKeyIds.KeyIdOf(keyId));
     }
 
     [Fact]
