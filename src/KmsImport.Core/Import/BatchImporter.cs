@@ -120,7 +120,7 @@ namespace KmsImport.Core.Import
                 }
                 catch (KmsImportException ex) when (ex.IsTransient && attempt < MaxAttempts)
                 {
-                    Thread.Sleep(TimeSpan.FromMilliseconds(RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1)));
+                    Pause(attempt);
                 }
                 catch (KmsImportException ex)
                 {
@@ -160,9 +160,25 @@ namespace KmsImport.Core.Import
             result.ErrorId = errorId;
             result.Message = message;
             result.ResumeCommand = _resumeCommand(key);
-            try { result.KeyState = key.Service.DescribeKey(result.KeyId).KeyState; }
-            catch (KmsImportException) { /* a replica not created has no state; otherwise the message says why */ }
+            // A read changes nothing, so a transient failure to read the state is tried again like an attempt is:
+            // a failed key should say what state it is left in.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    result.KeyState = key.Service.DescribeKey(result.KeyId).KeyState;
+                    return;
+                }
+                catch (KmsImportException ex) when (ex.IsTransient && attempt < MaxAttempts)
+                {
+                    Pause(attempt);
+                }
+                catch (KmsImportException) { return; /* a replica not created has no state; otherwise the message says why */ }
+            }
         }
+
+        private void Pause(int attempt) =>
+            Thread.Sleep(TimeSpan.FromMilliseconds(RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1)));
     }
 
     /// <summary>
