@@ -15,7 +15,8 @@ public sealed class LocalKmsOptions
           --state-file PATH          load state from PATH and save it after every mutating call
           --verify-signatures        verify SigV4 signatures against --credential entries
           --credential AKID:SECRET   a known access key (repeatable; used with --verify-signatures)
-          --wrapping-key-pool N      RSA wrapping key pairs kept ready per key spec (default 2; 0 = none)
+          --wrapping-key-pool N      RSA wrapping key pairs kept ready per key spec (default 2; 0 = none;
+                                     at most 128)
           --default-region REGION    Region used when a request carries no SigV4 credential scope
                                      (default us-east-1)
           --exit-on-stdin-close      stop when standard input reaches end of file
@@ -128,7 +129,7 @@ public sealed class LocalKmsOptions
                     }
 
                 case "--wrapping-key-pool":
-                    o.WrappingKeyPool = ParseInt(a, Next(), 0, 64);
+                    o.WrappingKeyPool = ParseInt(a, Next(), 0, 128);
                     break;
                 case "--default-region":
                     o.DefaultRegion = Next();

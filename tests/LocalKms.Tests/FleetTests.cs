@@ -345,6 +345,10 @@ public sealed class FleetTests(FleetHost host) : IClassFixture<FleetHost>, IAsyn
         Assert.Throws<ArgumentException>(() => LocalKmsOptions.Parse(["--account", "=123456789012"]));
         Assert.Throws<ArgumentException>(() => LocalKmsOptions.Parse(["--account", "ASIALOCALX=123456789012"]));
         Assert.Throws<ArgumentException>(() => LocalKmsOptions.Parse(["--verify-signatures", "--credential", "AKIDY:s", "--account", "AKIDX=123456789012"]));
+
+        // A 90-key fleet plan on one endpoint needs 90 fresh wrapping pairs ready (bench/Measure-Fleet.ps1).
+        Assert.Equal(128, LocalKmsOptions.Parse(["--wrapping-key-pool", "128"]).WrappingKeyPool);
+        Assert.Throws<ArgumentException>(() => LocalKmsOptions.Parse(["--wrapping-key-pool", "129"]));
     }
 }
 
