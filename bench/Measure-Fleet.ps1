@@ -84,6 +84,7 @@ try {
         $pairList = @(for ($i = 0; $i -lt $pairs; $i++) { [pscustomobject]@{ Account = $accounts[$i % 3]; Region = $regions[[math]::Floor($i / 3)] } })
         $dir = (New-Item -ItemType Directory -Force (Join-Path $WorkDir "fleet-$pairs")).FullName
         $escrow = (New-Item -ItemType Directory -Force (Join-Path $dir 'escrow')).FullName
+        if (-not $IsWindows) { chmod 700 $escrow }   # escrow copies are key material: owner-only
         $plan = Join-Path $dir 'plan.csv'
         $rows = for ($k = 0; $k -lt $Keys; $k++) {
             $p = $pairList[$k % $pairs]
