@@ -10,9 +10,11 @@
       - waits until the pool holds N + 1 pairs (so no GetParametersForImport generates a key inline),
       - resets the endpoint (no keys, no log) and sets the aws-default-quotas preset (per account and Region),
       - runs the import in a child pwsh (-Run): writes the plan (N symmetric keys, aliases, Generate with a
-        plaintext escrow folder), times `Invoke-KmsKeyImport -PlanPath -RoleArn 'arn:aws:iam::{Account}:role/...'
-        -ThrottleLimit <pairs>` alone, and records the child's CPU time and peak resident set,
-      - reads the endpoint's request log: requests, throttling, keys created per account, AssumeRole calls.
+        plaintext escrow folder, a ProfileName per account), times `Invoke-KmsKeyImport -PlanPath -ThrottleLimit
+        <pairs>` alone, and records the child's CPU time and peak resident set,
+      - reads the endpoint's request log: requests, throttling, keys created per account.
+    Credentials: one profile per account in a private shared credentials file, with an access key the endpoint
+    maps to that account (--account AKID=ACCOUNT), so each row's requests land in its account.
     Floor of a fan-out: GetParametersForImport is 1 per second per (account, Region), one per key, so the plan
     cannot finish before ceil(N / pairs) seconds. Target: wall time <= 1.3 x the floor for each fan-out.
     Writes one JSON object to -OutFile. Everything talks to 127.0.0.1 only.
@@ -37,24 +39,28 @@ Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot 'BenchTools.psm1')
 Import-Module (Join-Path $PSScriptRoot '../tests/Pester/TestHelpers.psm1')   # Start-LocalKms, the control API
 
-# The fleet: three accounts (known to the endpoint through --account, so their roles can be assumed) x three Regions.
+# The fleet: three accounts (access keys mapped by --account, one profile each) x three Regions.
 $accounts = @('111111111111', '222222222222', '333333333333')
 $regions = @('eu-west-2', 'eu-west-1', 'us-east-1')
-$rolePattern = 'arn:aws:iam::{Account}:role/KmsImportBench'
+function ProfileOf([string] $Account) { "bench-fleet-$Account" }
+function AccessKeyOf([string] $Account) { "AKIDBENCHFLEET$([array]::IndexOf($accounts, $Account))" }
 
 if ($Run) {
     # ---------------------------------------------------------------------------------------------
     # Child: one timed fleet import. STS is on the same port as KMS.
     # ---------------------------------------------------------------------------------------------
     Assert-LocalUrl $Url
-    $env:AWS_ENDPOINT_URL_STS = $Url
+    # The profiles of the plan's rows: a private credentials file next to the plan.
+    $creds = Join-Path (Split-Path -Parent $PlanPath) 'credentials'
+    Set-Content -Path $creds -Value (($accounts | ForEach-Object { "[$(ProfileOf $_)]`naws_access_key_id = $(AccessKeyOf $_)`naws_secret_access_key = bench-fleet-secret`n" }) -join "`n")
+    if (-not $IsWindows) { chmod 600 $creds }
+    $env:AWS_SHARED_CREDENTIALS_FILE = $creds
     $rssStart = Get-PeakRssMiB
     Import-Module KmsImport
     $rssImported = Get-PeakRssMiB
     $cpu0 = Get-ProcessCpuSeconds -ProcessId $PID
     $watch = [Diagnostics.Stopwatch]::StartNew()
-    $results = @(Invoke-KmsKeyImport -PlanPath $PlanPath -RoleArn $rolePattern -RoleSessionName 'kmsimport-bench-fleet' `
-            -EndpointUrl $Url -ThrottleLimit $Pairs -Confirm:$false -WarningAction SilentlyContinue)
+    $results = @(Invoke-KmsKeyImport -PlanPath $PlanPath -EndpointUrl $Url -ThrottleLimit $Pairs -Confirm:$false -WarningAction SilentlyContinue)
     $watch.Stop()
     $cpu = (Get-ProcessCpuSeconds -ProcessId $PID) - $cpu0
     [ordered]@{
@@ -73,7 +79,7 @@ if ($Run) {
 # -------------------------------------------------------------------------------------------------
 $null = New-Item -ItemType Directory -Force $WorkDir
 $pwsh = Get-PwshCommand
-$accountArgs = @(for ($i = 0; $i -lt $accounts.Count; $i++) { '--account'; "AKIDBENCHFLEET$i=$($accounts[$i])" })
+$accountArgs = @(foreach ($a in $accounts) { '--account'; "$(AccessKeyOf $a)=$a" })
 $server = Start-LocalKms -LocalKmsPath $LocalKmsPath -ExtraArguments (@('--wrapping-key-pool', ($Keys + 1)) + $accountArgs)
 $runs = [Collections.Generic.List[object]]::new()
 try {
@@ -89,7 +95,7 @@ try {
         $rows = for ($k = 0; $k -lt $Keys; $k++) {
             $p = $pairList[$k % $pairs]
             [pscustomobject][ordered]@{
-                Account = $p.Account; ProfileName = ''; RoleArn = ''; Region = $p.Region; KeySpec = 'SYMMETRIC_DEFAULT'; KeyUsage = 'ENCRYPT_DECRYPT'
+                Account = $p.Account; ProfileName = (ProfileOf $p.Account); RoleArn = ''; Region = $p.Region; KeySpec = 'SYMMETRIC_DEFAULT'; KeyUsage = 'ENCRYPT_DECRYPT'
                 Alias = "alias/bench-fleet-$pairs-$k"; Description = "bench fleet $pairs pairs"; MultiRegion = 'false'; ReplicaRegion = ''
                 Path = ''; Generate = 'true'; EscrowPath = $escrow; EscrowRecipient = ''; ExpirationModel = 'KEY_MATERIAL_DOES_NOT_EXPIRE'; ValidTo = ''
             }
@@ -124,7 +130,6 @@ try {
                 Throttled         = @($kms | Where-Object { $_.errorType -eq 'ThrottlingException' }).Count
                 CreatedPerAccount = @($kms | Where-Object { $_.operation -eq 'CreateKey' -and $_.status -eq 200 } | Group-Object account | Sort-Object Name |
                         ForEach-Object { [ordered]@{ Account = $_.Name; Count = $_.Count } })
-                AssumeRole        = @($log | Where-Object { $_.service -eq 'sts' -and $_.operation -eq 'AssumeRole' }).Count
                 ClientCpuSeconds  = [double]$r.ClientCpuSeconds
                 ClientCpuMsPerKey = [math]::Round(1000.0 * [double]$r.ClientCpuSeconds / $Keys, 2)
                 EndpointCpuSeconds = [math]::Round($kmsCpu, 2)   # serving + the pool refill at nice 19
@@ -138,5 +143,5 @@ try {
 } finally {
     Stop-LocalKms -Server $server
 }
-[ordered]@{ Keys = $Keys; Accounts = $accounts; Regions = $regions; RolePattern = $rolePattern; Runs = $runs } |
+[ordered]@{ Keys = $Keys; Accounts = $accounts; Regions = $regions; Runs = $runs } |
     ConvertTo-Json -Depth 8 | Set-Content -Path $OutFile

@@ -212,7 +212,7 @@ if ((Has 'Quota') -or (Has 'Latency')) {
     L 'Each batch runs in a fresh pwsh process: it creates the keys first (untimed, no faults yet), then the endpoint''s conditions are set and the request log cleared, and only `$keys | Invoke-KmsKeyImport -Generate -EscrowPath <dir> ...` is timed. Request counts come from the endpoint''s request log (`/_localkms/requests`).'
     L
     L '| Batch | Keys | Conditions | Invocation | Wall | Floor | Wall / floor | Requests (per key) | By operation | Throttled | Failed keys | Attempts | CPU: client / endpoint |'
-    L '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+    L '|---|---|---|---|---|---|---|---|---|---|---|---|'
     if (Has 'Quota') {
         $q = $Results.Quota
         $ops = (@($q.ByOperation) | ForEach-Object { "$($_.Operation) $($_.Count)" }) -join ', '
@@ -309,13 +309,13 @@ if (Has 'Fleet') {
     $fl = $Results.Fleet
     L '## 6. A fleet in one run (Invoke-KmsKeyImport -PlanPath)'
     L
-    L "One plan of $($fl.Keys) symmetric keys (create where missing, alias, generate, escrow, import, verify), spread evenly over 1, 3 and 9 account-Region pairs ($($fl.Accounts.Count) accounts x $($fl.Regions.Count) Regions: $($fl.Regions -join ', ')), in one ``Invoke-KmsKeyImport -PlanPath plan.csv -RoleArn '$($fl.RolePattern)' -ThrottleLimit <pairs>`` call. One endpoint served every account (``--account``) and its STS (one AssumeRole per account) and enforced ``aws-default-quotas`` **per (account, Region)**. **Floor**: GetParametersForImport is limited to 1 per second per (account, Region) and each key needs one, so the plan cannot end before (keys per pair) x 1 s."
+    L "One plan of $($fl.Keys) symmetric keys (create where missing, alias, generate, escrow, import, verify), spread evenly over 1, 3 and 9 account-Region pairs ($($fl.Accounts.Count) accounts x $($fl.Regions.Count) Regions: $($fl.Regions -join ', ')), in one ``Invoke-KmsKeyImport -PlanPath plan.csv -ThrottleLimit <pairs>`` call, a ``ProfileName`` per account. One endpoint served every account (``--account`` maps each profile's access key to its account) and enforced ``aws-default-quotas`` **per (account, Region)**. **Floor**: GetParametersForImport is limited to 1 per second per (account, Region) and each key needs one, so the plan cannot end before (keys per pair) x 1 s."
     L
-    L '| Pairs | Keys per pair | Wall time | Floor | Ratio | Failed | Throttled | Requests | Keys created per account | AssumeRole | Client CPU per key | Peak RSS (end) | Peak RSS over imported module, per key |'
-    L '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+    L '| Pairs | Keys per pair | Wall time | Floor | Ratio | Failed | Throttled | Requests | Keys created per account | Client CPU per key | Peak RSS (end) | Peak RSS over imported module, per key |'
+    L '|---|---|---|---|---|---|---|---|---|---|---|---|'
     foreach ($f in @($fl.Runs)) {
         $perAccount = (@($f.CreatedPerAccount) | ForEach-Object { "$($_.Account): $($_.Count)" }) -join ', '
-        L "| $($f.Pairs) | $($f.KeysPerPair) | **$(Ms ([double]$f.ElapsedMs))** | $(Ms ([double]$f.FloorMs)) | **$(N ([double]$f.Ratio) '0.00')x** | $($f.Failed) | $($f.Throttled) | $($f.Requests) | $perAccount | $($f.AssumeRole) | $(Ms ([double]$f.ClientCpuMsPerKey)) | $($f.PeakRssMiB.End) MiB | $(N ([double]$f.PeakRssKiBPerKey) '0.0') KiB |"
+        L "| $($f.Pairs) | $($f.KeysPerPair) | **$(Ms ([double]$f.ElapsedMs))** | $(Ms ([double]$f.FloorMs)) | **$(N ([double]$f.Ratio) '0.00')x** | $($f.Failed) | $($f.Throttled) | $($f.Requests) | $perAccount | $(Ms ([double]$f.ClientCpuMsPerKey)) | $($f.PeakRssMiB.End) MiB | $(N ([double]$f.PeakRssKiBPerKey) '0.0') KiB |"
     }
     L
     L "- Each fan-out ran in a fresh pwsh on a reset endpoint whose RSA_4096 wrapping-key pool held $([int]$fl.Keys + 1) pairs first (waits: $((@($fl.Runs) | ForEach-Object { "$($_.PoolWaitSeconds) s" }) -join ', ')), so no GetParametersForImport generated a key inline; the pool refilled at nice 19 during the runs. Client CPU is the pwsh process's CPU time during the timed call, over all keys."
