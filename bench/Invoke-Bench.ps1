@@ -43,6 +43,7 @@ param(
     [int] $LatencyMs = 20,
     [int] $LatencyThrottleLimit = 8,
     [ValidateRange(9, 127)] [int] $FleetKeys = 90,
+    [ValidateSet('RSA_2048', 'RSA_3072', 'RSA_4096')] [string] $FleetWrappingKeySpec = 'RSA_4096',
     # BenchmarkDotNet glob filter, e.g. '*Check*' (for quick iterations; RESULTS.md then lacks the other rows)
     [string] $CryptoFilter
 )
@@ -262,7 +263,8 @@ try {
     if ($Sections -contains 'Fleet') {
         Step "Section 6: a fleet plan of $FleetKeys keys over 1, 3 and 9 account-Region pairs, aws-default-quotas per (account, Region)"
         $out = Join-Path $work 'fleet.json'
-        Invoke-ChildPwsh (Join-Path $bench 'Measure-Fleet.ps1') @('-LocalKmsPath', $localKms, '-Keys', $FleetKeys, '-OutFile', $out, '-WorkDir', (Join-Path $work 'fleet'))
+        Invoke-ChildPwsh (Join-Path $bench 'Measure-Fleet.ps1') @('-LocalKmsPath', $localKms, '-Keys', $FleetKeys, '-WrappingKeySpec', $FleetWrappingKeySpec,
+            '-OutFile', $out, '-WorkDir', (Join-Path $work 'fleet'))
         $res.Fleet = Get-Content -Raw $out | ConvertFrom-Json
     }
 } finally {

@@ -6,7 +6,7 @@
 .DESCRIPTION
     Called by Invoke-Bench.ps1 (-Sections Fleet), in a fresh pwsh, with the bench environment (credentials of
     the default account, the module on PSModulePath). It starts its own LocalKms with three accounts
-    (--account ...) and a wrapping-key pool of N + 1 RSA_4096 pairs, and for each fan-out:
+    (--account ...) and a wrapping-key pool of N + 1 pairs (of -WrappingKeySpec), and for each fan-out:
       - waits until the pool holds N + 1 pairs (so no GetParametersForImport generates a key inline),
       - resets the endpoint (no keys, no log) and sets the aws-default-quotas preset (per account and Region),
       - runs the import in a child pwsh (-Run): writes the plan (N symmetric keys, aliases, Generate with a
@@ -26,6 +26,9 @@ param(
     [Parameter(Mandatory, ParameterSetName = 'Orchestrate')] [string] $LocalKmsPath,
     [Parameter(ParameterSetName = 'Orchestrate')] [ValidateRange(9, 127)] [int] $Keys = 90,
     [Parameter(ParameterSetName = 'Orchestrate')] [int[]] $FanOuts = @(1, 3, 9),
+    # The module's default is RSA_4096. Each key takes one fresh pair from the endpoint's pool, and an RSA_4096
+    # pair costs seconds of CPU to make: RSA_2048 fills the pool in seconds (the pacing floor is the same).
+    [ValidateSet('RSA_2048', 'RSA_3072', 'RSA_4096')] [string] $WrappingKeySpec = 'RSA_4096',
     [Parameter(Mandatory)] [string] $OutFile,
     [Parameter(Mandatory)] [string] $WorkDir,
     # Child mode: one timed import of the plan in this process.
@@ -34,6 +37,7 @@ param(
     [Parameter(Mandatory, ParameterSetName = 'Run')] [string] $PlanPath,
     [Parameter(Mandatory, ParameterSetName = 'Run')] [int] $Pairs
 )
+# (-WrappingKeySpec serves both modes: the orchestrator fills that pool, the child imports with it.)
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot 'BenchTools.psm1')
@@ -60,7 +64,7 @@ if ($Run) {
     $rssImported = Get-PeakRssMiB
     $cpu0 = Get-ProcessCpuSeconds -ProcessId $PID
     $watch = [Diagnostics.Stopwatch]::StartNew()
-    $results = @(Invoke-KmsKeyImport -PlanPath $PlanPath -EndpointUrl $Url -ThrottleLimit $Pairs -Confirm:$false -WarningAction SilentlyContinue)
+    $results = @(Invoke-KmsKeyImport -PlanPath $PlanPath -EndpointUrl $Url -ThrottleLimit $Pairs -WrappingKeySpec $WrappingKeySpec -Confirm:$false -WarningAction SilentlyContinue)
     $watch.Stop()
     $cpu = (Get-ProcessCpuSeconds -ProcessId $PID) - $cpu0
     [ordered]@{
@@ -82,8 +86,21 @@ $pwsh = Get-PwshCommand
 $accountArgs = @(foreach ($a in $accounts) { '--account'; "$(AccessKeyOf $a)=$a" })
 $server = Start-LocalKms -LocalKmsPath $LocalKmsPath -ExtraArguments (@('--wrapping-key-pool', ($Keys + 1)) + $accountArgs)
 $runs = [Collections.Generic.List[object]]::new()
+# The pool keeps a spec full once it was asked for: ask once (an unsigned call, default account), then wait for it.
+function Wait-Pool([int] $Need) {
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    Set-PoolThreadNice -ProcessId $server.Process.Id -Nice 0
+    try {
+        while ((Get-WrappingKeysReady -Url $server.Url -Spec $WrappingKeySpec) -lt $Need) {
+            if ($watch.Elapsed.TotalSeconds -gt 900) { throw "the $WrappingKeySpec pool did not reach $Need pairs within 900 s" }
+            Start-Sleep -Milliseconds 500
+        }
+    } finally { Set-PoolThreadNice -ProcessId $server.Process.Id -Nice 19 }
+    [math]::Round($watch.Elapsed.TotalSeconds, 1)
+}
 try {
-    Request-WrappingKeyPool -Url $server.Url
+    $trigger = Invoke-LocalKmsApi -Url $server.Url -Operation CreateKey -Body @{ Origin = 'EXTERNAL'; Description = 'bench: pool trigger' }
+    $null = Invoke-LocalKmsApi -Url $server.Url -Operation GetParametersForImport -Body @{ KeyId = $trigger.KeyMetadata.KeyId; WrappingAlgorithm = 'RSAES_OAEP_SHA_256'; WrappingKeySpec = $WrappingKeySpec }
     foreach ($pairs in $FanOuts) {
         if ($pairs -gt $accounts.Count * $regions.Count) { throw "at most $($accounts.Count * $regions.Count) account-Region pairs" }
         # Pairs in the order (account 1, Region 1), (account 2, Region 1), (account 3, Region 1), (account 1, Region 2) ...
@@ -103,19 +120,31 @@ try {
         $rows | Export-Csv -Path $plan -NoTypeInformation -UseQuotes AsNeeded
         $floorMs = 1000.0 * [math]::Ceiling($Keys / $pairs)
 
-        Write-Host ("    {0} keys over {1} pair(s): waiting for {2} wrapping pairs" -f $Keys, $pairs, ($Keys + 1))
-        $poolWait = Wait-WrappingKeyPool -Servers @($server) -Need @($Keys + 1) -TimeoutSeconds 900
+        Write-Host ("    {0} keys over {1} pair(s): waiting for {2} {3} wrapping pairs" -f $Keys, $pairs, ($Keys + 1), $WrappingKeySpec)
+        $poolWait = Wait-Pool ($Keys + 1)
         $null = Invoke-LocalKmsControl -Url $server.Url -Path 'reset' -Method POST
         $null = Invoke-LocalKmsControl -Url $server.Url -Path 'faults' -Method POST -Body @{ preset = 'aws-default-quotas' }
         $kmsCpu0 = Get-ProcessCpuSeconds -ProcessId $server.Process.Id
         $out = Join-Path $dir 'run.json'
-        & $pwsh.Executable @($pwsh.Arguments) -NoProfile -NonInteractive -File $PSCommandPath -Run -Url $server.Url -PlanPath $plan -Pairs $pairs -OutFile $out -WorkDir $dir
+        & $pwsh.Executable @($pwsh.Arguments) -NoProfile -NonInteractive -File $PSCommandPath -Run -Url $server.Url -PlanPath $plan -Pairs $pairs `
+            -WrappingKeySpec $WrappingKeySpec -OutFile $out -WorkDir $dir
         if ($LASTEXITCODE -ne 0) { throw "the fleet import of $pairs pair(s) failed with exit code $LASTEXITCODE" }
         $kmsCpu = (Get-ProcessCpuSeconds -ProcessId $server.Process.Id) - $kmsCpu0
         $r = Get-Content -Raw $out | ConvertFrom-Json
         $log = @(Get-LocalKmsRequest -Url $server.Url)
         $null = Invoke-LocalKmsControl -Url $server.Url -Path 'faults' -Method DELETE
         $kms = @($log | Where-Object { $_.service -eq 'kms' })
+        # Where the time above the floor goes: the start (first request to the first GetParametersForImport)
+        # and the spacing of GetParametersForImport within each pair (the pacer's interval).
+        # (Invoke-RestMethod may have turned the ISO times into DateTime already.)
+        $t = { param($e) $v = $e.time; if ($v -is [datetime]) { ([DateTimeOffset]$v.ToUniversalTime()).ToUnixTimeMilliseconds() } else { [DateTimeOffset]::Parse($v, [Globalization.CultureInfo]::InvariantCulture).ToUnixTimeMilliseconds() } }
+        $gpi = @($kms | Where-Object { $_.operation -eq 'GetParametersForImport' -and $_.status -eq 200 })
+        $first = if ($kms) { ($kms | ForEach-Object { & $t $_ } | Measure-Object -Minimum).Minimum } else { 0 }
+        $startMs = if ($gpi) { ($gpi | ForEach-Object { & $t $_ } | Measure-Object -Minimum).Minimum - $first } else { [double]::NaN }
+        $intervals = @($gpi | Group-Object account, region | ForEach-Object {
+                $ts = @($_.Group | ForEach-Object { & $t $_ } | Sort-Object)
+                for ($i = 1; $i -lt $ts.Count; $i++) { $ts[$i] - $ts[$i - 1] }
+            })
         $runs.Add([ordered]@{
                 Pairs             = $pairs
                 Keys              = $Keys
@@ -128,6 +157,8 @@ try {
                 FailedDetail      = $r.FailedDetail
                 Requests          = $kms.Count
                 Throttled         = @($kms | Where-Object { $_.errorType -eq 'ThrottlingException' }).Count
+                StartMs           = $startMs
+                GpiIntervalMedianMs = Get-Median $intervals
                 CreatedPerAccount = @($kms | Where-Object { $_.operation -eq 'CreateKey' -and $_.status -eq 200 } | Group-Object account | Sort-Object Name |
                         ForEach-Object { [ordered]@{ Account = $_.Name; Count = $_.Count } })
                 ClientCpuSeconds  = [double]$r.ClientCpuSeconds
@@ -143,5 +174,5 @@ try {
 } finally {
     Stop-LocalKms -Server $server
 }
-[ordered]@{ Keys = $Keys; Accounts = $accounts; Regions = $regions; Runs = $runs } |
+[ordered]@{ Keys = $Keys; WrappingKeySpec = $WrappingKeySpec; Accounts = $accounts; Regions = $regions; Runs = $runs } |
     ConvertTo-Json -Depth 8 | Set-Content -Path $OutFile

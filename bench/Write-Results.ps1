@@ -138,6 +138,11 @@ if (Has 'Fleet') {
         $targets.Add([pscustomobject]@{ Target = "Fleet plan of $($f.Keys) keys over $($f.Pairs) account-Region pair(s): <= 1.3x the floor, 0 failed"
             Result = "$(Ms ([double]$f.ElapsedMs)) = $(N ([double]$f.Ratio) '0.00')x the $(Ms ([double]$f.FloorMs)) floor; $($f.Failed) failed, $($f.Throttled) throttled"; Met = ([double]$f.Ratio -le 1.3 -and [int]$f.Failed -eq 0) })
     }
+    foreach ($f in @($Results.Fleet.Runs | Where-Object { [double]$_.Ratio -gt 1.3 })) {
+        if (-not $f.PSObject.Properties['GpiIntervalMedianMs']) { continue }
+        $paced = [double]$f.StartMs + ([double]$f.KeysPerPair - 1) * [double]$f.GpiIntervalMedianMs
+        $why.Add("**Fleet plan over $($f.Pairs) pairs above 1.3x the floor** ($(Ms ([double]$f.ElapsedMs)) against $(Ms ([double]$f.FloorMs))). From the endpoint's log: the first GetParametersForImport came $(Ms ([double]$f.StartMs)) after the first request (profiles, one SDK client per account and Region, CreateKey and CreateAlias for the first keys), then each pair's GetParametersForImport calls were $(Ms ([double]$f.GpiIntervalMedianMs)) apart (median): the pacer's share of the 1 per second quota. Start + ($($f.KeysPerPair) - 1) x interval = $(Ms $paced) before the last key's import, with $($f.Throttled) throttled. With few keys per pair the fixed start weighs most; **what would close it:** a pacer nearer the quota (it runs at a safe share so a request sent on time that arrives late is not throttled), and a shorter start (creating the first keys of every pair before anything else).")
+    }
     $fr = @($Results.Fleet.Runs | Sort-Object { [int]$_.Pairs })
     if ($fr.Count -ge 2) {
         $headlines.Add("Fleet: $($fr[0].Keys) keys took $(($fr | ForEach-Object { "$(Ms ([double]$_.ElapsedMs)) over $($_.Pairs) pair(s)" }) -join ', '): $(X ([double]$fr[0].ElapsedMs / [double]$fr[-1].ElapsedMs)) faster with $($fr[-1].Pairs) account-Region pairs in parallel, each paced to its own quotas.")
@@ -212,7 +217,7 @@ if ((Has 'Quota') -or (Has 'Latency')) {
     L 'Each batch runs in a fresh pwsh process: it creates the keys first (untimed, no faults yet), then the endpoint''s conditions are set and the request log cleared, and only `$keys | Invoke-KmsKeyImport -Generate -EscrowPath <dir> ...` is timed. Request counts come from the endpoint''s request log (`/_localkms/requests`).'
     L
     L '| Batch | Keys | Conditions | Invocation | Wall | Floor | Wall / floor | Requests (per key) | By operation | Throttled | Failed keys | Attempts | CPU: client / endpoint |'
-    L '|---|---|---|---|---|---|---|---|---|---|---|---|'
+    L '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
     if (Has 'Quota') {
         $q = $Results.Quota
         $ops = (@($q.ByOperation) | ForEach-Object { "$($_.Operation) $($_.Count)" }) -join ', '
@@ -311,15 +316,17 @@ if (Has 'Fleet') {
     L
     L "One plan of $($fl.Keys) symmetric keys (create where missing, alias, generate, escrow, import, verify), spread evenly over 1, 3 and 9 account-Region pairs ($($fl.Accounts.Count) accounts x $($fl.Regions.Count) Regions: $($fl.Regions -join ', ')), in one ``Invoke-KmsKeyImport -PlanPath plan.csv -ThrottleLimit <pairs>`` call, a ``ProfileName`` per account. One endpoint served every account (``--account`` maps each profile's access key to its account) and enforced ``aws-default-quotas`` **per (account, Region)**. **Floor**: GetParametersForImport is limited to 1 per second per (account, Region) and each key needs one, so the plan cannot end before (keys per pair) x 1 s."
     L
-    L '| Pairs | Keys per pair | Wall time | Floor | Ratio | Failed | Throttled | Requests | Keys created per account | Client CPU per key | Peak RSS (end) | Peak RSS over imported module, per key |'
-    L '|---|---|---|---|---|---|---|---|---|---|---|---|'
+    L '| Pairs | Keys per pair | Wall time | Floor | Ratio | Failed | Throttled | Start (to the first GetParametersForImport) | GetParametersForImport interval per pair (median) | Requests | Keys created per account | Client CPU per key | Peak RSS (end) | Peak RSS over imported module, per key |'
+    L '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
     foreach ($f in @($fl.Runs)) {
         $perAccount = (@($f.CreatedPerAccount) | ForEach-Object { "$($_.Account): $($_.Count)" }) -join ', '
-        L "| $($f.Pairs) | $($f.KeysPerPair) | **$(Ms ([double]$f.ElapsedMs))** | $(Ms ([double]$f.FloorMs)) | **$(N ([double]$f.Ratio) '0.00')x** | $($f.Failed) | $($f.Throttled) | $($f.Requests) | $perAccount | $(Ms ([double]$f.ClientCpuMsPerKey)) | $($f.PeakRssMiB.End) MiB | $(N ([double]$f.PeakRssKiBPerKey) '0.0') KiB |"
+        L "| $($f.Pairs) | $($f.KeysPerPair) | **$(Ms ([double]$f.ElapsedMs))** | $(Ms ([double]$f.FloorMs)) | **$(N ([double]$f.Ratio) '0.00')x** | $($f.Failed) | $($f.Throttled) | $(if ($f.PSObject.Properties['StartMs']) { Ms ([double]$f.StartMs) } else { 'n/a' }) | $(if ($f.PSObject.Properties['GpiIntervalMedianMs']) { Ms ([double]$f.GpiIntervalMedianMs) } else { 'n/a' }) | $($f.Requests) | $perAccount | $(Ms ([double]$f.ClientCpuMsPerKey)) | $($f.PeakRssMiB.End) MiB | $(N ([double]$f.PeakRssKiBPerKey) '0.0') KiB |"
     }
     L
-    L "- Each fan-out ran in a fresh pwsh on a reset endpoint whose RSA_4096 wrapping-key pool held $([int]$fl.Keys + 1) pairs first (waits: $((@($fl.Runs) | ForEach-Object { "$($_.PoolWaitSeconds) s" }) -join ', ')), so no GetParametersForImport generated a key inline; the pool refilled at nice 19 during the runs. Client CPU is the pwsh process's CPU time during the timed call, over all keys."
-    L "- Not in the default sections (the pools take minutes to fill on 2 cores): ``dotnet pwsh ./bench/Invoke-Bench.ps1 ... -Sections Fleet [-FleetKeys N]``."
+    $spec = if ($fl.PSObject.Properties['WrappingKeySpec']) { $fl.WrappingKeySpec } else { 'RSA_4096' }
+    L "- Wrapping key spec: **$spec**$(if ($spec -ne 'RSA_4096') { ' (`-WrappingKeySpec`; the module''s default is RSA_4096, whose pairs take the endpoint seconds of CPU each to make; the quota floor is the same)' })."
+    L "- Each fan-out ran in a fresh pwsh on a reset endpoint whose $spec wrapping-key pool held $([int]$fl.Keys + 1) pairs first (waits: $((@($fl.Runs) | ForEach-Object { "$($_.PoolWaitSeconds) s" }) -join ', ')), so no GetParametersForImport generated a key inline; the pool refilled at nice 19 during the runs. Client CPU is the pwsh process's CPU time during the timed call, over all keys."
+    L "- Not in the default sections (RSA_4096 pools take minutes to fill on 2 cores): ``dotnet pwsh ./bench/Invoke-Bench.ps1 ... -Sections Fleet [-FleetKeys N] [-FleetWrappingKeySpec RSA_2048]``."
     L
 }
 
