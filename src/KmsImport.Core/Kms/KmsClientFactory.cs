@@ -125,8 +125,8 @@ namespace KmsImport.Core.Kms
         }
 
         /// <summary>The profile whose endpoint settings apply: -ProfileName, else AWS_PROFILE, else "default" (as the SDKs choose it).</summary>
-        private static string EndpointProfileName(KmsConnectionSettings s) =>
-            FirstNonEmpty(s.ProfileName, Environment.GetEnvironmentVariable("AWS_PROFILE")) ?? "default";
+        internal static string EndpointProfileName(KmsConnectionSettings s) =>
+            FirstNonEmpty(s.ProfileName, s.EndpointProfileName, Environment.GetEnvironmentVariable("AWS_PROFILE")) ?? "default";
 
         internal static string? NormalizeEndpoint(string? endpointUrl, string? source = null)
         {
@@ -148,7 +148,7 @@ namespace KmsImport.Core.Kms
             string.Equals(mode, "Adaptive", StringComparison.OrdinalIgnoreCase) ? RequestRetryMode.Adaptive
             : RequestRetryMode.Standard;
 
-        private static (AWSCredentials credentials, string source, CredentialProfile? profile) ResolveCredentials(KmsConnectionSettings s)
+        internal static (AWSCredentials credentials, string source, CredentialProfile? profile) ResolveCredentials(KmsConnectionSettings s)
         {
             bool hasAccess = !string.IsNullOrEmpty(s.AccessKey), hasSecret = !string.IsNullOrEmpty(s.SecretKey);
             if (hasAccess != hasSecret)
@@ -180,7 +180,8 @@ namespace KmsImport.Core.Kms
                         $"-Credential takes an AWSCredentials object (Get-AWSCredential, (Use-STSRole ...).Credentials, New-AWSCredential) or AWS Tools' $StoredAWSCredentials, not a {s.Credential.GetType().FullName}. For a profile use -ProfileName.")
                     { TargetObject = "Credential" };
                 }
-                return (given!, $"-Credential ({what})", null);
+                // Credentials resolved for a fleet row (a role or a profile) say what they are without "-Credential".
+                return (given!, given is AssumedRoleCredentials || s.Credential is ResolvedCredentials ? what : $"-Credential ({what})", null);
             }
 
             // The SDK reads AWS_SHARED_CREDENTIALS_FILE once per process; read it per call so a runbook
@@ -189,8 +190,14 @@ namespace KmsImport.Core.Kms
             var chain = new CredentialProfileStoreChain(location);
             if (!string.IsNullOrEmpty(s.ProfileName))
             {
+                ProfileCredentials.CheckFiles(location);
                 CredentialProfile? named = null;
                 AWSCredentials? namedCreds = null;
+                if (ProfileStore(() => chain.TryGetProfile(s.ProfileName, out named), location) && named != null && !string.IsNullOrWhiteSpace(named.Options.RoleArn))
+                {
+                    var (role, _) = Profiles(s, location).Resolve(s.ProfileName!);
+                    return (role, $"profile '{s.ProfileName}' ({((AssumedRoleCredentials)role).Description})", named);
+                }
                 if (!ProfileStore(() => chain.TryGetProfile(s.ProfileName, out named) && chain.TryGetAWSCredentials(s.ProfileName, out namedCreds), location)
                     || named == null || namedCreds == null)
                 {
@@ -222,6 +229,13 @@ namespace KmsImport.Core.Kms
             if (string.IsNullOrEmpty(defaultProfile)) defaultProfile = "default";
             CredentialProfile? fallbackProfile = null;
             AWSCredentials? profileCreds = null;
+            ProfileCredentials.CheckFiles(location);
+            if (ProfileStore(() => chain.TryGetProfile(defaultProfile, out fallbackProfile), location) && fallbackProfile != null
+                && !string.IsNullOrWhiteSpace(fallbackProfile.Options.RoleArn))
+            {
+                var (role, _) = Profiles(s, location).Resolve(defaultProfile);
+                return (role, $"profile '{defaultProfile}' ({((AssumedRoleCredentials)role).Description})", fallbackProfile);
+            }
             if (ProfileStore(() => chain.TryGetProfile(defaultProfile, out fallbackProfile) && chain.TryGetAWSCredentials(defaultProfile, out profileCreds), location)
                 && fallbackProfile != null && profileCreds != null)
             {
@@ -241,12 +255,25 @@ namespace KmsImport.Core.Kms
         }
 
         /// <summary>
+        /// The resolver of role_arn profiles for these settings: AssumeRole at the STS endpoint chosen the way KMS's is
+        /// (the role profile's endpoint settings), signed for the command's Region when it is in the role's partition.
+        /// A command without a run names its session KmsImport-&lt;time&gt;-&lt;random&gt;.
+        /// </summary>
+        internal static ProfileCredentials Profiles(KmsConnectionSettings s, string? location, string? sessionName = null, Func<DateTime>? utcNow = null) =>
+            new ProfileCredentials(location, (partition, profile) => StsRoleAssumer.For(s, partition, profile, PreferredRegion(s)),
+                sessionName ?? RoleSessionNames.Default(DateTime.UtcNow, Guid.NewGuid().ToString("N")), utcNow);
+
+        /// <summary>The Region given or set in the shell or environment (no profile lookup): STS is signed for it when it fits the role's partition.</summary>
+        internal static string? PreferredRegion(KmsConnectionSettings s) =>
+            FirstNonEmpty(s.Region, s.StoredRegion, Environment.GetEnvironmentVariable("AWS_REGION"), Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"));
+
+        /// <summary>
         /// Calls into the SDK's profile store. A credentials or config file it cannot parse makes it throw
         /// InvalidDataException whose message quotes the offending line, which is often the secret key line
         /// ("aws_secret_access_key: ..."): that becomes CredentialsFileInvalid naming the file and the line NUMBER only,
         /// and the SDK's exception is not kept (not even as the inner exception).
         /// </summary>
-        private static T ProfileStore<T>(Func<T> call, string? location)
+        internal static T ProfileStore<T>(Func<T> call, string? location)
         {
             try
             {
