@@ -19,7 +19,7 @@ namespace KmsImport.Core.Kms
     public sealed class AccountCredentialSource
     {
         private readonly KmsConnectionSettings _base;
-        private readonly Func<string, string, IRoleAssumer> _assumerFor;
+        private readonly Func<string, string, string?, IRoleAssumer> _assumerFor;
         private readonly Func<DateTime>? _utcNow;
         private readonly ConcurrentDictionary<string, Lazy<AWSCredentials>> _cache = new ConcurrentDictionary<string, Lazy<AWSCredentials>>(StringComparer.Ordinal);
         private readonly Lazy<(AWSCredentials Credentials, string Source)> _baseCredentials;
@@ -35,7 +35,7 @@ namespace KmsImport.Core.Kms
 
         /// <summary>With an STS seam and a clock, for tests.</summary>
         internal AccountCredentialSource(KmsConnectionSettings baseSettings, string? roleArnPattern, string? roleSessionName, string? runId,
-            Func<string, string, IRoleAssumer>? assumerFor, Func<DateTime>? utcNow)
+            Func<string, string, string?, IRoleAssumer>? assumerFor, Func<DateTime>? utcNow)
         {
             _base = baseSettings ?? throw new ArgumentNullException(nameof(baseSettings));
             RolePattern = string.IsNullOrWhiteSpace(roleArnPattern) ? null : RoleArnPattern.Parse(roleArnPattern);
@@ -43,7 +43,7 @@ namespace KmsImport.Core.Kms
             SessionName = string.IsNullOrWhiteSpace(roleSessionName)
                 ? RoleSessionNames.Default((utcNow ?? (() => DateTime.UtcNow))(), string.IsNullOrWhiteSpace(runId) ? Guid.NewGuid().ToString("N") : runId!)
                 : RoleSessionNames.Validate(roleSessionName!.Trim());
-            _assumerFor = assumerFor ?? ((partition, profile) => StsRoleAssumer.For(_base, partition, profile, KmsClientFactory.PreferredRegion(_base)));
+            _assumerFor = assumerFor ?? ((partition, profile, profileRegion) => StsRoleAssumer.For(_base, partition, profile, KmsClientFactory.PreferredRegion(_base) ?? profileRegion));
             _baseCredentials = new Lazy<(AWSCredentials, string)>(() =>
             {
                 var (credentials, source, _) = KmsClientFactory.ResolveCredentials(_base);
@@ -144,7 +144,7 @@ namespace KmsImport.Core.Kms
 
             var partition = RoleArnPattern.Parse(role, "The role ARN").Partition;
             var endpointProfile = profile ?? KmsClientFactory.EndpointProfileName(_base);
-            var assumed = new AssumedRoleCredentials(_assumerFor(partition, endpointProfile), source, role, SessionName, null, sourceDescription, _utcNow);
+            var assumed = new AssumedRoleCredentials(_assumerFor(partition, endpointProfile, null), source, role, SessionName, null, sourceDescription, _utcNow);
             assumed.GetCredentials(); // AssumeRole now: once per account, and its refusal is this account's error
             return assumed;
         }

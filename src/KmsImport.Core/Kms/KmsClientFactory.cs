@@ -75,9 +75,9 @@ namespace KmsImport.Core.Kms
         {
             if (settings == null) throw new ArgumentNullException(nameof(settings));
 
-            var (credentials, source, profile) = ResolveCredentials(settings);
+            var (credentials, source, profileRegion) = ResolveCredentials(settings);
             var (endpoint, endpointSource) = ResolveEndpoint(settings);
-            var region = ResolveRegion(settings, profile, endpoint);
+            var region = ResolveRegion(settings, profileRegion, endpoint);
 
             AmazonKeyManagementServiceConfig Config(int retries)
             {
@@ -148,7 +148,7 @@ namespace KmsImport.Core.Kms
             string.Equals(mode, "Adaptive", StringComparison.OrdinalIgnoreCase) ? RequestRetryMode.Adaptive
             : RequestRetryMode.Standard;
 
-        internal static (AWSCredentials credentials, string source, CredentialProfile? profile) ResolveCredentials(KmsConnectionSettings s)
+        internal static (AWSCredentials credentials, string source, string? profileRegion) ResolveCredentials(KmsConnectionSettings s)
         {
             bool hasAccess = !string.IsNullOrEmpty(s.AccessKey), hasSecret = !string.IsNullOrEmpty(s.SecretKey);
             if (hasAccess != hasSecret)
@@ -190,13 +190,13 @@ namespace KmsImport.Core.Kms
             var chain = new CredentialProfileStoreChain(location);
             if (!string.IsNullOrEmpty(s.ProfileName))
             {
-                ProfileCredentials.CheckFiles(location);
                 CredentialProfile? named = null;
                 AWSCredentials? namedCreds = null;
-                if (ProfileStore(() => chain.TryGetProfile(s.ProfileName, out named), location) && named != null && !string.IsNullOrWhiteSpace(named.Options.RoleArn))
+                // A role profile is resolved by the module (its own AssumeRole, STS endpoint chosen like KMS's); the rest by the SDK.
+                if (ProfileCredentials.IsRoleProfile(s.ProfileName!, location))
                 {
-                    var (role, _) = Profiles(s, location).Resolve(s.ProfileName!);
-                    return (role, $"profile '{s.ProfileName}' ({((AssumedRoleCredentials)role).Description})", named);
+                    var (role, roleRegion) = Profiles(s, location).Resolve(s.ProfileName!);
+                    return (role, $"profile '{s.ProfileName}' ({((AssumedRoleCredentials)role).Description})", roleRegion);
                 }
                 if (!ProfileStore(() => chain.TryGetProfile(s.ProfileName, out named) && chain.TryGetAWSCredentials(s.ProfileName, out namedCreds), location)
                     || named == null || namedCreds == null)
@@ -205,7 +205,7 @@ namespace KmsImport.Core.Kms
                         $"No credential profile named '{s.ProfileName}' was found{(string.IsNullOrEmpty(s.ProfileLocation) ? " in the SDK store or the shared credentials file" : $" in '{s.ProfileLocation}'")}. Check the name (aws configure list-profiles), or pass -ProfileLocation.")
                     { TargetObject = s.ProfileName };
                 }
-                return (namedCreds, $"profile '{s.ProfileName}'", named);
+                return (namedCreds, $"profile '{s.ProfileName}'", named.Region?.SystemName);
             }
 
             if (s.StoredCredentials != null)
@@ -229,17 +229,15 @@ namespace KmsImport.Core.Kms
             if (string.IsNullOrEmpty(defaultProfile)) defaultProfile = "default";
             CredentialProfile? fallbackProfile = null;
             AWSCredentials? profileCreds = null;
-            ProfileCredentials.CheckFiles(location);
-            if (ProfileStore(() => chain.TryGetProfile(defaultProfile, out fallbackProfile), location) && fallbackProfile != null
-                && !string.IsNullOrWhiteSpace(fallbackProfile.Options.RoleArn))
+            if (ProfileCredentials.IsRoleProfile(defaultProfile, location))
             {
-                var (role, _) = Profiles(s, location).Resolve(defaultProfile);
-                return (role, $"profile '{defaultProfile}' ({((AssumedRoleCredentials)role).Description})", fallbackProfile);
+                var (role, roleRegion) = Profiles(s, location).Resolve(defaultProfile);
+                return (role, $"profile '{defaultProfile}' ({((AssumedRoleCredentials)role).Description})", roleRegion);
             }
             if (ProfileStore(() => chain.TryGetProfile(defaultProfile, out fallbackProfile) && chain.TryGetAWSCredentials(defaultProfile, out profileCreds), location)
                 && fallbackProfile != null && profileCreds != null)
             {
-                return (profileCreds, $"profile '{defaultProfile}'", fallbackProfile);
+                return (profileCreds, $"profile '{defaultProfile}'", fallbackProfile.Region?.SystemName);
             }
 
             try
@@ -260,7 +258,7 @@ namespace KmsImport.Core.Kms
         /// A command without a run names its session KmsImport-&lt;time&gt;-&lt;random&gt;.
         /// </summary>
         internal static ProfileCredentials Profiles(KmsConnectionSettings s, string? location, string? sessionName = null, Func<DateTime>? utcNow = null) =>
-            new ProfileCredentials(location, (partition, profile) => StsRoleAssumer.For(s, partition, profile, PreferredRegion(s)),
+            new ProfileCredentials(location, (partition, profile, profileRegion) => StsRoleAssumer.For(s, partition, profile, PreferredRegion(s) ?? profileRegion),
                 sessionName ?? RoleSessionNames.Default(DateTime.UtcNow, Guid.NewGuid().ToString("N")), utcNow);
 
         /// <summary>The Region given or set in the shell or environment (no profile lookup): STS is signed for it when it fits the role's partition.</summary>
@@ -324,14 +322,14 @@ namespace KmsImport.Core.Kms
             { TargetObject = "StoredAWSCredentials" };
         }
 
-        private static string ResolveRegion(KmsConnectionSettings s, CredentialProfile? profile, string? endpoint)
+        private static string ResolveRegion(KmsConnectionSettings s, string? profileRegion, string? endpoint)
         {
             string? region = FirstNonEmpty(
                 s.Region,
                 s.StoredRegion,
                 Environment.GetEnvironmentVariable("AWS_REGION"),
                 Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
-                profile?.Region?.SystemName);
+                profileRegion);
             if (region == null && endpoint == null)
             {
                 try { region = FallbackRegionFactory.GetRegionEndpoint()?.SystemName; }

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
-using KmsImport.Core.Crypto;
 
 namespace KmsImport.Core.Kms
 {
@@ -14,8 +13,8 @@ namespace KmsImport.Core.Kms
     /// <c>credential_source</c> (Environment, Ec2InstanceMetadata, EcsContainer). The AssumeRole is the module's
     /// own (<see cref="StsRoleAssumer"/>), so the STS endpoint and signing Region are chosen the way KMS's are;
     /// role_session_name and external_id of the profile are honoured.
-    /// The files are untrusted input: before the SDK parses them each must be a regular file of at most 1 MiB,
-    /// and a parse failure names the file and line number, never the line.
+    /// The files are read here, per call (the SDK fixes the config file's path once per process, so AWS_CONFIG_FILE set
+    /// later would be ignored), as untrusted input: <see cref="SharedProfileFiles"/>.
     /// </summary>
     internal sealed class ProfileCredentials
     {
@@ -24,15 +23,15 @@ namespace KmsImport.Core.Kms
         private const int MaxChain = 8;
 
         private readonly string? _location;
-        private readonly Func<string, string, IRoleAssumer> _assumerFor;
+        private readonly Func<string, string, string?, IRoleAssumer> _assumerFor;
         private readonly string _sessionName;
         private readonly Func<DateTime>? _utcNow;
 
         /// <param name="location">-ProfileLocation (or AWS_SHARED_CREDENTIALS_FILE), else the SDK's defaults.</param>
-        /// <param name="assumerFor">The STS caller for a role's partition and the profile whose endpoint settings apply.</param>
+        /// <param name="assumerFor">The STS caller for a role's partition, the profile whose endpoint settings apply and its region setting.</param>
         /// <param name="sessionName">The session name when a role profile has no role_session_name.</param>
         /// <param name="utcNow">The clock (tests); null for the system clock.</param>
-        public ProfileCredentials(string? location, Func<string, string, IRoleAssumer> assumerFor, string sessionName, Func<DateTime>? utcNow = null)
+        public ProfileCredentials(string? location, Func<string, string, string?, IRoleAssumer> assumerFor, string sessionName, Func<DateTime>? utcNow = null)
         {
             _location = location;
             _assumerFor = assumerFor;
@@ -40,18 +39,21 @@ namespace KmsImport.Core.Kms
             _utcNow = utcNow;
         }
 
-        /// <summary>The profile's credentials and the profile; ProfileNotFound, ProfileNotUsable or CredentialsFileInvalid otherwise.</summary>
-        public (AWSCredentials Credentials, CredentialProfile Profile) Resolve(string name)
+        /// <summary>The profile's credentials and its region setting; ProfileNotFound, ProfileNotUsable or CredentialsFileInvalid otherwise.</summary>
+        public (AWSCredentials Credentials, string? Region) Resolve(string name)
         {
-            CheckFiles(_location);
-            var chain = new CredentialProfileStoreChain(_location);
-            return Resolve(chain, name, new List<string>());
+            var files = SharedProfileFiles.Read(_location);
+            return Resolve(files, name, new List<string>());
         }
 
-        private (AWSCredentials, CredentialProfile) Resolve(CredentialProfileStoreChain chain, string name, List<string> path)
+        /// <summary>True when the profile exists in the shared files and has a role_arn (the files are checked and read).</summary>
+        public static bool IsRoleProfile(string name, string? location) =>
+            SharedProfileFiles.Read(location).Find(name) is { } p && p.ContainsKey("role_arn");
+
+        private (AWSCredentials, string?) Resolve(SharedProfileFiles files, string name, List<string> path)
         {
-            CredentialProfile? profile = null;
-            if (!KmsClientFactory.ProfileStore(() => chain.TryGetProfile(name, out profile), _location) || profile == null)
+            var profile = files.Find(name);
+            if (profile == null)
             {
                 if (path.Count == 0) throw NotFound(name, _location);
                 throw NotUsable(path[0], $"its source_profile chain names the profile '{name}', which does not exist");
@@ -61,60 +63,72 @@ namespace KmsImport.Core.Kms
             if (path.Count >= MaxChain)
                 throw NotUsable(path[0], $"its source_profile chain is longer than {MaxChain} profiles");
             path.Add(name);
+            string? Get(string key) => profile.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+            var region = Get("region");
 
-            var options = profile.Options;
-            if (string.IsNullOrWhiteSpace(options.RoleArn))
+            var roleArn = Get("role_arn");
+            if (roleArn == null)
             {
+                var access = Get("aws_access_key_id");
+                var secret = Get("aws_secret_access_key");
+                if (access != null && secret != null)
+                {
+                    var token = Get("aws_session_token");
+                    return (token == null ? new BasicAWSCredentials(access, secret) : (AWSCredentials)new SessionAWSCredentials(access, secret, token), region);
+                }
+                // SSO, credential_process and the rest: the SDK's own providers.
                 AWSCredentials? credentials = null;
+                var chain = new CredentialProfileStoreChain(_location);
                 if (!KmsClientFactory.ProfileStore(() => chain.TryGetAWSCredentials(name, out credentials), _location) || credentials == null)
                 {
                     throw NotUsable(path[0], path.Count == 1
                         ? "it holds no complete credentials (aws_access_key_id with aws_secret_access_key, an SSO session, credential_process, or role_arn with a source)"
                         : $"its source profile '{name}' holds no complete credentials");
                 }
-                return (credentials, profile);
+                return (credentials, region);
             }
 
             RoleArnPattern role;
-            try { role = RoleArnPattern.Parse(options.RoleArn, $"The role_arn of profile '{name}'"); }
-            catch (KmsImportException e) { throw NotUsable(name, e.Message); }
+            try { role = RoleArnPattern.Parse(roleArn, $"The role_arn of profile '{name}'"); }
+            catch (KmsImportException e) { throw NotUsable(name, e.Message.TrimEnd('.')); }
             if (role.HasPlaceholder) throw NotUsable(name, "its role_arn holds {Account}: a profile names one role");
 
-            bool hasSource = !string.IsNullOrWhiteSpace(options.SourceProfile), hasCredentialSource = !string.IsNullOrWhiteSpace(options.CredentialSource);
-            if (hasSource && hasCredentialSource) throw NotUsable(name, "it sets both source_profile and credential_source; keep one");
+            var sourceName = Get("source_profile");
+            var credentialSource = Get("credential_source");
+            if (sourceName != null && credentialSource != null) throw NotUsable(name, "it sets both source_profile and credential_source; keep one");
             AWSCredentials source;
             string sourceDescription;
-            if (hasSource)
+            if (sourceName != null)
             {
-                var sourceName = options.SourceProfile.Trim();
                 if (sourceName == name)
                 {
                     // A role profile that is its own source signs with its own keys (as the SDKs do).
-                    if (string.IsNullOrEmpty(options.AccessKey) || string.IsNullOrEmpty(options.SecretKey))
+                    var access = Get("aws_access_key_id");
+                    var secret = Get("aws_secret_access_key");
+                    if (access == null || secret == null)
                         throw NotUsable(name, "its source_profile is itself but it holds no aws_access_key_id/aws_secret_access_key");
-                    source = string.IsNullOrEmpty(options.Token)
-                        ? new BasicAWSCredentials(options.AccessKey, options.SecretKey)
-                        : (AWSCredentials)new SessionAWSCredentials(options.AccessKey, options.SecretKey, options.Token);
+                    var token = Get("aws_session_token");
+                    source = token == null ? new BasicAWSCredentials(access, secret) : (AWSCredentials)new SessionAWSCredentials(access, secret, token);
                 }
                 else
                 {
-                    source = Resolve(chain, sourceName, path).Item1;
+                    source = Resolve(files, sourceName, path).Item1;
                 }
                 sourceDescription = $"profile '{sourceName}'";
             }
-            else if (hasCredentialSource)
+            else if (credentialSource != null)
             {
-                (source, sourceDescription) = FromCredentialSource(name, options.CredentialSource.Trim());
+                (source, sourceDescription) = FromCredentialSource(name, credentialSource);
             }
             else
             {
                 throw NotUsable(name, "it has a role_arn but neither source_profile nor credential_source");
             }
 
-            var sessionName = string.IsNullOrWhiteSpace(options.RoleSessionName) ? _sessionName : RoleSessionNames.Validate(options.RoleSessionName.Trim());
-            var assumer = _assumerFor(role.Partition, name);
-            return (new AssumedRoleCredentials(assumer, source, role.Text, sessionName,
-                string.IsNullOrWhiteSpace(options.ExternalID) ? null : options.ExternalID, sourceDescription + $" via profile '{name}'", _utcNow), profile);
+            var sessionName = Get("role_session_name") is { } own ? RoleSessionNames.Validate(own) : _sessionName;
+            var assumer = _assumerFor(role.Partition, name, region);
+            return (new AssumedRoleCredentials(assumer, source, role.Text, sessionName, Get("external_id"),
+                sourceDescription + $" via profile '{name}'", _utcNow), region);
         }
 
         /// <summary>credential_source: where a role profile's source keys come from, by the SDKs' names.</summary>
@@ -140,40 +154,11 @@ namespace KmsImport.Core.Kms
         }
 
         /// <summary>
-        /// The shared credentials file (or -ProfileLocation) and the config file, when they exist: regular files (a FIFO
-        /// or device would hang or feed the SDK's parser), at most <see cref="MaxFileBytes"/>. CredentialsFileInvalid otherwise,
-        /// naming the file and why, never its content.
+        /// The shared credentials file (or -ProfileLocation) and the config file, when they exist: regular files of at most
+        /// <see cref="MaxFileBytes"/>, each line a section, a name = value pair, a nested value or a comment. CredentialsFileInvalid
+        /// otherwise, naming the file (and line number), never its content. Called before the SDK parses them.
         /// </summary>
-        internal static void CheckFiles(string? location)
-        {
-            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            var credentials = !string.IsNullOrWhiteSpace(location) ? location!.Trim()
-                : Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } env ? env.Trim()
-                : Path.Combine(home, ".aws", "credentials");
-            foreach (var file in new[] { credentials, ConfiguredEndpoint.ConfigFilePath() })
-            {
-                string full;
-                try { full = Path.GetFullPath(file); }
-                catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is IOException || e is System.Security.SecurityException) { continue; }
-                if (!File.Exists(full) && !Directory.Exists(full)) continue; // a missing file holds no profiles, as for the SDK
-                try
-                {
-                    var bytes = UntrustedFile.Read(full, MaxFileBytes, followLinks: true, allowEmpty: true);
-                    Array.Clear(bytes, 0, bytes.Length); // it may hold secret keys
-                }
-                catch (FileRefusedException e) when (e.Reason != FileRefusal.NotFound)
-                {
-                    throw new KmsImportException(ErrorIds.CredentialsFileInvalid, ErrorKind.InvalidData,
-                        $"The AWS credentials or config file '{full}' {e.Message}, so it is not read: credentials and config files are regular "
-                        + $"files of at most {MaxFileBytes} bytes. Point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE (or -ProfileLocation) at the real file.")
-                    { TargetObject = full };
-                }
-                catch (FileRefusedException)
-                {
-                    // Gone between the two looks: nothing to read.
-                }
-            }
-        }
+        internal static void CheckFiles(string? location) => SharedProfileFiles.Read(location);
 
         internal static KmsImportException NotFound(string name, string? location) =>
             new KmsImportException(ErrorIds.ProfileNotFound, ErrorKind.ObjectNotFound,
