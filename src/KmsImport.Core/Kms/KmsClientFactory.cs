@@ -196,6 +196,7 @@ namespace KmsImport.Core.Kms
                 if (ProfileCredentials.IsRoleProfile(s.ProfileName!, location))
                 {
                     var (role, roleRegion) = Profiles(s, location).Resolve(s.ProfileName!);
+                role.GetCredentials(); // AssumeRole now: a refusal is RoleNotAssumable before any KMS request, not inside one
                     return (role, $"profile '{s.ProfileName}' ({((AssumedRoleCredentials)role).Description})", roleRegion);
                 }
                 if (!ProfileStore(() => chain.TryGetProfile(s.ProfileName, out named) && chain.TryGetAWSCredentials(s.ProfileName, out namedCreds), location)
@@ -232,6 +233,7 @@ namespace KmsImport.Core.Kms
             if (ProfileCredentials.IsRoleProfile(defaultProfile, location))
             {
                 var (role, roleRegion) = Profiles(s, location).Resolve(defaultProfile);
+                role.GetCredentials(); // AssumeRole now: a refusal is RoleNotAssumable before any KMS request, not inside one
                 return (role, $"profile '{defaultProfile}' ({((AssumedRoleCredentials)role).Description})", roleRegion);
             }
             if (ProfileStore(() => chain.TryGetProfile(defaultProfile, out fallbackProfile) && chain.TryGetAWSCredentials(defaultProfile, out profileCreds), location)

@@ -91,7 +91,7 @@ public sealed class StsRoleAssumerTests : IDisposable
         Assert.Equal("http://127.0.0.1:1", client.EndpointUrl);
         Assert.Equal("ap-south-1", client.Region);
         Assert.Contains("profile 'fleet'", client.CredentialSource);
-        Assert.Empty(_sts.Requests); // assumed when a request is signed
+        Assert.Single(_sts.Requests); // assumed at once: a refusal comes before any KMS request
         Assert.Equal("ASIASTS000001", client.AccessKeyId());
         var (auth, body) = _sts.Requests.Single();
         Assert.Matches(@"Credential=AKIDSRC/\d{8}/ap-south-1/sts/aws4_request", auth); // no Region given: the profile's
