@@ -179,6 +179,21 @@ try {
         $res.CryptoExit = $bdnExit
         Write-Host "    $($res.Crypto.Count) benchmarks, exit code $bdnExit"
     }
+    # RSA-2048 private key parse through each module's own KmsImport.Core (fresh pwsh per run, alternating): the
+    # before/after of the parse target; BenchmarkDotNet above measures the module under test only.
+    if (($Sections -contains 'Crypto') -and $beforePsd1) {
+        Step 'Section 4b: RSA-2048 private key parse, module under test vs baseline (3 alternating processes each)'
+        $parse = @{ After = [Collections.Generic.List[double]]::new(); Before = [Collections.Generic.List[double]]::new() }
+        for ($i = 0; $i -lt 3; $i++) {
+            foreach ($v in 'After', 'Before') {
+                $out = & $pwshExe @pwshLead -NoProfile -NonInteractive -File (Join-Path $bench 'Measure-RsaParse.ps1') -ModulePath $variants[$v]
+                if ($LASTEXITCODE -ne 0) { throw "Measure-RsaParse.ps1 ($v) failed: $out" }
+                $parse[$v].Add([double]::Parse("$out".Trim(), [Globalization.CultureInfo]::InvariantCulture))
+            }
+        }
+        $res.RsaParse = [ordered]@{ After = Get-Median $parse.After.ToArray(); Before = Get-Median $parse.Before.ToArray() }
+        Write-Host ("    RSA-2048 parse: before {0}, after {1} (medians)" -f (Fmt $res.RsaParse.Before), (Fmt $res.RsaParse.After))
+    }
     $e1 = if ($servers.Contains('E1')) { $servers.E1.Url } else { $null }
     $e2 = if ($servers.Contains('E2')) { $servers.E2 } else { $null }
     $facts.Pinned = if ($pinned) { 'taskset: endpoint on CPU 0, batch client on CPU 1' } else { 'no taskset or one CPU: endpoint and client share the CPUs' }
@@ -237,7 +252,7 @@ try {
     if ($Sections -contains 'Memory') {
         $res.Memory = [ordered]@{}
         foreach ($n in $MemoryKeys) {
-            Step "Section 5: $n keys, no faults, -NoPacing -ThrottleLimit $LatencyThrottleLimit: peak memory and client CPU"
+            Step "Section 5: $n keys, no faults, -NoPacing -ThrottleLimit ${LatencyThrottleLimit}: peak memory and client CPU"
             foreach ($v in $variants.Keys) {
                 $r = Invoke-Batch "memory-$n-$v" $variants[$v] @('-KeysPerUrl', $n, '-Mode', 'Plain', '-ThrottleLimit', $LatencyThrottleLimit, '-NoPacing', '-WarmUpKeys', 1) $e2 -Pin
                 $res.Memory["$v-$n"] = $r
