@@ -19,6 +19,9 @@
       Memory  100 and 1,000 keys, no faults: peak resident set of the batch process and client CPU per key
       Regions keys under AWS's default quotas (per Region) in 1 Region and spread over several: the
               GetParametersForImport wall per Region
+      Fleet   (not in the default set: its wrapping-key pools take minutes to fill) a fleet plan of -FleetKeys keys
+              (Invoke-KmsKeyImport -PlanPath, a role per account) over 1, 3 and 9 account-Region pairs under the
+              default quotas per (account, Region), against the floor; bench/Measure-Fleet.ps1
     With -BaselinePath, every section but Crypto runs the baseline module too, interleaved with the module under
     test, and RESULTS.md gets before/after columns; without it, only "after".
     The endpoint runs with --reuse-wrapping-keys (one RSA_4096 wrapping pair, made once, handed out by every
@@ -38,7 +41,7 @@ param(
     [Parameter(Mandatory)] [string] $LocalKmsPath,
     # The "before" module: a staged KmsImport folder (or its KmsImport.psd1). Empty: no before columns.
     [string] $BaselinePath,
-    [ValidateSet('Start', 'PerKey', 'Latency', 'Memory', 'Regions', 'Crypto')]
+    [ValidateSet('Start', 'PerKey', 'Latency', 'Memory', 'Regions', 'Crypto', 'Fleet')]
     [string[]] $Sections = @('Start', 'PerKey', 'Latency', 'Memory', 'Regions', 'Crypto'),
     [string] $ResultsPath,
     # PerKey: interleaved rounds (each round = one key per variant), and the time it may take at most.
@@ -52,6 +55,7 @@ param(
     # Regions: keys in all, spread evenly over each count of Regions.
     [int] $RegionKeys = 12,
     [int[]] $RegionCounts = @(1, 4),
+    [ValidateRange(9, 127)] [int] $FleetKeys = 90,
     # BenchmarkDotNet glob filter, e.g. '*Check*' (for quick iterations; RESULTS.md then lacks the other rows)
     [string] $CryptoFilter
 )
@@ -276,6 +280,16 @@ try {
             }
         }
     }
+
+    # -----------------------------------------------------------------------------------------------
+    # Section 6: a fleet plan over 1, 3 and 9 account-Region pairs (its own endpoint; bench/Measure-Fleet.ps1).
+    # -----------------------------------------------------------------------------------------------
+    if ($Sections -contains 'Fleet') {
+        Step "Section 6: a fleet plan of $FleetKeys keys over 1, 3 and 9 account-Region pairs, aws-default-quotas per (account, Region)"
+        $out = Join-Path $work 'fleet.json'
+        Invoke-ChildPwsh (Join-Path $bench 'Measure-Fleet.ps1') @('-LocalKmsPath', $localKms, '-Keys', $FleetKeys, '-OutFile', $out, '-WorkDir', (Join-Path $work 'fleet'))
+        $res.Fleet = Get-Content -Raw $out | ConvertFrom-Json
+    }
 } finally {
     foreach ($s in $servers.Values) { Stop-LocalKms -Server $s }
 }
@@ -291,7 +305,7 @@ try {
     # -----------------------------------------------------------------------------------------------
     Step "Writing $ResultsPath"
     $settings = [ordered]@{ PerKeyRounds = $PerKeyRounds; StartRounds = $StartRounds; LatencyKeys = $LatencyKeys; LatencyMs = $LatencyMs
-        LatencyThrottleLimit = $LatencyThrottleLimit; WarmUps = 3; MemoryKeys = $MemoryKeys; RegionKeys = $RegionKeys; RegionCounts = $RegionCounts
+        LatencyThrottleLimit = $LatencyThrottleLimit; FleetKeys = $FleetKeys; WarmUps = 3; MemoryKeys = $MemoryKeys; RegionKeys = $RegionKeys; RegionCounts = $RegionCounts
         Sections = $Sections; Variants = @($variants.Keys); Pinned = $pinned }
     # The raw measurements, outside the work folder, so RESULTS.md can be re-rendered (Write-Results.ps1 -RawPath).
     $rawPath = Join-Path ([IO.Path]::GetTempPath()) 'kmsimport-bench-last.json'
