@@ -15,14 +15,10 @@ public sealed class LocalKmsOptions
           --state-file PATH          load state from PATH and save it after every mutating call
           --verify-signatures        verify SigV4 signatures against --credential entries
           --credential AKID:SECRET   a known access key (repeatable; used with --verify-signatures)
-<<<<<<< HEAD
-          --wrapping-key-pool N      RSA wrapping key pairs kept ready per key spec (default 2; 0 = none)
-          --reuse-wrapping-keys      benchmarks only: one wrapping key pair per key spec, handed out by
-                                     every GetParametersForImport (AWS makes a fresh pair per call)
-=======
           --wrapping-key-pool N      RSA wrapping key pairs kept ready per key spec (default 2; 0 = none;
                                      at most 128)
->>>>>>> main
+          --reuse-wrapping-keys      benchmarks only: one wrapping key pair per key spec, handed out by
+                                     every GetParametersForImport (AWS makes a fresh pair per call)
           --default-region REGION    Region used when a request carries no SigV4 credential scope
                                      (default us-east-1)
           --exit-on-stdin-close      stop when standard input reaches end of file
