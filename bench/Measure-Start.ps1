@@ -23,7 +23,7 @@ Import-Module (Join-Path $PSScriptRoot 'BenchTools.psm1')
 Import-Module (Join-Path $PSScriptRoot '../tests/Pester/TestHelpers.psm1')   # Get-PwshCommand, shared with the tests
 Assert-LocalUrl $Url
 $modules = @($ModulePaths -split ',' | Where-Object { $_ } | ForEach-Object { (Resolve-Path $_).Path })
-$labels = @('After', 'Before')[0..($modules.Count - 1)]
+$labels = @(@('After', 'Before')[0..($modules.Count - 1)])
 
 $pwsh = Get-PwshCommand
 $pwshExe = $pwsh.Executable
