@@ -81,7 +81,7 @@ $result = [ordered]@{
 }
 for ($i = 0; $i -lt $modules.Count; $i++) {
     $l = $labels[$i]
-    $firstCall = Column "Runbook:$l" 1; $warmCall = Column "Runbook:$l" 3
+    $firstCall = @(Column "Runbook:$l" 1); $warmCall = @(Column "Runbook:$l" 3)
     $result.Modules[$l] = [ordered]@{
         Path             = $modules[$i]
         Import           = Get-Summary $wall["Import:$l"].ToArray()
