@@ -6,8 +6,9 @@
 .DESCRIPTION
     Called by Invoke-Bench.ps1 (-Sections Fleet), in a fresh pwsh, with the bench environment (credentials of
     the default account, the module on PSModulePath). It starts its own LocalKms with three accounts
-    (--account ...) and a wrapping-key pool of N + 1 pairs (of -WrappingKeySpec), and for each fan-out:
-      - waits until the pool holds N + 1 pairs (so no GetParametersForImport generates a key inline),
+    (--account ...) that hands out one wrapping key pair per spec again and again (--reuse-wrapping-keys, a
+    benchmark-only option: AWS makes a fresh pair per call; here no run waits for RSA_4096 generation), and for
+    each fan-out:
       - resets the endpoint (no keys, no log) and sets the aws-default-quotas preset (per account and Region),
       - runs the import in a child pwsh (-Run): writes the plan (N symmetric keys, aliases, Generate with a
         plaintext escrow folder, a ProfileName per account), times `Invoke-KmsKeyImport -PlanPath -ThrottleLimit
@@ -24,10 +25,9 @@
 [CmdletBinding(DefaultParameterSetName = 'Orchestrate')]
 param(
     [Parameter(Mandatory, ParameterSetName = 'Orchestrate')] [string] $LocalKmsPath,
-    [Parameter(ParameterSetName = 'Orchestrate')] [ValidateRange(9, 127)] [int] $Keys = 90,
+    [Parameter(ParameterSetName = 'Orchestrate')] [ValidateRange(9, 1000)] [int] $Keys = 90,
     [Parameter(ParameterSetName = 'Orchestrate')] [int[]] $FanOuts = @(1, 3, 9),
-    # The module's default is RSA_4096. Each key takes one fresh pair from the endpoint's pool, and an RSA_4096
-    # pair costs seconds of CPU to make: RSA_2048 fills the pool in seconds (the pacing floor is the same).
+    # The module's default is RSA_4096 (the endpoint reuses one pair per spec, so no spec costs generation time).
     [ValidateSet('RSA_2048', 'RSA_3072', 'RSA_4096')] [string] $WrappingKeySpec = 'RSA_4096',
     [Parameter(Mandatory)] [string] $OutFile,
     [Parameter(Mandatory)] [string] $WorkDir,
@@ -37,7 +37,7 @@ param(
     [Parameter(Mandatory, ParameterSetName = 'Run')] [string] $PlanPath,
     [Parameter(Mandatory, ParameterSetName = 'Run')] [int] $Pairs
 )
-# (-WrappingKeySpec serves both modes: the orchestrator fills that pool, the child imports with it.)
+# (-WrappingKeySpec serves both modes: the orchestrator makes that pair first, the child imports with it.)
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot 'BenchTools.psm1')
@@ -84,22 +84,11 @@ if ($Run) {
 $null = New-Item -ItemType Directory -Force $WorkDir
 $pwsh = Get-PwshCommand
 $accountArgs = @(foreach ($a in $accounts) { '--account'; "$(AccessKeyOf $a)=$a" })
-$server = Start-LocalKms -LocalKmsPath $LocalKmsPath -ExtraArguments (@('--wrapping-key-pool', ($Keys + 1)) + $accountArgs)
+$server = Start-LocalKms -LocalKmsPath $LocalKmsPath -ExtraArguments (@('--reuse-wrapping-keys') + $accountArgs)
 $runs = [Collections.Generic.List[object]]::new()
-# The pool keeps a spec full once it was asked for: ask once (an unsigned call, default account), then wait for it.
-function Wait-Pool([int] $Need) {
-    $watch = [Diagnostics.Stopwatch]::StartNew()
-    Set-PoolThreadNice -ProcessId $server.Process.Id -Nice 0
-    try {
-        while ((Get-WrappingKeysReady -Url $server.Url -Spec $WrappingKeySpec) -lt $Need) {
-            if ($watch.Elapsed.TotalSeconds -gt 900) { throw "the $WrappingKeySpec pool did not reach $Need pairs within 900 s" }
-            Start-Sleep -Milliseconds 500
-        }
-    } finally { Set-PoolThreadNice -ProcessId $server.Process.Id -Nice 19 }
-    [math]::Round($watch.Elapsed.TotalSeconds, 1)
-}
 try {
-    $trigger = Invoke-LocalKmsApi -Url $server.Url -Operation CreateKey -Body @{ Origin = 'EXTERNAL'; Description = 'bench: pool trigger' }
+    # The reused pair is made on first use: make it now, before anything is timed.
+    $trigger = Invoke-LocalKmsApi -Url $server.Url -Operation CreateKey -Body @{ Origin = 'EXTERNAL'; Description = 'bench: wrapping pair' }
     $null = Invoke-LocalKmsApi -Url $server.Url -Operation GetParametersForImport -Body @{ KeyId = $trigger.KeyMetadata.KeyId; WrappingAlgorithm = 'RSAES_OAEP_SHA_256'; WrappingKeySpec = $WrappingKeySpec }
     foreach ($pairs in $FanOuts) {
         if ($pairs -gt $accounts.Count * $regions.Count) { throw "at most $($accounts.Count * $regions.Count) account-Region pairs" }
@@ -120,8 +109,7 @@ try {
         $rows | Export-Csv -Path $plan -NoTypeInformation -UseQuotes AsNeeded
         $floorMs = 1000.0 * [math]::Ceiling($Keys / $pairs)
 
-        Write-Host ("    {0} keys over {1} pair(s): waiting for {2} {3} wrapping pairs" -f $Keys, $pairs, ($Keys + 1), $WrappingKeySpec)
-        $poolWait = Wait-Pool ($Keys + 1)
+        Write-Host ("    {0} keys over {1} pair(s)" -f $Keys, $pairs)
         $null = Invoke-LocalKmsControl -Url $server.Url -Path 'reset' -Method POST
         $null = Invoke-LocalKmsControl -Url $server.Url -Path 'faults' -Method POST -Body @{ preset = 'aws-default-quotas' }
         $kmsCpu0 = Get-ProcessCpuSeconds -ProcessId $server.Process.Id
@@ -163,10 +151,9 @@ try {
                         ForEach-Object { [ordered]@{ Account = $_.Name; Count = $_.Count } })
                 ClientCpuSeconds  = [double]$r.ClientCpuSeconds
                 ClientCpuMsPerKey = [math]::Round(1000.0 * [double]$r.ClientCpuSeconds / $Keys, 2)
-                EndpointCpuSeconds = [math]::Round($kmsCpu, 2)   # serving + the pool refill at nice 19
+                EndpointCpuSeconds = [math]::Round($kmsCpu, 2)
                 PeakRssMiB        = $r.PeakRssMiB
                 PeakRssKiBPerKey  = [math]::Round(1024.0 * ([double]$r.PeakRssMiB.End - [double]$r.PeakRssMiB.AfterImportModule) / $Keys, 1)
-                PoolWaitSeconds   = $poolWait
             })
         Write-Host ("    {0} pair(s): {1:n1} s = {2:n2}x the {3:n0} s floor, {4} failed, {5} throttled, client CPU {6} ms/key" -f $pairs,
             ([double]$r.ElapsedMs / 1000), ([double]$r.ElapsedMs / $floorMs), ($floorMs / 1000), $r.Failed, $runs[-1].Throttled, $runs[-1].ClientCpuMsPerKey)

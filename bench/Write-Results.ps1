@@ -411,11 +411,10 @@ if (Has 'Fleet') {
     }
     L
     $spec = if ($fl.PSObject.Properties['WrappingKeySpec']) { $fl.WrappingKeySpec } else { 'RSA_4096' }
-    L "- Wrapping key spec: **$spec**$(if ($spec -ne 'RSA_4096') { ' (`-WrappingKeySpec`; the module''s default is RSA_4096, whose pairs take the endpoint seconds of CPU each to make; the quota floor is the same)' })."
-    L "- Each fan-out ran in a fresh pwsh on a reset endpoint whose $spec wrapping-key pool held $([int]$fl.Keys + 1) pairs first (waits: $((@($fl.Runs) | ForEach-Object { "$($_.PoolWaitSeconds) s" }) -join ', ')), so no GetParametersForImport generated a key inline; the pool refilled at nice 19 during the runs. Client CPU is the pwsh process's CPU time during the timed call, over all keys."
+    L "- Each fan-out ran in a fresh pwsh on a reset endpoint; wrapping key spec $spec. The endpoint ran with ``--reuse-wrapping-keys`` (one pair per spec, made before anything was timed, handed out by every GetParametersForImport; AWS makes a fresh pair per call), so no run waited for RSA key generation. Client CPU is the pwsh process's CPU time during the timed call, over all keys."
     $fr = @($fl.Runs | Sort-Object { [int]$_.Pairs })
     if ($fr.Count -ge 2) { L "- $($fr[0].Keys) keys took $(($fr | ForEach-Object { "$(Ms ([double]$_.ElapsedMs)) over $($_.Pairs) pair(s)" }) -join ', '): $(X ([double]$fr[0].ElapsedMs / [double]$fr[-1].ElapsedMs)) faster with $($fr[-1].Pairs) account-Region pairs in parallel, each paced to its own quotas." }
-    L "- Not in the default sections (RSA_4096 pools take minutes to fill on 2 cores): ``dotnet pwsh ./bench/Invoke-Bench.ps1 ... -Sections Fleet [-FleetKeys N] [-FleetWrappingKeySpec RSA_2048]``."
+    L "- Not in the default sections (three runs of about 100 + 35 + 15 s): ``dotnet pwsh ./bench/Invoke-Bench.ps1 ... -Sections Fleet [-FleetKeys N]``."
     L
 }
 
