@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using KmsImport.Core.Kms;
+
+namespace KmsImport.Core.Import
+{
+    /// <summary>
+    /// The services of a fleet run: one per (account, Region), each with its own <see cref="RequestPacer"/> at the safe
+    /// share of that pair's quotas (KMS's quotas are per account and Region), made on first use and shared by every row
+    /// of the pair and by the replicas that land in it.
+    /// </summary>
+    public sealed class FleetConnections
+    {
+        private readonly KmsConnectionSettings _base;
+        private readonly IReadOnlyDictionary<string, double>? _quotas;
+        private readonly ConcurrentDictionary<string, Lazy<KmsImportService>> _services = new ConcurrentDictionary<string, Lazy<KmsImportService>>(StringComparer.Ordinal);
+
+        /// <param name="baseSettings">The command's connection (endpoint, credentials, retries); the Region comes from each row.</param>
+        /// <param name="quotas">Requests per second per operation for each pair's pacer; null sends unpaced.</param>
+        public FleetConnections(KmsConnectionSettings baseSettings, IReadOnlyDictionary<string, double>? quotas)
+        {
+            _base = baseSettings;
+            _quotas = quotas;
+        }
+
+        /// <summary>Called once per new service (e.g. to route its notices); may run on a worker thread.</summary>
+        public Action<KmsImportService>? Created { get; set; }
+
+        /// <summary>The pacers made so far (for the run's total wait).</summary>
+        public IEnumerable<RequestPacer> Pacers
+        {
+            get
+            {
+                foreach (var s in _services.Values)
+                    if (s.IsValueCreated && s.Value.Pacer != null) yield return s.Value.Pacer;
+            }
+        }
+
+        /// <summary>The service that reaches the row's account in <paramref name="region"/>.</summary>
+        public KmsImportService For(FleetEntry entry, string region) =>
+            _services.GetOrAdd(entry.AccountKey + "|" + region, _ => new Lazy<KmsImportService>(() =>
+            {
+                var service = new KmsImportService(KmsClientFactory.Create(SettingsFor(entry, region)));
+                if (_quotas != null) service.Pacer = new RequestPacer(_quotas);
+                Created?.Invoke(service);
+                return service;
+            })).Value;
+
+        /// <summary>
+        /// The one place a row's credentials are chosen: a row's ProfileName is used as the SDK resolves profiles
+        /// (role_arn with source_profile or credential_source included); otherwise the command's own credentials.
+        /// </summary>
+        private KmsConnectionSettings SettingsFor(FleetEntry entry, string region)
+        {
+            if (FleetPlan.Text(entry.Row.RoleArn) != null)
+                throw new KmsImportException(ErrorIds.PlanRowInvalid, ErrorKind.NotImplemented,
+                    $"Plan row {entry.Row.Row}: a RoleArn per row is not assumed by this build yet. Put the role in an AWS profile (role_arn with source_profile) and name it in the ProfileName column.")
+                { TargetObject = entry.Row };
+            var profile = FleetPlan.Text(entry.Row.ProfileName);
+            return new KmsConnectionSettings
+            {
+                Region = region,
+                EndpointUrl = _base.EndpointUrl,
+                AccessKey = profile == null ? _base.AccessKey : null,
+                SecretKey = profile == null ? _base.SecretKey : null,
+                SessionToken = profile == null ? _base.SessionToken : null,
+                Credential = profile == null ? _base.Credential : null,
+                StoredCredentials = profile == null ? _base.StoredCredentials : null,
+                ProfileName = profile ?? _base.ProfileName,
+                ProfileLocation = _base.ProfileLocation,
+                StoredRegion = _base.StoredRegion,
+                MaxErrorRetry = _base.MaxErrorRetry,
+                RetryMode = _base.RetryMode,
+                TimeoutSeconds = _base.TimeoutSeconds,
+            };
+        }
+    }
+}
