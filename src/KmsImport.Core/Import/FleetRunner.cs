@@ -139,7 +139,7 @@ namespace KmsImport.Core.Import
                 }
                 else
                 {
-                    var (key, created, recovered) = FindOrCreate(service, entry, scan);
+                    var (key, created, recovered) = FindOrCreate(service, entry, scan, primary);
                     keyId = key;
                     primary.KeyId = key;
                     primary.Created = created;
@@ -149,11 +149,11 @@ namespace KmsImport.Core.Import
             }
             catch (KmsImportException ex)
             {
-                Fail(primary, ex.ErrorId, ex.Message, service, keyId);
+                Fail(primary, ex.ErrorId, ex.Message, service, primary.KeyId);
             }
             catch (Exception ex)
             {
-                Fail(primary, ErrorIds.BatchUnexpectedError, ex.GetType().Name + ": " + ex.Message, service, keyId);
+                Fail(primary, ErrorIds.BatchUnexpectedError, ex.GetType().Name + ": " + ex.Message, service, primary.KeyId);
             }
             primary.DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3);
 
@@ -181,8 +181,10 @@ namespace KmsImport.Core.Import
                         Skip(replica, earlier);
                         continue;
                     }
+                    // A replica made by an earlier run is imported into as it is (no ReplicateKey, which counts twice against CreateKey).
                     replica.Created = !Exists(replicaService, keyId);
-                    Import(replicaService, service, entry, new KeyFacts(keyId) { PrimaryRegion = entry.Region }, replica, foundByAlias: !replica.Created);
+                    var facts = replica.Created ? new KeyFacts(keyId) { PrimaryRegion = entry.Region } : new KeyFacts(keyId);
+                    Import(replicaService, service, entry, facts, replica, foundByAlias: !replica.Created);
                 }
                 catch (KmsImportException ex)
                 {
@@ -222,7 +224,7 @@ namespace KmsImport.Core.Import
         }
 
         /// <summary>The key of the row's alias; else (with -Resume) the key an interrupted run made for it; else a new key with the alias.</summary>
-        private (string KeyId, bool Created, bool Recovered) FindOrCreate(KmsImportService service, FleetEntry entry, OrphanScan? scan)
+        private (string KeyId, bool Created, bool Recovered) FindOrCreate(KmsImportService service, FleetEntry entry, OrphanScan? scan, KmsFleetImportResult result)
         {
             KmsKeyDescription? key = null;
             try
@@ -232,6 +234,7 @@ namespace KmsImport.Core.Import
             catch (KmsImportException ex) when (ex.ErrorId == ErrorIds.KeyNotFound) { }
             if (key != null)
             {
+                result.KeyId = key.KeyId; // a failure below names the key the alias points to
                 CheckAccount(service, entry, key.Arn, key.KeyId, created: false);
                 CheckMatches(entry, key);
                 return (key.KeyId, false, false);
@@ -240,6 +243,11 @@ namespace KmsImport.Core.Import
             if (orphan != null)
             {
                 var found = service.DescribeKey(orphan);
+                result.KeyId = found.KeyId;
+                if (found.MultiRegionKeyType == MultiRegionKeyTypes.Replica)
+                    throw new KmsImportException(ErrorIds.PlanAliasKeyMismatch, ErrorKind.InvalidOperation,
+                        $"Plan row {entry.Row.Row}: key {found.KeyId} carries the tag {FleetPlan.AliasTagKey} = {entry.Alias} but is a multi-Region replica; it was left as it is. Give the alias to the key meant for the row (AWS Tools' New-KMSAlias), then run again.")
+                    { TargetObject = entry.Row };
                 CheckAccount(service, entry, found.Arn, found.KeyId, created: false);
                 CheckMatches(entry, found);
                 service.CreateAlias(found.KeyId, entry.Alias);
@@ -256,6 +264,7 @@ namespace KmsImport.Core.Import
                 Tags = new Dictionary<string, string> { [FleetPlan.AliasTagKey] = entry.Alias },
             };
             var created = _workflow.CreateKey(service, options);
+            result.KeyId = created.Key.KeyId;
             CheckAccount(service, entry, created.Key.Arn, created.Key.KeyId, created: true);
             if (created.AliasFailure != null)
                 throw new KmsImportException(created.AliasFailure.ErrorId, created.AliasFailure.Kind,
@@ -393,9 +402,10 @@ namespace KmsImport.Core.Import
                     foreach (var pair in _byAlias!)
                         foreach (var key in pair.Value)
                         {
-                            var state = "";
-                            try { state = _service.DescribeKey(key).KeyState; } catch (KmsImportException) { }
-                            if (KeyStates.IsPendingDeletion(state)) continue; // already being removed
+                            KmsKeyDescription? found = null;
+                            try { found = _service.DescribeKey(key); } catch (KmsImportException) { }
+                            // Already being removed, or a replica (which may carry its primary's tags) of a key that has its alias.
+                            if (found != null && (KeyStates.IsPendingDeletion(found.KeyState) || found.MultiRegionKeyType == MultiRegionKeyTypes.Replica)) continue;
                             _runner.Warnings.Enqueue($"Orphan key {key} in {_first.Region}{(_first.AccountKey.Length == 0 ? "" : " of " + _first.AccountKey)}: created by an interrupted run for {pair.Key} but never given its alias, and not needed now. Remove it: Remove-KmsExternalKey -KeyId '{key}' -Region '{_first.Region}'{endpoint}");
                         }
                 }
