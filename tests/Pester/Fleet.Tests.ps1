@@ -102,7 +102,7 @@ Describe 'A fleet plan over account-Region pairs' {
         $lines.Count | Should -Be 47
         @($lines | Where-Object Status -eq 'Imported').Count | Should -Be 47
         (Get-Content -Raw -LiteralPath $ResultFile) | Should -Not -Match ([Convert]::ToHexString([IO.File]::ReadAllBytes($Symmetric)))
-        if (-not $IsWindows) { (Get-Item -LiteralPath $ResultFile).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite' }
+        if (-not $IsWindows) { (Get-Item -LiteralPath $ResultFile).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
     }
 
     It 'is idempotent: a rerun finds every key by its alias, creates none, proves each (Verified)' {
@@ -284,7 +284,7 @@ Describe 'A bad plan' {
         $errs = $null; $stopped = $null
         try { $null = $rows | Invoke-KmsKeyImport @Fleet -ErrorVariable errs -ErrorAction SilentlyContinue } catch { $stopped = $_ }
         $stopped.FullyQualifiedErrorId | Should -BeLike 'KmsPlanInvalid,*'
-        @($errs | Where-Object { $_.FullyQualifiedErrorId -notlike 'KmsPlanInvalid,*' } | ForEach-Object { $_.TargetObject.Row }) | Should -Be @(1, 3)
+        @($errs | Where-Object { $_.FullyQualifiedErrorId -like 'KmsPlanRow*' } | ForEach-Object { $_.TargetObject.Row }) | Should -Be @(1, 3)
         @(Get-LocalKmsRequest -Url $Url) | Should -BeNullOrEmpty
     }
 
