@@ -64,6 +64,7 @@ namespace KmsImport.Core.Import
                 {
                     throw Invalid(fullPath, e.Message + " (a results file is an owner-only regular file this module wrote)");
                 }
+                if (!file._json) bytes = file.CutTornLine(bytes);
                 file.Load(bytes);
             }
             else
@@ -71,6 +72,29 @@ namespace KmsImport.Core.Import
                 SecretFile.CreateNew(fullPath, Encoding.UTF8.GetBytes(file._json ? "[]\n" : Csv.Line(Columns)));
             }
             return file;
+        }
+
+        /// <summary>
+        /// A run killed while appending leaves its last line cut short: that key is not finished. The fragment is cut off
+        /// the file, so the lines this run appends start whole (every line written ends with a line feed).
+        /// </summary>
+        private byte[] CutTornLine(byte[] bytes)
+        {
+            var end = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+            if (end == bytes.Length) return bytes;
+            if (end == 0) throw Invalid(FullPath, "does not start with the header of a results file");
+            try
+            {
+                using var stream = UntrustedFile.Open(FullPath, FileAccess.ReadWrite, FileShare.None, MaxBytes, followLinks: false, ownerOnly: true);
+                stream.SetLength(end);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is FileRefusedException)
+            {
+                throw Invalid(FullPath, $"ends in a line cut short that could not be removed ({e.GetType().Name})");
+            }
+            var whole = new byte[end];
+            Buffer.BlockCopy(bytes, 0, whole, 0, end);
+            return whole;
         }
 
         private void Load(byte[] bytes)
@@ -168,7 +192,8 @@ namespace KmsImport.Core.Import
                     }
                     else
                     {
-                        var line = Encoding.UTF8.GetBytes(Csv.Line(Columns.Select(c => record[c])));
+                        // One physical line per key (line breaks in a message become spaces), so a kill can only cut the last one.
+                        var line = Encoding.UTF8.GetBytes(Csv.Line(Columns.Select(c => record[c]?.Replace("\r", " ").Replace("\n", " "))));
                         using var stream = UntrustedFile.Open(FullPath, FileAccess.ReadWrite, FileShare.None, MaxBytes, followLinks: false, ownerOnly: true);
                         stream.Seek(0, SeekOrigin.End);
                         stream.Write(line, 0, line.Length);
