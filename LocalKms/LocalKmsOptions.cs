@@ -8,11 +8,15 @@ public sealed class LocalKmsOptions
     public const string Usage = """
         Usage: dotnet LocalKms.dll [options]
           --port N                   TCP port on 127.0.0.1 (0 = pick a free port; default 0)
-          --account-id ID            12-digit account id used in ARNs (default 111122223333)
+          --account-id ID            12-digit default account: the account of access keys not
+                                     named by --account (default 111122223333)
+          --account AKID=ACCOUNTID   requests signed with access key AKID belong to account ACCOUNTID
+                                     (repeatable: several accounts on one endpoint)
           --state-file PATH          load state from PATH and save it after every mutating call
           --verify-signatures        verify SigV4 signatures against --credential entries
           --credential AKID:SECRET   a known access key (repeatable; used with --verify-signatures)
-          --wrapping-key-pool N      RSA wrapping key pairs kept ready per key spec (default 2; 0 = none)
+          --wrapping-key-pool N      RSA wrapping key pairs kept ready per key spec (default 2; 0 = none;
+                                     at most 128)
           --default-region REGION    Region used when a request carries no SigV4 credential scope
                                      (default us-east-1)
           --exit-on-stdin-close      stop when standard input reaches end of file
@@ -23,6 +27,16 @@ public sealed class LocalKmsOptions
     public int Port { get; set; }
 
     public string AccountId { get; set; } = "111122223333";
+
+    /// <summary>Access key id -> 12-digit account id (<c>--account</c>); other access keys belong to <see cref="AccountId"/>.</summary>
+    public Dictionary<string, string> Accounts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The default account and every account of <see cref="Accounts"/>: the accounts whose roles can be assumed.</summary>
+    public IEnumerable<string> KnownAccounts => Accounts.Values.Append(AccountId).Distinct(StringComparer.Ordinal);
+
+    /// <summary>The account of a long-term access key id.</summary>
+    public string AccountOf(string? accessKeyId) =>
+        accessKeyId is not null && Accounts.TryGetValue(accessKeyId, out string? account) ? account : AccountId;
 
     public string? StateFile { get; set; }
 
@@ -71,12 +85,30 @@ public sealed class LocalKmsOptions
                     break;
                 case "--account-id":
                     o.AccountId = Next();
-                    if (o.AccountId.Length != 12 || !o.AccountId.All(char.IsAsciiDigit))
+                    if (!IsAccountId(o.AccountId))
                     {
                         throw new ArgumentException("--account-id must be 12 digits.");
                     }
 
                     break;
+                case "--account":
+                    {
+                        string v = Next();
+                        int eq = v.IndexOf('=', StringComparison.Ordinal);
+                        if (eq <= 0 || !IsAccountId(v[(eq + 1)..]))
+                        {
+                            throw new ArgumentException("--account must be AKID=ACCOUNTID (a 12-digit account id).");
+                        }
+
+                        if (v[..eq].StartsWith(Service.StsService.TemporaryKeyPrefix, StringComparison.Ordinal))
+                        {
+                            throw new ArgumentException($"--account: access key ids starting with {Service.StsService.TemporaryKeyPrefix} are LocalKms's temporary credentials.");
+                        }
+
+                        o.Accounts[v[..eq]] = v[(eq + 1)..];
+                        break;
+                    }
+
                 case "--state-file":
                     o.StateFile = Path.GetFullPath(Next());
                     break;
@@ -97,7 +129,7 @@ public sealed class LocalKmsOptions
                     }
 
                 case "--wrapping-key-pool":
-                    o.WrappingKeyPool = ParseInt(a, Next(), 0, 64);
+                    o.WrappingKeyPool = ParseInt(a, Next(), 0, 128);
                     break;
                 case "--default-region":
                     o.DefaultRegion = Next();
@@ -127,8 +159,15 @@ public sealed class LocalKmsOptions
             throw new ArgumentException("--verify-signatures needs at least one --credential AKID:SECRET.");
         }
 
+        if (o.VerifySignatures && o.Accounts.Keys.FirstOrDefault(k => !o.Credentials.ContainsKey(k)) is { } missing)
+        {
+            throw new ArgumentException($"--verify-signatures: the access key {missing} of --account needs a --credential {missing}:SECRET.");
+        }
+
         return o;
     }
+
+    public static bool IsAccountId(string s) => s.Length == 12 && s.All(char.IsAsciiDigit);
 
     private static int ParseInt(string option, string value, int min, int max)
     {

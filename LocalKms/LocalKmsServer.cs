@@ -68,11 +68,13 @@ public sealed class LocalKmsServer : IAsyncDisposable
         var clock = new SettableClock();
         var log = new RequestLog();
         var faults = new FaultInjector();
+        var sts = new StsService(options, clock);
 
         WebApplication app = builder.Build();
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocalKms");
-        var kms = new KmsEndpoint(options, service, clock, log, faults, logger);
-        var control = new ControlEndpoint(service, clock, log, faults);
+        var kms = new KmsEndpoint(options, service, sts, clock, log, faults, logger);
+        var stsEndpoint = new StsEndpoint(options, sts, clock, log, logger);
+        var control = new ControlEndpoint(service, sts, clock, log, faults);
         app.Run(async http =>
         {
             if (http.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote))
@@ -85,6 +87,10 @@ public sealed class LocalKmsServer : IAsyncDisposable
             if (path.StartsWith(ControlEndpoint.Prefix, StringComparison.Ordinal) || path == "/_localkms")
             {
                 await control.HandleAsync(http);
+            }
+            else if (path == "/" && HttpMethods.IsPost(http.Request.Method) && StsEndpoint.IsStsRequest(http.Request))
+            {
+                await stsEndpoint.HandleAsync(http);
             }
             else if (path == "/" && HttpMethods.IsPost(http.Request.Method))
             {

@@ -13,6 +13,9 @@
               BouncyCastle's primality test of the wrapping key; interleaved
       Batch   Invoke-KmsKeyImport: 20 keys under AWS's default quotas (paced), and 100 keys with 20 ms on every
               call (-NoPacing); request counts, throttling, CPU and the peak resident set of the batch process
+      Fleet   (not in the default set: its wrapping-key pools take minutes to fill) a fleet plan of -FleetKeys keys
+              (Invoke-KmsKeyImport -PlanPath, a role per account) over 1, 3 and 9 account-Region pairs under the
+              default quotas per (account, Region), against the floor; bench/Measure-Fleet.ps1
     GetParametersForImport needs a fresh RSA_4096 pair per key (seconds of CPU each): three endpoints keep pools
     of them, filled in the background at nice 19 while anything is measured.
     The built module and endpoint are copied to a private temp folder first, so concurrent rebuilds of out/
@@ -28,7 +31,7 @@ param(
     [Parameter(Mandatory)] [string] $Root,
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $LocalKmsPath,
-    [ValidateSet('Start', 'PerKey', 'Batch', 'Crypto')]
+    [ValidateSet('Start', 'PerKey', 'Batch', 'Crypto', 'Fleet')]
     [string[]] $Sections = @('Start', 'PerKey', 'Batch', 'Crypto'),
     [string] $ResultsPath,
     # Section 1: interleaved rounds (each round = one key per variant), and the time it may take at most.
@@ -39,6 +42,7 @@ param(
     [int] $LatencyKeys = 100,
     [int] $LatencyMs = 20,
     [int] $LatencyThrottleLimit = 8,
+    [ValidateRange(9, 127)] [int] $FleetKeys = 90,
     # BenchmarkDotNet glob filter, e.g. '*Check*' (for quick iterations; RESULTS.md then lacks the other rows)
     [string] $CryptoFilter
 )
@@ -251,6 +255,16 @@ try {
         Write-Host ("    {0} keys in {1}, {2} failed, {3} requests, client CPU {4} s, endpoint CPU {5} s" -f $res.Latency.Keys, (Fmt $res.Latency.ElapsedMs),
             $res.Latency.Failed, $res.Latency.Requests, $res.Latency.ClientCpuSeconds, $res.Latency.EndpointCpuSeconds)
     }
+
+    # -----------------------------------------------------------------------------------------------
+    # Section 6: a fleet plan over 1, 3 and 9 account-Region pairs (its own endpoint; bench/Measure-Fleet.ps1).
+    # -----------------------------------------------------------------------------------------------
+    if ($Sections -contains 'Fleet') {
+        Step "Section 6: a fleet plan of $FleetKeys keys over 1, 3 and 9 account-Region pairs, aws-default-quotas per (account, Region)"
+        $out = Join-Path $work 'fleet.json'
+        Invoke-ChildPwsh (Join-Path $bench 'Measure-Fleet.ps1') @('-LocalKmsPath', $localKms, '-Keys', $FleetKeys, '-OutFile', $out, '-WorkDir', (Join-Path $work 'fleet'))
+        $res.Fleet = Get-Content -Raw $out | ConvertFrom-Json
+    }
 } finally {
     if ($poolJob) { Remove-Job $poolJob -Force -ErrorAction SilentlyContinue }
     foreach ($s in $servers.Values) { Stop-LocalKms -Server $s }
@@ -267,7 +281,7 @@ try {
     # -----------------------------------------------------------------------------------------------
     Step "Writing $ResultsPath"
     $settings = [ordered]@{ PerKeyRounds = $PerKeyRounds; StartRounds = $StartRounds; QuotaKeys = $QuotaKeys; LatencyKeys = $LatencyKeys; LatencyMs = $LatencyMs
-        LatencyThrottleLimit = $LatencyThrottleLimit; WarmUps = $warmUps; PerKeyNeed = $perKeyNeed; Half = $half; Sections = $Sections }
+        LatencyThrottleLimit = $LatencyThrottleLimit; FleetKeys = $FleetKeys; WarmUps = $warmUps; PerKeyNeed = $perKeyNeed; Half = $half; Sections = $Sections }
     # The raw measurements, outside the work folder, so RESULTS.md can be re-rendered (Write-Results.ps1 -RawPath).
     $rawPath = Join-Path ([IO.Path]::GetTempPath()) 'kmsimport-bench-last.json'
     [ordered]@{ Results = $res; Facts = $facts; Settings = $settings; CommandLine = $commandLine; StartedUtc = $startedUtc.ToString('o') } |

@@ -133,6 +133,17 @@ if ($crypto.Count -and $wraps.Count) {
     $headlines.Add("Wrap: the default wrap (RSAES_OAEP_SHA_256, RSA_4096, 32 B) takes $(Ms $defaultWrap); parsing and checking the wrapping key (WrappingPublicKey.Inspect, BouncyCastle's Miller-Rabin rounds skipped) takes $(Ms $inspect4096); with BouncyCastle's rounds forced off everywhere the wrap takes $(Ms $noMr4096) (.NET's RSA-OAEP: $(Ms $dotnet4096)).")
 }
 
+if (Has 'Fleet') {
+    foreach ($f in @($Results.Fleet.Runs)) {
+        $targets.Add([pscustomobject]@{ Target = "Fleet plan of $($f.Keys) keys over $($f.Pairs) account-Region pair(s): <= 1.3x the floor, 0 failed"
+            Result = "$(Ms ([double]$f.ElapsedMs)) = $(N ([double]$f.Ratio) '0.00')x the $(Ms ([double]$f.FloorMs)) floor; $($f.Failed) failed, $($f.Throttled) throttled"; Met = ([double]$f.Ratio -le 1.3 -and [int]$f.Failed -eq 0) })
+    }
+    $fr = @($Results.Fleet.Runs | Sort-Object { [int]$_.Pairs })
+    if ($fr.Count -ge 2) {
+        $headlines.Add("Fleet: $($fr[0].Keys) keys took $(($fr | ForEach-Object { "$(Ms ([double]$_.ElapsedMs)) over $($_.Pairs) pair(s)" }) -join ', '): $(X ([double]$fr[0].ElapsedMs / [double]$fr[-1].ElapsedMs)) faster with $($fr[-1].Pairs) account-Region pairs in parallel, each paced to its own quotas.")
+    }
+}
+
 # ------------------------------------------------------------------------------------------------
 # The document.
 # ------------------------------------------------------------------------------------------------
@@ -291,6 +302,24 @@ if ((Has 'Quota') -or (Has 'Latency')) {
         $b = $Results[$name]
         L "| $(@{ Quota = '2a quota-bound'; Latency = '2b latency-bound' }[$name]) | $($b.Keys) | $($b.PeakRssMiB.Start) MiB | $($b.PeakRssMiB.AfterImportModule) MiB | **$($b.PeakRssMiB.End) MiB** | +$(N ([double]$b.PeakRssMiB.End - [double]$b.PeakRssMiB.AfterImportModule) '0.0') MiB |"
     }
+    L
+}
+
+if (Has 'Fleet') {
+    $fl = $Results.Fleet
+    L '## 6. A fleet in one run (Invoke-KmsKeyImport -PlanPath)'
+    L
+    L "One plan of $($fl.Keys) symmetric keys (create where missing, alias, generate, escrow, import, verify), spread evenly over 1, 3 and 9 account-Region pairs ($($fl.Accounts.Count) accounts x $($fl.Regions.Count) Regions: $($fl.Regions -join ', ')), in one ``Invoke-KmsKeyImport -PlanPath plan.csv -RoleArn '$($fl.RolePattern)' -ThrottleLimit <pairs>`` call. One endpoint served every account (``--account``) and its STS (one AssumeRole per account) and enforced ``aws-default-quotas`` **per (account, Region)**. **Floor**: GetParametersForImport is limited to 1 per second per (account, Region) and each key needs one, so the plan cannot end before (keys per pair) x 1 s."
+    L
+    L '| Pairs | Keys per pair | Wall time | Floor | Ratio | Failed | Throttled | Requests | Keys created per account | AssumeRole | Client CPU per key | Peak RSS (end) | Peak RSS over imported module, per key |'
+    L '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+    foreach ($f in @($fl.Runs)) {
+        $perAccount = (@($f.CreatedPerAccount) | ForEach-Object { "$($_.Account): $($_.Count)" }) -join ', '
+        L "| $($f.Pairs) | $($f.KeysPerPair) | **$(Ms ([double]$f.ElapsedMs))** | $(Ms ([double]$f.FloorMs)) | **$(N ([double]$f.Ratio) '0.00')x** | $($f.Failed) | $($f.Throttled) | $($f.Requests) | $perAccount | $($f.AssumeRole) | $(Ms ([double]$f.ClientCpuMsPerKey)) | $($f.PeakRssMiB.End) MiB | $(N ([double]$f.PeakRssKiBPerKey) '0.0') KiB |"
+    }
+    L
+    L "- Each fan-out ran in a fresh pwsh on a reset endpoint whose RSA_4096 wrapping-key pool held $([int]$fl.Keys + 1) pairs first (waits: $((@($fl.Runs) | ForEach-Object { "$($_.PoolWaitSeconds) s" }) -join ', ')), so no GetParametersForImport generated a key inline; the pool refilled at nice 19 during the runs. Client CPU is the pwsh process's CPU time during the timed call, over all keys."
+    L "- Not in the default sections (the pools take minutes to fill on 2 cores): ``dotnet pwsh ./bench/Invoke-Bench.ps1 ... -Sections Fleet [-FleetKeys N]``."
     L
 }
 

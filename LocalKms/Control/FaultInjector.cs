@@ -14,13 +14,17 @@ internal sealed class FaultRule
     [JsonPropertyName("region")]
     public string? Region { get; set; }
 
+    /// <summary>Only requests of this account (the caller's account; null = any account).</summary>
+    [JsonPropertyName("account")]
+    public string? Account { get; set; }
+
     [JsonPropertyName("latencyMs")]
     public int? LatencyMs { get; set; }
 
     [JsonPropertyName("throttleRate")]
     public double? ThrottleRate { get; set; }
 
-    /// <summary>At most this many requests per second (sliding one-second window, per Region).</summary>
+    /// <summary>At most this many requests per second (sliding one-second window, per account and Region).</summary>
     [JsonPropertyName("quotaPerSecond")]
     public double? QuotaPerSecond { get; set; }
 
@@ -99,6 +103,11 @@ internal sealed class FaultRule
             throw new ArgumentException("operation is required (an operation name or \"*\").");
         }
 
+        if (Account is not null && !LocalKmsOptions.IsAccountId(Account))
+        {
+            throw new ArgumentException("account must be a 12-digit account id.");
+        }
+
         static void Rate(string name, double? r)
         {
             if (r is { } v && (double.IsNaN(v) || v < 0 || v > 1))
@@ -170,7 +179,7 @@ internal readonly record struct FaultDecision(int LatencyMs, FaultOutcome Outcom
 internal sealed class FaultInjector
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<(string Bucket, string Region), Queue<(long Ticks, int Weight)>> _windows = [];
+    private readonly Dictionary<(string Bucket, string Account, string Region), Queue<(long Ticks, int Weight)>> _windows = [];
     private List<FaultRule> _rules = [];
 
     public void Set(IEnumerable<FaultRule> rules)
@@ -200,7 +209,7 @@ internal sealed class FaultInjector
         }
     }
 
-    public FaultDecision Evaluate(string operation, string region)
+    public FaultDecision Evaluate(string operation, string region, string account)
     {
         lock (_gate)
         {
@@ -215,7 +224,7 @@ internal sealed class FaultInjector
             var quotaRules = new List<FaultRule>();
             foreach (FaultRule r in _rules)
             {
-                if ((r.Operation != "*" && r.Operation != operation) || (r.Region is not null && r.Region != region))
+                if ((r.Operation != "*" && r.Operation != operation) || (r.Region is not null && r.Region != region) || (r.Account is not null && r.Account != account))
                 {
                     continue;
                 }
@@ -261,7 +270,7 @@ internal sealed class FaultInjector
                 long windowStart = now - Stopwatch.Frequency;
                 foreach (FaultRule r in quotaRules)
                 {
-                    Queue<(long Ticks, int Weight)> w = Window(r.QuotaBucket, region);
+                    Queue<(long Ticks, int Weight)> w = Window(r.QuotaBucket, account, region);
                     while (w.Count > 0 && w.Peek().Ticks <= windowStart)
                     {
                         w.Dequeue();
@@ -280,7 +289,7 @@ internal sealed class FaultInjector
                     // Only admitted requests use quota; the same bucket is charged once per request.
                     foreach (var g in quotaRules.GroupBy(r => r.QuotaBucket))
                     {
-                        Window(g.Key, region).Enqueue((now, g.Max(r => r.Weight ?? 1)));
+                        Window(g.Key, account, region).Enqueue((now, g.Max(r => r.Weight ?? 1)));
                     }
                 }
             }
@@ -289,12 +298,12 @@ internal sealed class FaultInjector
         }
     }
 
-    private Queue<(long Ticks, int Weight)> Window(string bucket, string region)
+    private Queue<(long Ticks, int Weight)> Window(string bucket, string account, string region)
     {
-        if (!_windows.TryGetValue((bucket, region), out Queue<(long, int)>? q))
+        if (!_windows.TryGetValue((bucket, account, region), out Queue<(long, int)>? q))
         {
             q = new Queue<(long, int)>();
-            _windows[(bucket, region)] = q;
+            _windows[(bucket, account, region)] = q;
         }
 
         return q;

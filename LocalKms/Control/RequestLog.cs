@@ -8,6 +8,10 @@ internal sealed class RequestLogEntry
     [JsonPropertyName("time")]
     public string Time { get; set; } = "";
 
+    /// <summary>"kms" or "sts".</summary>
+    [JsonPropertyName("service")]
+    public string Service { get; set; } = "kms";
+
     [JsonPropertyName("operation")]
     public string? Operation { get; set; }
 
@@ -16,6 +20,10 @@ internal sealed class RequestLogEntry
 
     [JsonPropertyName("accessKeyId")]
     public string? AccessKeyId { get; set; }
+
+    /// <summary>The caller's account (the default account until the caller is known).</summary>
+    [JsonPropertyName("account")]
+    public string Account { get; set; } = "";
 
     /// <summary>HTTP status; 0 when the connection was dropped by a fault.</summary>
     [JsonPropertyName("status")]

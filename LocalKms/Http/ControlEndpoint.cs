@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 namespace LocalKms.Http;
 
 /// <summary>The test control API under <c>/_localkms/</c> (off the KMS path; loopback only like the rest).</summary>
-internal sealed class ControlEndpoint(KmsService service, SettableClock clock, RequestLog log, FaultInjector faults)
+internal sealed class ControlEndpoint(KmsService service, StsService sts, SettableClock clock, RequestLog log, FaultInjector faults)
 {
     public const string Prefix = "/_localkms/";
 
@@ -117,8 +117,21 @@ internal sealed class ControlEndpoint(KmsService service, SettableClock clock, R
                     http.Response.StatusCode = 204;
                     return;
 
+                case ("/_localkms/sts", "GET"):
+                    await WriteAsync(http, 200, StsJson());
+                    return;
+                case ("/_localkms/sts", "POST"):
+                    ConfigureSts(await ReadObjectAsync(http));
+                    await WriteAsync(http, 200, StsJson());
+                    return;
+                case ("/_localkms/sts", "DELETE"):
+                    sts.Reset(sessions: false);
+                    await WriteAsync(http, 200, StsJson());
+                    return;
+
                 case ("/_localkms/reset", "POST"):
                     service.Reset();
+                    sts.Reset(sessions: true);
                     log.Clear();
                     faults.Clear();
                     clock.Reset();
@@ -145,6 +158,59 @@ internal sealed class ControlEndpoint(KmsService service, SettableClock clock, R
         }
 
         return o;
+    }
+
+    /// <summary>
+    /// <c>{"deniedRoleArns": [...], "credentialLifetimeSeconds": N}</c>, each optional: the role ARNs AssumeRole
+    /// refuses (replaces the list) and the lifetime of new temporary credentials (null = as asked, default 3600 s).
+    /// </summary>
+    private void ConfigureSts(JsonObject body)
+    {
+        List<string>? denied = null;
+        bool setLifetime = false;
+        int? lifetime = null;
+        foreach ((string name, JsonNode? value) in body)
+        {
+            switch (name)
+            {
+                case "deniedRoleArns":
+                    denied = value is JsonArray list && list.All(v => v is JsonValue sv && sv.GetValueKind() == JsonValueKind.String)
+                        ? [.. list.Select(v => v!.GetValue<string>())]
+                        : throw new ControlException("deniedRoleArns must be a list of role ARNs.");
+                    break;
+                case "credentialLifetimeSeconds":
+                    setLifetime = true;
+                    if (value is null)
+                    {
+                        break;
+                    }
+
+                    lifetime = value is JsonValue nv && nv.GetValueKind() == JsonValueKind.Number && nv.TryGetValue(out int n) && n is >= 1 and <= 43200
+                        ? n
+                        : throw new ControlException("credentialLifetimeSeconds must be an integer from 1 to 43200, or null.");
+                    break;
+                default:
+                    throw new ControlException($"Unknown field '{name}'. Known: deniedRoleArns, credentialLifetimeSeconds.");
+            }
+        }
+
+        sts.Configure(denied, setLifetime, lifetime);
+    }
+
+    private JsonObject StsJson()
+    {
+        var denied = new JsonArray();
+        foreach (string arn in sts.DeniedRoleArns)
+        {
+            denied.Add(arn);
+        }
+
+        return new JsonObject
+        {
+            ["deniedRoleArns"] = denied,
+            ["credentialLifetimeSeconds"] = sts.CredentialLifetimeSeconds,
+            ["sessions"] = sts.SessionCount,
+        };
     }
 
     private JsonObject ClockJson() => new()

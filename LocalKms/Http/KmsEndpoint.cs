@@ -11,7 +11,7 @@ namespace LocalKms.Http;
 
 /// <summary>The KMS JSON 1.1 protocol: <c>POST /</c> with <c>X-Amz-Target: TrentService.Operation</c>.</summary>
 internal sealed class KmsEndpoint(
-    LocalKmsOptions options, KmsService service, SettableClock clock, RequestLog log, FaultInjector faults, ILogger logger)
+    LocalKmsOptions options, KmsService service, StsService sts, SettableClock clock, RequestLog log, FaultInjector faults, ILogger logger)
 {
     private const string ContentType = "application/x-amz-json-1.1";
     private const int MaxBody = 1 << 20;
@@ -32,6 +32,7 @@ internal sealed class KmsEndpoint(
             Operation = operation ?? target,
             Region = region,
             AccessKeyId = auth?.AccessKeyId,
+            Account = sts.AccountOf(auth?.AccessKeyId),
             RequestId = requestId,
         };
 
@@ -50,10 +51,8 @@ internal sealed class KmsEndpoint(
         try
         {
             byte[] body = await ReadBodyAsync(http.Request);
-            if (options.VerifySignatures)
-            {
-                SigV4.Verify(http.Request, body, auth, options.Credentials);
-            }
+            Caller caller = sts.Authenticate(http.Request, body, auth, "kms");
+            entry.Account = caller.Account;
 
             if (operation is null)
             {
@@ -62,7 +61,7 @@ internal sealed class KmsEndpoint(
 
             KmsRequest request = KmsRequest.Parse(body);
             entry.KeyId = request.Body["KeyId"] is JsonValue keyIdValue && keyIdValue.TryGetValue(out string? named) ? named : null;
-            FaultDecision fault = faults.Evaluate(operation, region);
+            FaultDecision fault = faults.Evaluate(operation, region, caller.Account);
             if (fault.LatencyMs > 0)
             {
                 await Task.Delay(fault.LatencyMs, http.RequestAborted);
@@ -82,7 +81,7 @@ internal sealed class KmsEndpoint(
                     throw KmsException.Throttling("Rate exceeded");
             }
 
-            var ctx = new OperationContext(region, auth?.AccessKeyId, clock.Now);
+            var ctx = new OperationContext(region, auth?.AccessKeyId, clock.Now, caller.Account);
             JsonObject? response = null;
             if (fault.Answer is not { Perform: false })
             {

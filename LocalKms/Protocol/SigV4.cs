@@ -58,21 +58,14 @@ internal sealed record SigV4Authorization(
 /// <summary>Verifies SigV4 request signatures (header form, as the SDKs and the CLI sign KMS calls).</summary>
 internal static class SigV4
 {
-    /// <summary>Throws the KMS authentication errors; returns normally when the signature matches.</summary>
-    public static void Verify(HttpRequest request, byte[] body, SigV4Authorization? auth, IReadOnlyDictionary<string, string> credentials)
+    /// <summary>
+    /// Checks the signature of a request signed with <paramref name="secret"/> for <paramref name="service"/>
+    /// ("kms" or "sts"); throws <c>InvalidSignatureException</c> when it does not match.
+    /// </summary>
+    public static void Verify(HttpRequest request, byte[] body, SigV4Authorization auth, string secret, string service)
     {
-        if (auth is null)
-        {
-            throw new KmsException("MissingAuthenticationTokenException", "Missing Authentication Token");
-        }
-
-        if (!credentials.TryGetValue(auth.AccessKeyId, out string? secret))
-        {
-            throw new KmsException("UnrecognizedClientException", "The security token included in the request is invalid.");
-        }
-
         string? amzDate = request.Headers["X-Amz-Date"].FirstOrDefault();
-        if (amzDate is null || auth.SignedHeaders.Length == 0 || !auth.SignedHeaders.Contains("host") || auth.Service != "kms")
+        if (amzDate is null || auth.SignedHeaders.Length == 0 || !auth.SignedHeaders.Contains("host") || auth.Service != service)
         {
             throw InvalidSignature();
         }

@@ -219,7 +219,7 @@ internal sealed partial class KmsService
 
             if (k.MultiRegion)
             {
-                RecomputePending(k.KeyId);
+                RecomputePending(k.AccountId, k.KeyId);
             }
 
             _dirty = true;

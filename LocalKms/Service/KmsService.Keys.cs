@@ -101,7 +101,7 @@ internal sealed partial class KmsService
             {
                 KeyId = keyId,
                 Region = ctx.Region,
-                AccountId = _options.AccountId,
+                AccountId = ctx.Account,
                 CreationDate = ctx.Now,
                 Description = description,
                 KeySpec = spec,
@@ -110,7 +110,7 @@ internal sealed partial class KmsService
                 MultiRegion = multiRegion,
                 MultiRegionKeyType = multiRegion ? "PRIMARY" : null,
                 KeyState = origin == "EXTERNAL" ? KeyStates.PendingImport : KeyStates.Enabled,
-                Policy = policy ?? DefaultPolicy(ctx.Region),
+                Policy = policy ?? DefaultPolicy(ctx.Account, ctx.Region),
                 Tags = tagRecords,
             };
             if (material is not null)
@@ -118,7 +118,7 @@ internal sealed partial class KmsService
                 k.Materials.Add(new MaterialRecord { Id = MaterialId(keyId, material), Bytes = material, EverImported = true, State = MaterialStates.Current });
             }
 
-            Region(ctx.Region).Keys[keyId] = k;
+            Scope(ctx).Keys[keyId] = k;
             ctx.KeyIdForLog = keyId;
             _dirty = true;
             return new JsonObject { ["KeyMetadata"] = Metadata(k) };
@@ -147,9 +147,9 @@ internal sealed partial class KmsService
         return list;
     }
 
-    private string DefaultPolicy(string region) =>
+    private static string DefaultPolicy(string account, string region) =>
         "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {\n    \"Sid\" : \"Enable IAM User Permissions\",\n" +
-        "    \"Effect\" : \"Allow\",\n    \"Principal\" : {\n      \"AWS\" : \"arn:" + KmsNames.Partition(region) + ":iam::" + _options.AccountId + ":root\"\n    },\n" +
+        "    \"Effect\" : \"Allow\",\n    \"Principal\" : {\n      \"AWS\" : \"arn:" + KmsNames.Partition(region) + ":iam::" + account + ":root\"\n    },\n" +
         "    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  } ]\n}";
 
     private static byte[] GenerateMaterial(string spec)
@@ -185,7 +185,7 @@ internal sealed partial class KmsService
         (int start, int limit) = Page(req, 100, 1000);
         return Locked(ctx, () =>
         {
-            var all = Region(ctx.Region).Keys.Values.OrderBy(k => k.CreationDate).ThenBy(k => k.KeyId, StringComparer.Ordinal).ToList();
+            var all = Scope(ctx).Keys.Values.OrderBy(k => k.CreationDate).ThenBy(k => k.KeyId, StringComparer.Ordinal).ToList();
             var keys = new JsonArray();
             foreach (KeyRecord k in all.Skip(start).Take(limit))
             {
@@ -219,10 +219,10 @@ internal sealed partial class KmsService
         return Locked(ctx, () =>
         {
             KeyRecord k = ResolveKey(ctx, target, allowAlias: false);
-            RegionState rs = Region(ctx.Region);
+            RegionState rs = Scope(ctx);
             if (rs.Aliases.ContainsKey(aliasName))
             {
-                throw KmsException.AlreadyExists($"An alias with the name {AliasArn(ctx.Region, aliasName)} already exists");
+                throw KmsException.AlreadyExists($"An alias with the name {AliasArn(ctx.Account, ctx.Region, aliasName)} already exists");
             }
 
             if (IsPendingDeletion(k))
@@ -241,10 +241,10 @@ internal sealed partial class KmsService
         string aliasName = req.RequiredString("AliasName", 1, 256, AliasPattern);
         return Locked(ctx, () =>
         {
-            RegionState rs = Region(ctx.Region);
+            RegionState rs = Scope(ctx);
             if (!rs.Aliases.Remove(aliasName, out AliasRecord? removed))
             {
-                throw KmsException.NotFound($"Alias '{AliasArn(ctx.Region, aliasName)}' is not found.");
+                throw KmsException.NotFound($"Alias '{AliasArn(ctx.Account, ctx.Region, aliasName)}' is not found.");
             }
 
             ctx.KeyIdForLog = removed.TargetKeyId;
@@ -260,7 +260,7 @@ internal sealed partial class KmsService
         return Locked(ctx, () =>
         {
             string? filter = keyId is null ? null : ResolveKey(ctx, keyId, allowAlias: false).KeyId;
-            var all = Region(ctx.Region).Aliases.Values
+            var all = Scope(ctx).Aliases.Values
                 .Where(a => filter is null || a.TargetKeyId == filter)
                 .OrderBy(a => a.AliasName, StringComparer.Ordinal).ToList();
             var aliases = new JsonArray();
@@ -269,7 +269,7 @@ internal sealed partial class KmsService
                 aliases.Add(new JsonObject
                 {
                     ["AliasName"] = a.AliasName,
-                    ["AliasArn"] = AliasArn(ctx.Region, a.AliasName),
+                    ["AliasArn"] = AliasArn(ctx.Account, ctx.Region, a.AliasName),
                     ["TargetKeyId"] = a.TargetKeyId,
                     ["CreationDate"] = Json.Time(a.CreationDate),
                     ["LastUpdatedDate"] = Json.Time(a.LastUpdatedDate),
@@ -326,7 +326,7 @@ internal sealed partial class KmsService
                 throw StateError(k);
             }
 
-            bool hasReplicas = k.MultiRegionKeyType == "PRIMARY" && Group(k.KeyId).Count > 1;
+            bool hasReplicas = k.MultiRegionKeyType == "PRIMARY" && Group(k).Count > 1;
             k.PendingWindowInDays = days;
             var resp = new JsonObject { ["KeyId"] = k.Arn };
             if (hasReplicas)
@@ -421,7 +421,7 @@ internal sealed partial class KmsService
                 throw KmsException.Validation($"The replica Region {replicaRegion} must be a different Region of the same partition as the primary key ({ctx.Region}).");
             }
 
-            RegionState target = Region(replicaRegion);
+            RegionState target = Scope(primary.AccountId, replicaRegion);
             if (target.Keys.ContainsKey(primary.KeyId))
             {
                 throw KmsException.AlreadyExists($"A replica of {primary.Arn} already exists in {replicaRegion}.");
@@ -439,7 +439,7 @@ internal sealed partial class KmsService
                 Origin = primary.Origin,
                 MultiRegion = true,
                 MultiRegionKeyType = "REPLICA",
-                Policy = policy ?? DefaultPolicy(replicaRegion),
+                Policy = policy ?? DefaultPolicy(primary.AccountId, replicaRegion),
                 Tags = tags,
             };
 
@@ -462,7 +462,7 @@ internal sealed partial class KmsService
 
             replica.KeyState = primary.Origin == "EXTERNAL" ? KeyStates.PendingImport : KeyStates.Enabled;
             target.Keys[replica.KeyId] = replica;
-            RecomputePending(primary.KeyId);
+            RecomputePending(primary.AccountId, primary.KeyId);
             _dirty = true;
 
             // AWS answers with the transient Creating state; LocalKms finishes creating at once.

@@ -8,10 +8,13 @@ using LocalKms.State;
 
 namespace LocalKms.Service;
 
-/// <summary>Per-request facts the operations need (Region from the SigV4 scope, the caller, the clock).</summary>
-internal sealed class OperationContext(string region, string? accessKeyId, DateTimeOffset now)
+/// <summary>Per-request facts the operations need (Region from the SigV4 scope, the caller and its account, the clock).</summary>
+internal sealed class OperationContext(string region, string? accessKeyId, DateTimeOffset now, string account)
 {
     public string Region { get; } = region;
+
+    /// <summary>The caller's account: keys, aliases and ARNs are per (account, Region).</summary>
+    public string Account { get; } = account;
 
     public string? AccessKeyId { get; } = accessKeyId;
 
@@ -37,7 +40,7 @@ internal sealed partial class KmsService : IDisposable
     public KmsService(LocalKmsOptions options)
     {
         _options = options;
-        _state = StateStore.LoadOrCreate(options.StateFile);
+        _state = StateStore.LoadOrCreate(options.StateFile, options.AccountId);
         _ownsPool = options.SharedWrappingKeyPool is null;
         _pool = options.SharedWrappingKeyPool ?? new WrappingKeyPool(options.WrappingKeyPool);
     }
@@ -120,31 +123,35 @@ internal sealed partial class KmsService : IDisposable
         _dirty = false;
     }
 
-    private RegionState Region(string region)
+    /// <summary>The keys and aliases of one account in one Region.</summary>
+    private RegionState Scope(string account, string region)
     {
-        if (!_state.Regions.TryGetValue(region, out RegionState? rs))
+        string name = KmsState.ScopeName(account, region);
+        if (!_state.Regions.TryGetValue(name, out RegionState? rs))
         {
             rs = new RegionState();
-            _state.Regions[region] = rs;
+            _state.Regions[name] = rs;
         }
 
         return rs;
     }
 
-    private string AliasArn(string region, string aliasName) =>
-        $"arn:{KmsNames.Partition(region)}:kms:{region}:{_options.AccountId}:{aliasName}";
+    private RegionState Scope(OperationContext ctx) => Scope(ctx.Account, ctx.Region);
+
+    private static string AliasArn(string account, string region, string aliasName) =>
+        $"arn:{KmsNames.Partition(region)}:kms:{region}:{account}:{aliasName}";
 
     // ---------------------------------------------------------------- clock: expiry and deletion
 
     private void Tick(DateTimeOffset now)
     {
-        foreach ((string region, RegionState rs) in _state.Regions)
+        foreach (RegionState rs in _state.Regions.Values.ToList())
         {
             foreach (KeyRecord k in rs.Keys.Values.ToList())
             {
                 if (k.KeyState == KeyStates.PendingDeletion && k.DeletionDate is { } when && when <= now)
                 {
-                    DeleteKeyNow(region, k, now);
+                    DeleteKeyNow(k, now);
                     continue;
                 }
 
@@ -159,17 +166,17 @@ internal sealed partial class KmsService : IDisposable
         }
     }
 
-    private void DeleteKeyNow(string region, KeyRecord k, DateTimeOffset now)
+    private void DeleteKeyNow(KeyRecord k, DateTimeOffset now)
     {
-        RegionState rs = Region(region);
+        RegionState rs = Scope(k.AccountId, k.Region);
         rs.Keys.Remove(k.KeyId);
         foreach (string alias in rs.Aliases.Where(a => a.Value.TargetKeyId == k.KeyId).Select(a => a.Key).ToList())
         {
             rs.Aliases.Remove(alias);
         }
 
-        if (k.MultiRegionKeyType == "REPLICA" && Group(k.KeyId).FirstOrDefault(x => x.MultiRegionKeyType == "PRIMARY") is { } primary
-            && primary.KeyState == KeyStates.PendingReplicaDeletion && Group(k.KeyId).All(x => x.MultiRegionKeyType == "PRIMARY"))
+        if (k.MultiRegionKeyType == "REPLICA" && Group(k.AccountId, k.KeyId).FirstOrDefault(x => x.MultiRegionKeyType == "PRIMARY") is { } primary
+            && primary.KeyState == KeyStates.PendingReplicaDeletion && Group(k.AccountId, k.KeyId).All(x => x.MultiRegionKeyType == "PRIMARY"))
         {
             primary.KeyState = KeyStates.PendingDeletion;
             primary.DeletionDate = now.AddDays(primary.PendingWindowInDays ?? 30);
@@ -191,7 +198,7 @@ internal sealed partial class KmsService : IDisposable
             if (k.MultiRegionKeyType == "REPLICA")
             {
                 ZeroAndForget(m);
-                RecomputePending(k.KeyId);
+                RecomputePending(k.AccountId, k.KeyId);
                 return;
             }
 
@@ -227,16 +234,16 @@ internal sealed partial class KmsService : IDisposable
 
     // ---------------------------------------------------------------- multi-Region groups
 
-    /// <summary>All keys (every Region) sharing the multi-Region key id; just the key when single-Region.</summary>
-    private List<KeyRecord> Group(KeyRecord k) => k.MultiRegion ? Group(k.KeyId) : [k];
+    /// <summary>All keys (every Region of the key's account) sharing the multi-Region key id; just the key when single-Region.</summary>
+    private List<KeyRecord> Group(KeyRecord k) => k.MultiRegion ? Group(k.AccountId, k.KeyId) : [k];
 
-    private List<KeyRecord> Group(string keyId) =>
-        _state.Regions.Values.Select(r => r.Keys.GetValueOrDefault(keyId)).OfType<KeyRecord>().ToList();
+    private List<KeyRecord> Group(string account, string keyId) =>
+        _state.Regions.Values.Select(r => r.Keys.GetValueOrDefault(keyId)).OfType<KeyRecord>().Where(k => k.AccountId == account).ToList();
 
     /// <summary>Pending materials of a multi-Region key are PENDING_ROTATION once every related key holds them.</summary>
-    private void RecomputePending(string keyId)
+    private void RecomputePending(string account, string keyId)
     {
-        List<KeyRecord> group = Group(keyId);
+        List<KeyRecord> group = Group(account, keyId);
         KeyRecord? primary = group.FirstOrDefault(g => g.MultiRegionKeyType == "PRIMARY");
         if (primary is null)
         {
@@ -264,7 +271,7 @@ internal sealed partial class KmsService : IDisposable
     /// </summary>
     private KeyRecord ResolveKey(OperationContext ctx, string keyIdInput, bool allowAlias)
     {
-        RegionState rs = Region(ctx.Region);
+        RegionState rs = Scope(ctx);
         string? keyId = null;
         string? aliasName = null;
         if (keyIdInput.StartsWith("arn:", StringComparison.Ordinal))
@@ -275,7 +282,7 @@ internal sealed partial class KmsService : IDisposable
                 throw KmsException.InvalidArn($"Invalid arn {keyIdInput}");
             }
 
-            if (parts[1] != KmsNames.Partition(ctx.Region) || parts[3] != ctx.Region || parts[4] != _options.AccountId)
+            if (parts[1] != KmsNames.Partition(ctx.Region) || parts[3] != ctx.Region || parts[4] != ctx.Account)
             {
                 ctx.KeyIdForLog = keyIdInput;
                 throw KmsException.NotFound($"Key '{keyIdInput}' does not exist");
@@ -312,7 +319,7 @@ internal sealed partial class KmsService : IDisposable
         {
             if (!rs.Aliases.TryGetValue(aliasName, out AliasRecord? alias))
             {
-                throw KmsException.NotFound($"Alias '{AliasArn(ctx.Region, aliasName)}' is not found.");
+                throw KmsException.NotFound($"Alias '{AliasArn(ctx.Account, ctx.Region, aliasName)}' is not found.");
             }
 
             keyId = alias.TargetKeyId;
@@ -326,7 +333,7 @@ internal sealed partial class KmsService : IDisposable
 
         if (!rs.Keys.TryGetValue(keyId!, out KeyRecord? k))
         {
-            throw KmsException.NotFound($"Key 'arn:{KmsNames.Partition(ctx.Region)}:kms:{ctx.Region}:{_options.AccountId}:key/{keyId}' does not exist");
+            throw KmsException.NotFound($"Key 'arn:{KmsNames.Partition(ctx.Region)}:kms:{ctx.Region}:{ctx.Account}:key/{keyId}' does not exist");
         }
 
         return k;
@@ -444,7 +451,7 @@ internal sealed partial class KmsService : IDisposable
         md["MultiRegion"] = k.MultiRegion;
         if (k.MultiRegion)
         {
-            List<KeyRecord> group = Group(k.KeyId);
+            List<KeyRecord> group = Group(k);
             KeyRecord? primary = group.FirstOrDefault(g => g.MultiRegionKeyType == "PRIMARY");
             var replicas = new JsonArray();
             foreach (KeyRecord r in group.Where(g => g.MultiRegionKeyType == "REPLICA").OrderBy(g => g.Region, StringComparer.Ordinal))

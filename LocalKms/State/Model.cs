@@ -5,12 +5,20 @@ namespace LocalKms.State;
 /// <summary>Everything the endpoint knows; serialized as-is to the state file.</summary>
 internal sealed class KmsState
 {
-    public int Version { get; set; } = 1;
+    public const int CurrentVersion = 2;
+
+    public int Version { get; set; } = CurrentVersion;
 
     /// <summary>AES-256 key that seals import tokens and nothing else.</summary>
     public byte[] TokenKey { get; set; } = [];
 
+    /// <summary>
+    /// Keys and aliases per (account, Region), by <see cref="ScopeName"/> ("111122223333/eu-west-2").
+    /// Version 1 files keyed by Region alone (one account); <see cref="StateStore"/> moves them.
+    /// </summary>
     public Dictionary<string, RegionState> Regions { get; set; } = new(StringComparer.Ordinal);
+
+    public static string ScopeName(string account, string region) => account + "/" + region;
 }
 
 internal sealed class RegionState

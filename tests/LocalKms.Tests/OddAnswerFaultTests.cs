@@ -139,8 +139,8 @@ public sealed class OddAnswerFaultTests(LocalKmsHost host) : IClassFixture<Local
         Assert.Throws<ArgumentException>(() => f.Set([new FaultRule { Answer = "patch" }]));
         Assert.Throws<ArgumentException>(() => f.Set([new FaultRule { Answer = "emptyObject", Patch = [] }]));
         f.Set([new FaultRule { Operation = "ImportKeyMaterial", Answer = "emptyBody", Count = 1 }]);
-        Assert.Equal(new OddAnswer("emptyBody", true, 400), f.Evaluate("ImportKeyMaterial", "r").Answer);
-        Assert.Equal(FaultOutcome.None, f.Evaluate("ImportKeyMaterial", "r").Outcome);
+        Assert.Equal(new OddAnswer("emptyBody", true, 400), f.Evaluate("ImportKeyMaterial", "r", "111122223333").Answer);
+        Assert.Equal(FaultOutcome.None, f.Evaluate("ImportKeyMaterial", "r", "111122223333").Outcome);
         using HttpResponseMessage bad = await host.PostJsonAsync("/_localkms/faults", "[{\"operation\":\"*\",\"answer\":\"nope\"}]");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
