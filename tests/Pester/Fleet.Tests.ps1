@@ -6,12 +6,19 @@
 BeforeAll {
     Import-Module $env:KMSIMPORT_TEST_MODULE -Force
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    $script:Server = Start-LocalKms -LocalKmsPath $env:KMSIMPORT_TEST_LOCALKMS -ExtraArguments @('--wrapping-key-pool', '8')
+    # Three accounts on one endpoint: each profile's access key id belongs to one account (LocalKms --account).
+    $script:Accounts = [ordered]@{ 'fleet-a' = '111111111111'; 'fleet-b' = '222222222222'; 'fleet-c' = '333333333333' }
+    $accountArgs = foreach ($p in $script:Accounts.Keys) { '--account'; "AKID$($p.ToUpper() -replace '-', '')=$($script:Accounts[$p])" }
+    $script:Server = Start-LocalKms -LocalKmsPath $env:KMSIMPORT_TEST_LOCALKMS -ExtraArguments (@('--wrapping-key-pool', '8') + $accountArgs)
     $script:Url = $script:Server.Url
     $null = Invoke-LocalKmsControl -Url $script:Url -Path 'faults' -Method POST -Body @{ preset = 'aws-default-quotas' }
-    $script:Account = '111122223333' # LocalKms's account
+    $script:Account = '111122223333' # LocalKms's default account: the command's own credentials
     $script:Work = Join-Path ([IO.Path]::GetTempPath()) ('kmsimport-fleet-' + [guid]::NewGuid().ToString('n'))
     $null = New-Item -ItemType Directory $script:Work
+    $script:Profiles = Join-Path $script:Work 'credentials'
+    Set-Content -LiteralPath $script:Profiles -Value (@(foreach ($p in $script:Accounts.Keys) {
+                "[$p]", "aws_access_key_id = AKID$($p.ToUpper() -replace '-', '')", 'aws_secret_access_key = local-secret', ''
+            }) -join "`n")
     $script:Escrow = Join-Path $script:Work 'escrow'
     $null = New-Item -ItemType Directory $script:Escrow
     if (-not $IsWindows) { chmod 700 $script:Escrow }
@@ -21,7 +28,7 @@ BeforeAll {
     [IO.File]::WriteAllBytes($script:Symmetric, [Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
     $script:Rsa = Join-Path $script:Work 'rsa.pem'
     $null = openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out $script:Rsa 2>&1
-    $script:Fleet = @{ EndpointUrl = $script:Url; WrappingKeySpec = 'RSA_2048'; WarningAction = 'SilentlyContinue' }
+    $script:Fleet = @{ EndpointUrl = $script:Url; WrappingKeySpec = 'RSA_2048'; WarningAction = 'SilentlyContinue'; ProfileLocation = $script:Profiles }
 
     function New-Row([hashtable] $Values) {
         $row = [ordered]@{}
@@ -33,19 +40,32 @@ BeforeAll {
         $Rows | Export-Csv -LiteralPath $path
         $path
     }
-    # 15 keys per Region: 5 symmetric (one file), 5 HMAC_256 (generated and escrowed), 5 RSA_2048 signing keys (one PEM);
-    # the first Region's last row is a multi-Region key replicated into the other two Regions.
-    function New-FleetPlan([string[]] $Regions, [string] $Prefix, [int] $PerKind = 5, [switch] $MultiRegion) {
-        foreach ($region in $Regions) {
-            for ($i = 1; $i -le $PerKind; $i++) {
-                New-Row @{ Account = $script:Account; Region = $region; Alias = "$Prefix-sym-$i"; Path = $script:Symmetric }
-                New-Row @{ Account = $script:Account; Region = $region; Alias = "$Prefix-mac-$i"; KeySpec = 'HMAC_256'; Generate = 'true'; EscrowPath = $script:Escrow }
-                $rsa = @{ Account = $script:Account; Region = $region; Alias = "$Prefix-rsa-$i"; KeySpec = 'RSA_2048'; KeyUsage = 'SIGN_VERIFY'; Path = $script:Rsa }
-                if ($MultiRegion -and $region -eq $Regions[0] -and $i -eq $PerKind) {
-                    $rsa = @{ Account = $script:Account; Region = $region; Alias = "$Prefix-mr"; MultiRegion = 'true'
-                        ReplicaRegion = ($Regions[1..($Regions.Count - 1)] -join ';'); Path = $script:Symmetric }
+    # Per account and Region, one key per entry of -Kinds: sym (one 32-byte file), mac (HMAC_256, generated and escrowed),
+    # rsa (RSA_2048 signing keys, one PEM); aliases <prefix>-<kind>-<n>. With -MultiRegion the first pair's last key is a
+    # multi-Region key replicated into the other Regions. -Profiles: the rows name their account's profile; else the rows
+    # are the command's own account.
+    function New-FleetPlan([string[]] $Regions, [string] $Prefix, [string[]] $Kinds, [switch] $MultiRegion, [string[]] $Profiles = @('')) {
+        $first = $true
+        foreach ($p in $Profiles) {
+            $acct = if ($p) { $script:Accounts[$p] } else { $script:Account }
+            foreach ($region in $Regions) {
+                $seen = @{}
+                for ($k = 0; $k -lt $Kinds.Count; $k++) {
+                    $kind = $Kinds[$k]
+                    $seen[$kind] = 1 + $(if ($seen.ContainsKey($kind)) { $seen[$kind] } else { 0 })
+                    $row = @{ Account = $acct; ProfileName = $p; Region = $region; Alias = "$Prefix-$kind-$($seen[$kind])" }
+                    switch ($kind) {
+                        'sym' { $row.Path = $script:Symmetric }
+                        'mac' { $row.KeySpec = 'HMAC_256'; $row.Generate = 'true'; $row.EscrowPath = $script:Escrow }
+                        'rsa' { $row.KeySpec = 'RSA_2048'; $row.KeyUsage = 'SIGN_VERIFY'; $row.Path = $script:Rsa }
+                    }
+                    if ($MultiRegion -and $first -and $k -eq $Kinds.Count - 1) {
+                        $row = @{ Account = $acct; ProfileName = $p; Region = $region; Alias = "$Prefix-mr"; MultiRegion = 'true'
+                            ReplicaRegion = ($Regions[1..($Regions.Count - 1)] -join ';'); Path = $script:Symmetric }
+                    }
+                    New-Row $row
                 }
-                New-Row $rsa
+                $first = $false
             }
         }
     }
@@ -58,14 +78,15 @@ AfterAll {
     Remove-Item -Recurse -Force $script:Work -ErrorAction SilentlyContinue
 }
 
-Describe 'A fleet plan over account-Region pairs' {
+Describe 'A fleet plan over 3 accounts x 3 Regions' {
     BeforeAll {
         $script:Regions = 'eu-west-1', 'eu-west-2', 'eu-west-3'
-        $script:PlanRows = @(New-FleetPlan -Regions $script:Regions -Prefix 'fleet' -MultiRegion)
+        # 5 keys per account and Region: 2 symmetric, 2 HMAC, 1 RSA (the first pair's RSA is the multi-Region key).
+        $script:PlanRows = @(New-FleetPlan -Regions $script:Regions -Prefix 'fleet' -Kinds sym, mac, sym, mac, rsa -MultiRegion -Profiles @($script:Accounts.Keys))
         $script:PlanFile = Save-Plan $script:PlanRows 'plan.csv'
         $script:ResultFile = Join-Path $script:Work 'results.csv'
         Clear-LocalKmsRequest -Url $script:Url
-        $script:First = @(Invoke-KmsKeyImport -PlanPath $script:PlanFile -ResultPath $script:ResultFile @Fleet)
+        $script:First = @(Invoke-KmsKeyImport -PlanPath $script:PlanFile -ResultPath $script:ResultFile -ThrottleLimit 9 @Fleet)
         $script:FirstRequests = @(Get-LocalKmsRequest -Url $script:Url)
     }
 
@@ -85,13 +106,23 @@ Describe 'A fleet plan over account-Region pairs' {
         @($FirstRequests | Where-Object errorType -eq 'ThrottlingException') | Should -BeNullOrEmpty
         @($FirstRequests | Where-Object operation -eq 'CreateKey').Count | Should -Be 45
         @($FirstRequests | Where-Object operation -eq 'CreateAlias').Count | Should -Be 45
+        # Each account holds its own rows' keys in each Region (the replicas of the multi-Region key in fleet-a's).
+        foreach ($p in $Accounts.Keys) {
+            foreach ($region in $Regions) {
+                $keys = @(Get-KmsKeyMaterialExpiry -Region $region -EndpointUrl $Url -ProfileName $p -ProfileLocation $Profiles)
+                $expected = 5 + $(if ($p -eq 'fleet-a' -and $region -ne 'eu-west-1') { 1 } else { 0 })
+                $keys.Count | Should -Be $expected -Because "$p ($($Accounts[$p])) in $region"
+                @($keys | Where-Object Status -ne 'OK') | Should -BeNullOrEmpty
+            }
+        }
+        @($FirstRequests | Where-Object { $_.operation -eq 'CreateKey' } | Group-Object account).Count | Should -Be 3
     }
 
     It 'each alias names its key, which holds the row''s material (proved)' {
         foreach ($r in $First | Where-Object { -not $_.PrimaryRegion } | Select-Object -First 9) {
             $row = $PlanRows[$r.Row - 1]
             $path = if ($row.Path) { $row.Path } else { Join-Path $script:Escrow "$($r.KeyId).bin" }
-            $report = Test-KmsKeyState -KeyId $r.Alias -Region $r.Region -EndpointUrl $Url -Path $path
+            $report = Test-KmsKeyState -KeyId $r.Alias -Region $r.Region -EndpointUrl $Url -Path $path -ProfileName $row.ProfileName -ProfileLocation $Profiles
             $report.KeyId | Should -Be $r.KeyId
             $report.Passed | Should -BeTrue -Because "$($r.Alias) in $($r.Region) holds its material"
         }
@@ -130,15 +161,16 @@ Describe 'A fleet plan over account-Region pairs' {
         $ps = [powershell]::Create()
         try {
             $null = $ps.AddScript({
-                param($Module, $Rows, $Url)
+                param($Module, $Rows, $Url, $ProfileLocation)
                 Import-Module $Module
-                $Rows | Invoke-KmsKeyImport -EndpointUrl $Url -WrappingKeySpec RSA_2048
-            }).AddArgument($env:KMSIMPORT_TEST_MODULE).AddArgument(@($PlanRows | Where-Object { $_.Alias -like '*-sym-1' })).AddArgument($Url)
+                $Rows | Invoke-KmsKeyImport -EndpointUrl $Url -WrappingKeySpec RSA_2048 -ProfileLocation $ProfileLocation -ThrottleLimit 9
+            }).AddArgument($env:KMSIMPORT_TEST_MODULE).AddArgument(@($PlanRows | Where-Object { $_.Alias -like '*-sym-1' })).AddArgument($Url).AddArgument($Profiles)
             $out = @($ps.Invoke())
-            $out.Count | Should -Be 3
+            $out.Count | Should -Be 9
             $children = @($ps.Streams.Progress | Where-Object ParentActivityId -eq 1)
-            @($children.Activity | Sort-Object -Unique) | Should -Be @('111122223333 eu-west-1', '111122223333 eu-west-2', '111122223333 eu-west-3')
-            @($children | Where-Object RecordType -eq 'Completed').Count | Should -Be 3
+            $pairs = foreach ($a in $Accounts.Values) { foreach ($r in $Regions) { "$a $r" } }
+            @($children.Activity | Sort-Object -Unique) | Should -Be @($pairs | Sort-Object)
+            @($children | Where-Object RecordType -eq 'Completed').Count | Should -Be 9
             @($ps.Streams.Progress | Where-Object ActivityId -eq 1).Count | Should -BeGreaterThan 0
         } finally { $ps.Dispose() }
     }
@@ -147,7 +179,7 @@ Describe 'A fleet plan over account-Region pairs' {
 Describe 'A fleet run killed mid-way' {
     It 'resumes from its results file: no key twice, keys left without their alias recovered or reported' {
         $regions = 'ap-south-1', 'sa-east-1'
-        $rows = @(New-FleetPlan -Regions $regions -Prefix 'kill' -PerKind 2)
+        $rows = @(New-FleetPlan -Regions $regions -Prefix 'kill' -Kinds sym, mac, rsa, sym, mac, rsa)
         # A key an interrupted run created for the alias of a late row but never aliased, and one for an alias no row has.
         $orphanFor = New-KmsExternalKey -Region 'sa-east-1' -EndpointUrl $Url -KeySpec RSA_2048 -KeyUsage SIGN_VERIFY -Tag @{ 'kmsimport:fleet-alias' = 'alias/kill-rsa-2' }
         $stray = New-KmsExternalKey -Region 'ap-south-1' -EndpointUrl $Url -Tag @{ 'kmsimport:fleet-alias' = 'alias/kill-gone' }
