@@ -25,10 +25,11 @@ namespace KmsImport.Core.Import
         }
 
         /// <summary>
-        /// The share of each quota a pair's pacer uses: 80%, so a request that left on time but arrived late (a busy
-        /// client, a slow connection) and the next one that arrived early still stay a quota's interval apart at KMS.
+        /// The share of each quota a pair's pacer uses (90%). Requests are also spaced from the previous answer
+        /// (<see cref="RequestPacer.SpaceFromAnswers"/>): a request released on time but delayed on its way (a cold
+        /// connection, a busy client) cannot bring the next one within a quota's interval of it at KMS.
         /// </summary>
-        public const double Headroom = 0.8;
+        public const double Headroom = 0.9;
 
         /// <summary>Called once per new service (e.g. to route its notices); may run on a worker thread.</summary>
         public Action<KmsImportService>? Created { get; set; }
@@ -48,7 +49,7 @@ namespace KmsImport.Core.Import
             _services.GetOrAdd(entry.AccountKey + "|" + region, _ => new Lazy<KmsImportService>(() =>
             {
                 var service = new KmsImportService(KmsClientFactory.Create(SettingsFor(entry, region)));
-                if (_quotas != null) service.Pacer = new RequestPacer(_quotas, Headroom);
+                if (_quotas != null) service.Pacer = new RequestPacer(_quotas, Headroom) { SpaceFromAnswers = true };
                 Created?.Invoke(service);
                 return service;
             })).Value;

@@ -73,6 +73,25 @@ namespace KmsImport.Core.Kms
                 if (q.Value > 0) _intervalMs[q.Key] = 1000.0 / (q.Value * headroom);
         }
 
+        /// <summary>
+        /// Also space each request one interval after the ANSWER to the previous one of its operation (<see cref="Answered"/>).
+        /// KMS counts a request when it arrives, and a request released on time can arrive late (a cold connection, a busy
+        /// client) so that the next one arrives less than an interval after it; the answer comes after the arrival, so
+        /// counting from it keeps arrivals an interval apart whatever the delays, at the cost of one round trip per interval.
+        /// </summary>
+        public bool SpaceFromAnswers { get; set; }
+
+        /// <summary>The answer to an <paramref name="operation"/> request came back (or it failed): with <see cref="SpaceFromAnswers"/>, the next waits an interval from now.</summary>
+        public void Answered(string operation)
+        {
+            if (!SpaceFromAnswers || !_intervalMs.TryGetValue(operation, out var interval)) return;
+            lock (_gate)
+            {
+                var after = _utcNow().AddMilliseconds(interval);
+                if (!_next.TryGetValue(operation, out var next) || next < after) _next[operation] = after;
+            }
+        }
+
         /// <summary>Total time callers spent waiting, for reporting.</summary>
         public TimeSpan TotalWait { get; private set; }
 
