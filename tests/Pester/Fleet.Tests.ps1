@@ -341,6 +341,14 @@ Describe 'A bad plan' {
         { Invoke-KmsKeyImport -PlanPath $big @Fleet } | Should -Throw -ErrorId 'KmsPlanUnreadable,*'
     }
 
+    It 'with -WhatIf sends nothing and writes no results file' {
+        $rows = @(New-Row @{ Region = 'eu-west-1'; Alias = 'whatif'; Path = $Symmetric })
+        $results = Join-Path $Work 'whatif.csv'
+        @(Invoke-KmsKeyImport -Plan $rows -ResultPath $results -WhatIf @Fleet) | Should -BeNullOrEmpty
+        Test-Path -LiteralPath $results | Should -BeFalse
+        @(Get-LocalKmsRequest -Url $Url) | Should -BeNullOrEmpty
+    }
+
     It 'refuses an existing results file without -Resume, and -Resume without -ResultPath' {
         $rows = @(New-Row @{ Region = 'eu-west-1'; Alias = 'r'; Path = $Symmetric })
         $existing = Join-Path $Work 'existing.csv'

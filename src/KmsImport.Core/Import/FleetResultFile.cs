@@ -43,16 +43,26 @@ namespace KmsImport.Core.Import
         /// <summary>The identity of one key of a plan: account (or profile/role), Region and alias.</summary>
         public static string KeyOf(string? account, string region, string? alias) => (account ?? "") + "|" + region + "|" + (alias ?? "");
 
-        /// <summary>Opens (with <paramref name="resume"/>, reads) or creates the file; refuses with PlanResultFileInvalid.</summary>
-        public static FleetResultFile Open(string fullPath, bool resume)
+        /// <summary>What can be told without touching the file: the extension, and that an existing file goes with -Resume only. Returns whether it exists.</summary>
+        public static bool Check(string fullPath, bool resume)
         {
             var ext = Path.GetExtension(fullPath).ToLowerInvariant();
             if (ext != ".csv" && ext != ".json")
                 throw Invalid(fullPath, "does not end in .csv or .json; the extension chooses the format");
-            var file = new FleetResultFile(fullPath, ext == ".json");
             var exists = File.Exists(fullPath) || Directory.Exists(fullPath) || UntrustedFile.IsLink(fullPath);
             if (exists && !resume)
                 throw Invalid(fullPath, "exists already; add -Resume to continue the run that wrote it, or name a new file");
+            var folder = Path.GetDirectoryName(fullPath);
+            if (!exists && folder != null && !Directory.Exists(folder))
+                throw Invalid(fullPath, "is in a folder that does not exist; create the folder first");
+            return exists;
+        }
+
+        /// <summary>Opens (with <paramref name="resume"/>, reads) or creates the file; refuses with PlanResultFileInvalid.</summary>
+        public static FleetResultFile Open(string fullPath, bool resume)
+        {
+            var exists = Check(fullPath, resume);
+            var file = new FleetResultFile(fullPath, Path.GetExtension(fullPath).ToLowerInvariant() == ".json");
             if (exists)
             {
                 byte[] bytes;

@@ -56,6 +56,9 @@ namespace KmsImport.Core.Import
         /// <summary>Called on the worker thread as each key finishes (before ordering): the results file.</summary>
         public Action<KmsFleetImportResult>? KeyFinished { get; set; }
 
+        /// <summary>What stopped the run early, other than a key's own failure or cancellation (set before the results complete).</summary>
+        public Exception? Failure { get; private set; }
+
         public ConcurrentQueue<FleetProgress> Progress { get; } = new ConcurrentQueue<FleetProgress>();
         public ConcurrentQueue<string> Warnings { get; } = new ConcurrentQueue<string>();
 
@@ -109,6 +112,11 @@ namespace KmsImport.Core.Import
                 }
                 catch (OperationCanceledException) { }
                 catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OperationCanceledException)) { }
+                catch (Exception ex)
+                {
+                    // Not a key's failure (those are results): the results file could not be written, say. The caller reports it.
+                    Failure = ex is AggregateException agg ? agg.Flatten().InnerExceptions.First(e => !(e is OperationCanceledException)) : ex;
+                }
                 finally { results.CompleteAdding(); }
             });
             return results;

@@ -143,14 +143,16 @@ namespace KmsImport.Cmdlets
                         $"{plan.Problems.Count} of {plan.RowCount} plan rows failed their checks (each is reported above with its ErrorId); nothing was sent to KMS. Fix them and run again.")
                     { TargetObject = "Plan" });
                 }
-                var result = ResultPath == null ? null : FleetResultFile.Open(ResolvePath(ResultPath, nameof(ResultPath)), Resume);
+                var resultPath = ResultPath == null ? null : ResolvePath(ResultPath, nameof(ResultPath));
+                if (resultPath != null) FleetResultFile.Check(resultPath, Resume); // refused before any prompt or request
                 if (RecordsEvidence)
                     WriteWarning("Plan runs write no evidence lines yet (-EvidencePath / $KmsImportEvidencePath); the results file (-ResultPath) records each key.");
                 var entries = plan.Entries.Where(e => ShouldProcess(
                     $"{e.Alias} ({KmsNames.Name(e.KeySpec)}) in {(e.AccountKey.Length == 0 ? "" : e.AccountKey + " ")}{e.Region}"
                     + (e.ReplicaRegions.Count == 0 ? "" : " with replicas in " + string.Join(", ", e.ReplicaRegions)),
                     "Create the key if its alias names none, import key material, verify")).ToList();
-                if (entries.Count > 0) Run(entries, result);
+                // The results file is made (or read) only for a run that sends something: -WhatIf leaves no file behind.
+                if (entries.Count > 0) Run(entries, resultPath == null ? null : FleetResultFile.Open(resultPath, Resume));
             }
             catch (KmsImportException ex)
             {
@@ -220,6 +222,10 @@ namespace KmsImport.Cmdlets
             }
             Drain();
             CompleteProgress();
+            if (runner.Failure is KmsImportException stopped) ThrowError(stopped);
+            if (runner.Failure != null)
+                ThrowError(new KmsImportException(ErrorIds.BatchUnexpectedError, ErrorKind.NotSpecified,
+                    $"The plan run stopped early ({runner.Failure.GetType().Name}: {runner.Failure.Message}); run it again with -Resume to finish it.", runner.Failure));
             WriteVerbose("Plan finished: " + string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}")) + "; waited "
                 + $"{connections.Pacers.Sum(p => p.TotalWait.TotalSeconds):0.0} s in all to stay within the request quotas of {pairs.Count} account-Region pairs.");
             if (counts.TryGetValue(BatchStatuses.Failed, out var failed))
