@@ -284,6 +284,15 @@ namespace KmsImport
         public const string CredentialsUnavailable = "CredentialsUnavailable";
         /// <summary>A shared credentials or config file that the SDK cannot parse.</summary>
         public const string CredentialsFileInvalid = "CredentialsFileInvalid";
+        /// <summary>A named profile exists but cannot give credentials: a role_arn without source_profile or credential_source,
+        /// an unknown credential_source, a source_profile loop or a source profile that is missing or has no keys.</summary>
+        public const string ProfileNotUsable = "ProfileNotUsable";
+        /// <summary>A role ARN or -RoleArn pattern that is not an IAM role ARN (partition, 12-digit account, one {Account}).</summary>
+        public const string RoleArnInvalid = "RoleArnInvalid";
+        /// <summary>-RoleSessionName outside STS's rules (2 to 64 characters of letters, digits and +=,.@_-).</summary>
+        public const string RoleSessionNameInvalid = "RoleSessionNameInvalid";
+        /// <summary>STS refused AssumeRole (or could not be reached) for a role: that account's rows cannot run.</summary>
+        public const string RoleNotAssumable = "RoleNotAssumable";
         public const string EndpointUnreachable = "KmsEndpointUnreachable";
         public const string AuthenticationFailed = "KmsAuthenticationFailed";
         public const string AccessDenied = "KmsAccessDenied";

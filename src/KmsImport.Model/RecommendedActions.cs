@@ -183,6 +183,10 @@ namespace KmsImport
             [ErrorIds.CredentialsUnavailable] = "Pass credentials that can sign: -ProfileName <profile> or -Credential (Get-AWSCredential -ProfileName <profile>); for an SSO profile refresh the session first (aws sso login).",
             [ErrorIds.CredentialsFileInvalid] = "Fix the line the message names in the credentials or config file, or pass another file: Get-KmsKeyMaterialExpiry -ProfileName <profile> -ProfileLocation <file>.",
             [ErrorIds.EndpointUnreachable] = "Check the network path, -Region and -EndpointUrl, then check the key with Test-KmsKeyState -KeyId <key> before running the command again.",
+            [ErrorIds.ProfileNotUsable] = "Complete the profile in the shared config file (role_arn with source_profile = <profile with keys>, or credential_source = Environment), then try it: Get-KmsKeyMaterialExpiry -ProfileName <profile> -Region <region>; or name another profile.",
+            [ErrorIds.RoleArnInvalid] = "Pass an IAM role ARN or pattern: Invoke-KmsKeyImport -PlanPath <plan> -RoleArn 'arn:aws:iam::{Account}:role/<name>' (one {Account}, or a 12-digit account; the plan's Account column holds 12 digits).",
+            [ErrorIds.RoleSessionNameInvalid] = "Pass 2 to 64 letters, digits or +=,.@_- characters: Invoke-KmsKeyImport -PlanPath <plan> -RoleSessionName KmsImport-rotation-2026, or leave -RoleSessionName out for the default name.",
+            [ErrorIds.RoleNotAssumable] = "Allow the caller in the role's trust policy and give it sts:AssumeRole on the role, try it with Get-KmsKeyMaterialExpiry -ProfileName <profile with that role_arn> -Region <region>, then run the same command again for that account's rows.",
             [ErrorIds.AuthenticationFailed] = "Use valid credentials: -ProfileName <profile>, or refresh the session (Set-AWSCredential again; aws sso login for SSO profiles).",
             [ErrorIds.AccessDenied] = "Use credentials allowed to call the KMS operation on the key, for example Test-KmsKeyState -KeyId <key> -ProfileName <profile>, or grant the kms: permission in IAM and the key policy.",
         };

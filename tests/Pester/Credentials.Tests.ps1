@@ -359,3 +359,88 @@ Out-Facts ([ordered]@{ ServiceVariable = $serviceVariable; GlobalVariable = $glo
         "$elsewhere" | Should -Match 'NotFoundException'
     }
 }
+
+# A profile with role_arn + source_profile, as the SDKs resolve it, through the STS that LocalKms serves on the KMS
+# port: the module assumes the role itself (STS endpoint and signing Region chosen like KMS's: here the profile's
+# endpoint_url, which serves both) and every KMS request is signed with the role's temporary keys, so the key lands
+# in the role's account. A role that cannot be assumed stops before any KMS request, with RoleNotAssumable.
+Describe 'A role_arn profile assumed through STS on the same endpoint' {
+    BeforeAll {
+        $script:SourceAccount = '111111111111'
+        $script:RoleAccount = '222222222222'
+        $script:Fleet = Start-LocalKms -LocalKmsPath $env:KMSIMPORT_TEST_LOCALKMS `
+            -ExtraArguments @('--account', "AKIDFLEETSOURCE=$script:SourceAccount", '--account', "AKIDFLEETOTHER=$script:RoleAccount")
+        $script:RoleDir = Join-Path ([IO.Path]::GetTempPath()) ('kmsimport-roles-' + [guid]::NewGuid().ToString('n'))
+        $null = New-Item -ItemType Directory $script:RoleDir
+        $credentials = Join-Path $script:RoleDir 'credentials'
+        $config = Join-Path $script:RoleDir 'config'
+        Set-Content -LiteralPath $credentials -Value "[fleet-source]`naws_access_key_id = AKIDFLEETSOURCE`naws_secret_access_key = fleet-source-secret-Zr8u`n"
+        Set-Content -LiteralPath $config -Value (
+            "[profile fleet-b]`nrole_arn = arn:aws:iam::$($script:RoleAccount):role/KmsImportFleet`nsource_profile = fleet-source`nregion = eu-west-1`nendpoint_url = $($script:Fleet.Url)`n`n" +
+            "[profile fleet-denied]`nrole_arn = arn:aws:iam::$($script:RoleAccount):role/Denied`nsource_profile = fleet-source`nregion = eu-west-1`nendpoint_url = $($script:Fleet.Url)`n")
+        $null = Invoke-LocalKmsControl -Url $script:Fleet.Url -Path 'sts' -Method POST -Body @{ deniedRoleArns = @("arn:aws:iam::$($script:RoleAccount):role/Denied") }
+
+        $script:Role = Invoke-Scenario -Environment @{ KMSIMPORT_FLEET_URL = $script:Fleet.Url; KMSIMPORT_ROLE_CREDENTIALS = $credentials; KMSIMPORT_ROLE_CONFIG = $config } -Body @'
+Import-Module $env:KMSIMPORT_TEST_MODULE
+$url = $env:KMSIMPORT_FLEET_URL
+Remove-Item Env:AWS_ENDPOINT_URL_KMS, Env:AWS_ENDPOINT_URL, Env:AWS_ENDPOINT_URL_STS, Env:AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, Env:AWS_ACCESS_KEY_ID, Env:AWS_SECRET_ACCESS_KEY, Env:AWS_SESSION_TOKEN, Env:AWS_REGION, Env:AWS_DEFAULT_REGION, Env:AWS_PROFILE -ErrorAction SilentlyContinue
+# Set after the module (and the SDK) loaded: read per call all the same.
+$env:AWS_SHARED_CREDENTIALS_FILE = $env:KMSIMPORT_ROLE_CREDENTIALS
+$env:AWS_CONFIG_FILE = $env:KMSIMPORT_ROLE_CONFIG
+Clear-LocalKmsRequest -Url $url
+$capture = Invoke-Captured { $global:key = New-KmsExternalKey -ProfileName fleet-b -Description 'fleet role'; $global:key }
+$global:report = Test-KmsKeyState -KeyId $global:key.KeyId -ProfileName fleet-b
+$made = @(Get-LocalKmsRequest -Url $url | ForEach-Object { [ordered]@{ Service = $_.service; Operation = $_.operation; AccessKeyId = $_.accessKeyId; Account = $_.account; Region = $_.region; Status = $_.status } })
+Clear-LocalKmsRequest -Url $url
+$denied = $null
+try { New-KmsExternalKey -ProfileName fleet-denied -ErrorAction Stop } catch { $denied = $_ }
+$deniedRequests = @(Get-LocalKmsRequest -Url $url | ForEach-Object { [ordered]@{ Service = $_.service; Operation = $_.operation; Status = $_.status } })
+Out-Facts ([ordered]@{
+    Arn = $global:key.Arn; Region = $global:key.Region; KeyState = "$($global:report.KeyState)"
+    Requests = $made; CredentialLines = Get-CredentialLines $capture
+    Leaks = Get-Leaks $capture @('fleet-source-secret-Zr8u')
+    DeniedErrorId = $denied.FullyQualifiedErrorId; DeniedMessage = $denied.Exception.Message; DeniedCategory = "$($denied.CategoryInfo.Category)"
+    DeniedRequests = $deniedRequests
+})
+'@
+    }
+
+    AfterAll {
+        if ($script:Fleet) { Stop-LocalKms -Server $script:Fleet }
+        Remove-Item -Recurse -Force $script:RoleDir -ErrorAction SilentlyContinue
+    }
+
+    It 'New-KmsExternalKey -ProfileName makes the key in the role''s account, signed with the role''s temporary keys' {
+        $r = $script:Role
+        $r.Arn | Should -Match "^arn:aws:kms:eu-west-1:$($script:RoleAccount):key/"
+        $r.Region | Should -Be 'eu-west-1'
+        $r.KeyState | Should -Be 'PendingImport'
+        $sts = @($r.Requests | Where-Object Service -eq 'sts')
+        $sts.Count | Should -Be 2 -Because 'one AssumeRole per command (New-KmsExternalKey, then Test-KmsKeyState)'
+        foreach ($s in $sts) {
+            $s.Operation | Should -Be 'AssumeRole'
+            $s.AccessKeyId | Should -Be 'AKIDFLEETSOURCE'
+            $s.Account | Should -Be $script:SourceAccount
+            $s.Region | Should -Be 'eu-west-1' -Because 'STS is signed for the Region of the command (the profile''s)'
+            $s.Status | Should -Be 200
+        }
+        $kms = @($r.Requests | Where-Object Service -ne 'sts')
+        @($kms.Operation) | Should -Contain 'CreateKey'
+        foreach ($k in $kms) {
+            $k.AccessKeyId | Should -Match '^ASIA'
+            $k.Account | Should -Be $script:RoleAccount
+            $k.Status | Should -Be 200
+        }
+        @($r.CredentialLines | Where-Object { $_ -like "*credentials from profile 'fleet-b' (role 'arn:aws:iam::$($script:RoleAccount):role/KmsImportFleet' (session 'KmsImport-*" }).Count | Should -Be 1
+        @($r.Leaks) | Should -BeNullOrEmpty
+    }
+
+    It 'a role that cannot be assumed fails with RoleNotAssumable before any KMS request' {
+        $r = $script:Role
+        $r.DeniedErrorId | Should -BeLike 'RoleNotAssumable,*'
+        $r.DeniedCategory | Should -Be 'PermissionDenied'
+        $r.DeniedMessage | Should -BeLike "*arn:aws:iam::$($script:RoleAccount):role/Denied*account $($script:RoleAccount)*"
+        @($r.DeniedRequests | Where-Object Service -eq 'sts').Count | Should -Be 1
+        @($r.DeniedRequests | Where-Object Service -ne 'sts') | Should -BeNullOrEmpty
+    }
+}

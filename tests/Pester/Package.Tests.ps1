@@ -74,7 +74,8 @@ Describe 'tools/Publish-LocalPackage.ps1' {
         $expected = @(Get-ChildItem -Recurse -File $ModuleDir | ForEach-Object { [IO.Path]::GetRelativePath($ModuleDir, $_.FullName).Replace('\', '/') })
         @($entries | Sort-Object) | Should -Be @($expected | Sort-Object)
         foreach ($file in 'KmsImport.psd1', 'KmsImport.dll', 'KmsImport.Model.dll', 'KmsImport.Format.ps1xml', 'LICENSE',
-            'dependencies/KmsImport.Core.dll', 'dependencies/AWSSDK.Core.dll', 'dependencies/AWSSDK.KeyManagementService.dll') {
+            'dependencies/KmsImport.Core.dll', 'dependencies/AWSSDK.Core.dll', 'dependencies/AWSSDK.KeyManagementService.dll',
+            'dependencies/AWSSDK.SecurityToken.dll') {
             $entries | Should -Contain $file
         }
         # The module root holds only the module's own assemblies; third-party ones are in dependencies/.

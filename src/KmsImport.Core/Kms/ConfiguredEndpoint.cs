@@ -21,22 +21,29 @@ namespace KmsImport.Core.Kms
         /// <summary>A shared config file larger than this is not read for endpoints (it is a few KB in practice).</summary>
         internal const long MaxConfigFileBytes = 1024 * 1024;
 
-        /// <summary>The configured endpoint and where it came from, or (null, null).</summary>
-        public static (string? Url, string? Source) Resolve(string profileName)
+        /// <summary>The configured KMS endpoint and where it came from, or (null, null).</summary>
+        public static (string? Url, string? Source) Resolve(string profileName) => Resolve(profileName, "kms");
+
+        /// <summary>
+        /// The configured endpoint of one service ("kms", or "sts" for AssumeRole) and where it came from, or (null, null):
+        /// AWS_ENDPOINT_URL_&lt;SERVICE&gt;, AWS_ENDPOINT_URL, the profile's services section, the profile's endpoint_url.
+        /// </summary>
+        public static (string? Url, string? Source) Resolve(string profileName, string service)
         {
             var ignoreEnv = Environment.GetEnvironmentVariable("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
             bool? ignore = ParseBool(ignoreEnv);
             if (ignore == true) return (null, null);
 
-            var serviceEnv = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_KMS");
+            var serviceVariable = "AWS_ENDPOINT_URL_" + service.ToUpperInvariant();
+            var serviceEnv = Environment.GetEnvironmentVariable(serviceVariable);
             var globalEnv = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
-            var profile = ReadProfile(profileName);
+            var profile = ReadProfile(profileName, service);
             // The environment variable decides when set; the profile's setting only when it is not.
             if (ignore == null && profile.Ignore == true) return (null, null);
 
-            if (!string.IsNullOrWhiteSpace(serviceEnv)) return (serviceEnv!.Trim(), "AWS_ENDPOINT_URL_KMS");
+            if (!string.IsNullOrWhiteSpace(serviceEnv)) return (serviceEnv!.Trim(), serviceVariable);
             if (!string.IsNullOrWhiteSpace(globalEnv)) return (globalEnv!.Trim(), "AWS_ENDPOINT_URL");
-            if (profile.KmsEndpoint != null) return (profile.KmsEndpoint, $"the kms endpoint_url of profile '{profileName}' (shared config file)");
+            if (profile.KmsEndpoint != null) return (profile.KmsEndpoint, $"the {service} endpoint_url of profile '{profileName}' (shared config file)");
             if (profile.Endpoint != null) return (profile.Endpoint, $"the endpoint_url of profile '{profileName}' (shared config file)");
             return (null, null);
         }
@@ -60,6 +67,7 @@ namespace KmsImport.Core.Kms
             }
 
             public string? Endpoint { get; }
+            /// <summary>The endpoint_url of the service asked for (kms, sts) in the profile's services section.</summary>
             public string? KmsEndpoint { get; }
             public bool? Ignore { get; }
         }
@@ -78,7 +86,7 @@ namespace KmsImport.Core.Kms
         /// read; an unreadable one gives no endpoint settings (the SDK reports unreadable profile files when
         /// it reads credentials from them).
         /// </summary>
-        internal static ProfileEndpoints ReadProfile(string profileName)
+        internal static ProfileEndpoints ReadProfile(string profileName, string service = "kms")
         {
             string text;
             try
@@ -91,11 +99,11 @@ namespace KmsImport.Core.Kms
             {
                 return default;
             }
-            return Parse(text, profileName);
+            return Parse(text, profileName, service);
         }
 
         /// <summary>Parses the shared config file's INI dialect for one profile's endpoint settings.</summary>
-        internal static ProfileEndpoints Parse(string text, string profileName)
+        internal static ProfileEndpoints Parse(string text, string profileName, string service = "kms")
         {
             var sections = new Dictionary<string, List<(string Key, string Value, bool Indented)>>(StringComparer.Ordinal);
             List<(string, string, bool)>? current = null;
@@ -142,7 +150,7 @@ namespace KmsImport.Core.Kms
                 var inKms = false;
                 foreach (var (key, value, indented) in serviceSection)
                 {
-                    if (!indented) { inKms = key.Equals("kms", StringComparison.OrdinalIgnoreCase) && value.Length == 0; continue; }
+                    if (!indented) { inKms = key.Equals(service, StringComparison.OrdinalIgnoreCase) && value.Length == 0; continue; }
                     if (inKms && key.Equals("endpoint_url", StringComparison.OrdinalIgnoreCase) && value.Length > 0) kmsEndpoint = value;
                 }
             }

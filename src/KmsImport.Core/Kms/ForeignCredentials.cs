@@ -31,7 +31,9 @@ namespace KmsImport.Core.Kms
             if (candidate is AWSCredentials ours)
             {
                 credentials = ours;
-                description = ours.GetType().Name;
+                description = ours is AssumedRoleCredentials role ? role.Description
+                    : ours is ResolvedCredentials resolved ? resolved.Description
+                    : ours.GetType().Name;
                 return true;
             }
 

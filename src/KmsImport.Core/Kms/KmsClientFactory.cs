@@ -75,9 +75,9 @@ namespace KmsImport.Core.Kms
         {
             if (settings == null) throw new ArgumentNullException(nameof(settings));
 
-            var (credentials, source, profile) = ResolveCredentials(settings);
+            var (credentials, source, profileRegion) = ResolveCredentials(settings);
             var (endpoint, endpointSource) = ResolveEndpoint(settings);
-            var region = ResolveRegion(settings, profile, endpoint);
+            var region = ResolveRegion(settings, profileRegion, endpoint);
 
             AmazonKeyManagementServiceConfig Config(int retries)
             {
@@ -125,8 +125,8 @@ namespace KmsImport.Core.Kms
         }
 
         /// <summary>The profile whose endpoint settings apply: -ProfileName, else AWS_PROFILE, else "default" (as the SDKs choose it).</summary>
-        private static string EndpointProfileName(KmsConnectionSettings s) =>
-            FirstNonEmpty(s.ProfileName, Environment.GetEnvironmentVariable("AWS_PROFILE")) ?? "default";
+        internal static string EndpointProfileName(KmsConnectionSettings s) =>
+            FirstNonEmpty(s.ProfileName, s.EndpointProfileName, Environment.GetEnvironmentVariable("AWS_PROFILE")) ?? "default";
 
         internal static string? NormalizeEndpoint(string? endpointUrl, string? source = null)
         {
@@ -148,7 +148,7 @@ namespace KmsImport.Core.Kms
             string.Equals(mode, "Adaptive", StringComparison.OrdinalIgnoreCase) ? RequestRetryMode.Adaptive
             : RequestRetryMode.Standard;
 
-        private static (AWSCredentials credentials, string source, CredentialProfile? profile) ResolveCredentials(KmsConnectionSettings s)
+        internal static (AWSCredentials credentials, string source, string? profileRegion) ResolveCredentials(KmsConnectionSettings s)
         {
             bool hasAccess = !string.IsNullOrEmpty(s.AccessKey), hasSecret = !string.IsNullOrEmpty(s.SecretKey);
             if (hasAccess != hasSecret)
@@ -180,7 +180,8 @@ namespace KmsImport.Core.Kms
                         $"-Credential takes an AWSCredentials object (Get-AWSCredential, (Use-STSRole ...).Credentials, New-AWSCredential) or AWS Tools' $StoredAWSCredentials, not a {s.Credential.GetType().FullName}. For a profile use -ProfileName.")
                     { TargetObject = "Credential" };
                 }
-                return (given!, $"-Credential ({what})", null);
+                // Credentials resolved for a fleet row (a role or a profile) say what they are without "-Credential".
+                return (given!, given is AssumedRoleCredentials || s.Credential is ResolvedCredentials ? what : $"-Credential ({what})", null);
             }
 
             // The SDK reads AWS_SHARED_CREDENTIALS_FILE once per process; read it per call so a runbook
@@ -191,6 +192,13 @@ namespace KmsImport.Core.Kms
             {
                 CredentialProfile? named = null;
                 AWSCredentials? namedCreds = null;
+                // A role profile is resolved by the module (its own AssumeRole, STS endpoint chosen like KMS's); the rest by the SDK.
+                if (ProfileCredentials.IsRoleProfile(s.ProfileName!, location))
+                {
+                    var (role, roleRegion) = Profiles(s, location).Resolve(s.ProfileName!);
+                role.GetCredentials(); // AssumeRole now: a refusal is RoleNotAssumable before any KMS request, not inside one
+                    return (role, $"profile '{s.ProfileName}' ({((AssumedRoleCredentials)role).Description})", roleRegion);
+                }
                 if (!ProfileStore(() => chain.TryGetProfile(s.ProfileName, out named) && chain.TryGetAWSCredentials(s.ProfileName, out namedCreds), location)
                     || named == null || namedCreds == null)
                 {
@@ -198,7 +206,7 @@ namespace KmsImport.Core.Kms
                         $"No credential profile named '{s.ProfileName}' was found{(string.IsNullOrEmpty(s.ProfileLocation) ? " in the SDK store or the shared credentials file" : $" in '{s.ProfileLocation}'")}. Check the name (aws configure list-profiles), or pass -ProfileLocation.")
                     { TargetObject = s.ProfileName };
                 }
-                return (namedCreds, $"profile '{s.ProfileName}'", named);
+                return (namedCreds, $"profile '{s.ProfileName}'", named.Region?.SystemName);
             }
 
             if (s.StoredCredentials != null)
@@ -222,10 +230,16 @@ namespace KmsImport.Core.Kms
             if (string.IsNullOrEmpty(defaultProfile)) defaultProfile = "default";
             CredentialProfile? fallbackProfile = null;
             AWSCredentials? profileCreds = null;
+            if (ProfileCredentials.IsRoleProfile(defaultProfile, location))
+            {
+                var (role, roleRegion) = Profiles(s, location).Resolve(defaultProfile);
+                role.GetCredentials(); // AssumeRole now: a refusal is RoleNotAssumable before any KMS request, not inside one
+                return (role, $"profile '{defaultProfile}' ({((AssumedRoleCredentials)role).Description})", roleRegion);
+            }
             if (ProfileStore(() => chain.TryGetProfile(defaultProfile, out fallbackProfile) && chain.TryGetAWSCredentials(defaultProfile, out profileCreds), location)
                 && fallbackProfile != null && profileCreds != null)
             {
-                return (profileCreds, $"profile '{defaultProfile}'", fallbackProfile);
+                return (profileCreds, $"profile '{defaultProfile}'", fallbackProfile.Region?.SystemName);
             }
 
             try
@@ -241,12 +255,25 @@ namespace KmsImport.Core.Kms
         }
 
         /// <summary>
+        /// The resolver of role_arn profiles for these settings: AssumeRole at the STS endpoint chosen the way KMS's is
+        /// (the role profile's endpoint settings), signed for the command's Region when it is in the role's partition.
+        /// A command without a run names its session KmsImport-&lt;time&gt;-&lt;random&gt;.
+        /// </summary>
+        internal static ProfileCredentials Profiles(KmsConnectionSettings s, string? location, string? sessionName = null, Func<DateTime>? utcNow = null) =>
+            new ProfileCredentials(location, (partition, profile, profileRegion) => StsRoleAssumer.For(s, partition, profile, PreferredRegion(s) ?? profileRegion),
+                sessionName ?? RoleSessionNames.Default(DateTime.UtcNow, Guid.NewGuid().ToString("N")), utcNow);
+
+        /// <summary>The Region given or set in the shell or environment (no profile lookup): STS is signed for it when it fits the role's partition.</summary>
+        internal static string? PreferredRegion(KmsConnectionSettings s) =>
+            FirstNonEmpty(s.Region, s.StoredRegion, Environment.GetEnvironmentVariable("AWS_REGION"), Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"));
+
+        /// <summary>
         /// Calls into the SDK's profile store. A credentials or config file it cannot parse makes it throw
         /// InvalidDataException whose message quotes the offending line, which is often the secret key line
         /// ("aws_secret_access_key: ..."): that becomes CredentialsFileInvalid naming the file and the line NUMBER only,
         /// and the SDK's exception is not kept (not even as the inner exception).
         /// </summary>
-        private static T ProfileStore<T>(Func<T> call, string? location)
+        internal static T ProfileStore<T>(Func<T> call, string? location)
         {
             try
             {
@@ -297,14 +324,14 @@ namespace KmsImport.Core.Kms
             { TargetObject = "StoredAWSCredentials" };
         }
 
-        private static string ResolveRegion(KmsConnectionSettings s, CredentialProfile? profile, string? endpoint)
+        private static string ResolveRegion(KmsConnectionSettings s, string? profileRegion, string? endpoint)
         {
             string? region = FirstNonEmpty(
                 s.Region,
                 s.StoredRegion,
                 Environment.GetEnvironmentVariable("AWS_REGION"),
                 Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
-                profile?.Region?.SystemName);
+                profileRegion);
             if (region == null && endpoint == null)
             {
                 try { region = FallbackRegionFactory.GetRegionEndpoint()?.SystemName; }

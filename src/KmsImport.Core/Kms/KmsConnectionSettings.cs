@@ -17,6 +17,18 @@ namespace KmsImport.Core.Kms
         public string? ProfileLocation { get; set; }
 
         /// <summary>
+        /// Where AssumeRole goes (role_arn profiles, fleet roles): an STS-compatible endpoint such as the local test
+        /// endpoint; null for the configured one (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's) or AWS's.
+        /// </summary>
+        public string? StsEndpointUrl { get; set; }
+
+        /// <summary>
+        /// The profile whose endpoint settings (endpoint_url, services) apply when <see cref="ProfileName"/> is not
+        /// given: set when <see cref="Credential"/> holds credentials already resolved from that profile (fleet rows).
+        /// </summary>
+        public string? EndpointProfileName { get; set; }
+
+        /// <summary>
         /// -Credential: an AWSCredentials object of any copy of the AWS SDK, or AWS Tools' AWSPSCredentials.
         /// Typed object because it comes from another SDK copy; it is wrapped, and asked for keys per request.
         /// </summary>
@@ -40,10 +52,13 @@ namespace KmsImport.Core.Kms
 
         /// <summary>A key for caching clients: equal settings can share one client.</summary>
         public string CacheKey =>
-            string.Join("|", Region, EndpointUrl, AccessKey, SecretKey?.GetHashCode(), SessionToken?.GetHashCode(),
+            string.Join("|", Region, EndpointUrl, StsEndpointUrl, EndpointProfileName, AccessKey, SecretKey?.GetHashCode(), SessionToken?.GetHashCode(),
                 ProfileName, ProfileLocation, Identity(Credential), Identity(StoredCredentials), StoredRegion, MaxErrorRetry, RetryMode, TimeoutSeconds);
 
         // The object's identity, never its text (which could be its keys).
+        /// <summary>A copy (the credential objects are shared, not copied).</summary>
+        public KmsConnectionSettings Clone() => (KmsConnectionSettings)MemberwiseClone();
+
         private static string Identity(object? value) =>
             value == null ? "" : value.GetType().FullName + "#" + System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(value);
     }
