@@ -243,6 +243,39 @@ Describe 'A fleet run killed mid-way' {
     }
 }
 
+Describe 'A role per account' {
+    BeforeAll {
+        $script:SavedSts = $env:AWS_ENDPOINT_URL_STS
+        $env:AWS_ENDPOINT_URL_STS = $Url # STS answers on the endpoint's port
+    }
+    AfterAll {
+        $env:AWS_ENDPOINT_URL_STS = $SavedSts
+        $null = Invoke-LocalKmsControl -Url $Url -Path 'sts' -Method DELETE
+    }
+
+    It 'that cannot be assumed fails only its account''s rows, with RoleNotAssumable; the others are assumed once per account' {
+        $null = Invoke-LocalKmsControl -Url $Url -Path 'sts' -Method POST -Body @{ deniedRoleArns = @('arn:aws:iam::222222222222:role/KmsImportFleet') }
+        $rows = foreach ($a in $Accounts.Values) { foreach ($i in 1, 2) { New-Row @{ Account = $a; Region = 'ca-central-1'; Alias = "role-$i"; Path = $Symmetric } } }
+        Clear-LocalKmsRequest -Url $Url
+        $r = @(Invoke-KmsKeyImport -Plan $rows -RoleArn 'arn:aws:iam::{Account}:role/KmsImportFleet' -RoleSessionName 'fleet-test-run' -ThrottleLimit 3 @Fleet)
+        $requests = @(Get-LocalKmsRequest -Url $Url)
+        $r.Count | Should -Be 6
+        @($r | Where-Object Account -eq '222222222222' | ForEach-Object ErrorId) | Should -Be @('RoleNotAssumable', 'RoleNotAssumable')
+        @($r | Where-Object Account -ne '222222222222' | ForEach-Object Status) | Should -Be @('Imported', 'Imported', 'Imported', 'Imported')
+        # The keys are in the roles' accounts, and each account's role was asked for once.
+        @($requests | Where-Object operation -eq 'CreateKey' | ForEach-Object account | Sort-Object) | Should -Be @('111111111111', '111111111111', '333333333333', '333333333333')
+        @($requests | Where-Object operation -eq 'AssumeRole').Count | Should -Be 3
+        @($requests | Where-Object { $_.operation -ne 'AssumeRole' -and $_.account -eq '222222222222' }) | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a -RoleArn that is not a role ARN before any request' {
+        Clear-LocalKmsRequest -Url $Url
+        $rows = @(New-Row @{ Account = '111111111111'; Region = 'ca-central-1'; Alias = 'role-x'; Path = $Symmetric })
+        { Invoke-KmsKeyImport -Plan $rows -RoleArn 'arn:aws:s3:::bucket' @Fleet } | Should -Throw -ErrorId 'RoleArnInvalid,*'
+        @(Get-LocalKmsRequest -Url $Url) | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'A key its alias already names' {
     It 'fails only that row with KmsPlanAliasOtherMaterial when the key holds other material' {
         $other = Join-Path $Work 'other.bin'

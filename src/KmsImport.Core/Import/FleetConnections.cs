@@ -12,15 +12,15 @@ namespace KmsImport.Core.Import
     /// </summary>
     public sealed class FleetConnections
     {
-        private readonly KmsConnectionSettings _base;
+        private readonly AccountCredentialSource _credentials;
         private readonly IReadOnlyDictionary<string, double>? _quotas;
         private readonly ConcurrentDictionary<string, Lazy<KmsImportService>> _services = new ConcurrentDictionary<string, Lazy<KmsImportService>>(StringComparer.Ordinal);
 
-        /// <param name="baseSettings">The command's connection (endpoint, credentials, retries); the Region comes from each row.</param>
+        /// <param name="credentials">The run's credentials per row (the command's connection, -RoleArn, the session name).</param>
         /// <param name="quotas">Requests per second per operation for each pair's pacer; null sends unpaced.</param>
-        public FleetConnections(KmsConnectionSettings baseSettings, IReadOnlyDictionary<string, double>? quotas)
+        public FleetConnections(AccountCredentialSource credentials, IReadOnlyDictionary<string, double>? quotas)
         {
-            _base = baseSettings;
+            _credentials = credentials;
             _quotas = quotas;
         }
 
@@ -55,32 +55,11 @@ namespace KmsImport.Core.Import
             })).Value;
 
         /// <summary>
-        /// The one place a row's credentials are chosen: a row's ProfileName is used as the SDK resolves profiles
-        /// (role_arn with source_profile or credential_source included); otherwise the command's own credentials.
+        /// The one place a row's credentials are chosen (<see cref="AccountCredentialSource"/>): its RoleArn, else -RoleArn for
+        /// its Account, assumed once per account; else its ProfileName as the SDK resolves profiles; else the command's.
+        /// A role that cannot be assumed throws RoleNotAssumable here, for that pair's rows only.
         /// </summary>
-        private KmsConnectionSettings SettingsFor(FleetEntry entry, string region)
-        {
-            if (FleetPlan.Text(entry.Row.RoleArn) != null)
-                throw new KmsImportException(ErrorIds.PlanRowInvalid, ErrorKind.NotImplemented,
-                    $"Plan row {entry.Row.Row}: a RoleArn per row is not assumed by this build yet. Put the role in an AWS profile (role_arn with source_profile) and name it in the ProfileName column.")
-                { TargetObject = entry.Row };
-            var profile = FleetPlan.Text(entry.Row.ProfileName);
-            return new KmsConnectionSettings
-            {
-                Region = region,
-                EndpointUrl = _base.EndpointUrl,
-                AccessKey = profile == null ? _base.AccessKey : null,
-                SecretKey = profile == null ? _base.SecretKey : null,
-                SessionToken = profile == null ? _base.SessionToken : null,
-                Credential = profile == null ? _base.Credential : null,
-                StoredCredentials = profile == null ? _base.StoredCredentials : null,
-                ProfileName = profile ?? _base.ProfileName,
-                ProfileLocation = _base.ProfileLocation,
-                StoredRegion = _base.StoredRegion,
-                MaxErrorRetry = _base.MaxErrorRetry,
-                RetryMode = _base.RetryMode,
-                TimeoutSeconds = _base.TimeoutSeconds,
-            };
-        }
+        private KmsConnectionSettings SettingsFor(FleetEntry entry, string region) =>
+            _credentials.SettingsFor(region, FleetPlan.Text(entry.Row.Account), FleetPlan.Text(entry.Row.ProfileName), FleetPlan.Text(entry.Row.RoleArn));
     }
 }

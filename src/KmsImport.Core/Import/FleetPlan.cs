@@ -201,7 +201,7 @@ namespace KmsImport.Core.Import
         /// <paramref name="baseDirectory"/> anchors relative paths (the plan file's folder, or the current location).
         /// </summary>
         public static FleetPlan Check(IReadOnlyList<KmsFleetPlanRow> rows, string baseDirectory, char[]? password,
-            IReadOnlyList<EscrowKey>? escrowKeys, ImportOptions? defaultExpiry = null)
+            IReadOnlyList<EscrowKey>? escrowKeys, ImportOptions? defaultExpiry = null, AccountCredentialSource? credentials = null)
         {
             var plan = new FleetPlan { RowCount = rows.Count };
             if (rows.Count == 0)
@@ -214,7 +214,7 @@ namespace KmsImport.Core.Import
             {
                 try
                 {
-                    var entry = CheckRow(row, baseDirectory, password, escrowKeys, defaultExpiry);
+                    var entry = CheckRow(row, baseDirectory, password, escrowKeys, defaultExpiry, credentials);
                     var pair = entry.AccountKey + "|" + entry.Region + "|" + entry.Alias;
                     if (aliases.TryGetValue(pair, out var first))
                     {
@@ -233,7 +233,7 @@ namespace KmsImport.Core.Import
         }
 
         private static FleetEntry CheckRow(KmsFleetPlanRow row, string baseDirectory, char[]? password, IReadOnlyList<EscrowKey>? escrowKeys,
-            ImportOptions? defaultExpiry)
+            ImportOptions? defaultExpiry, AccountCredentialSource? credentials)
         {
             var region = Text(row.Region);
             if (region == null) throw Invalid(row, "Region is empty; every row names the Region of its key.");
@@ -242,8 +242,15 @@ namespace KmsImport.Core.Import
             var account = Text(row.Account);
             if (account != null && (account.Length != 12 || !account.All(c => c >= '0' && c <= '9')))
                 throw Invalid(row, "Account is not a 12-digit AWS account id.");
-            var role = Text(row.RoleArn);
-            if (role != null && !role.StartsWith("arn:", StringComparison.Ordinal)) throw Invalid(row, "RoleArn is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).");
+            try
+            {
+                // The role the row will assume (its RoleArn, or -RoleArn for its Account), checked without a call.
+                credentials?.RoleFor(account, Text(row.ProfileName), Text(row.RoleArn));
+            }
+            catch (KmsImportException ex)
+            {
+                throw Invalid(row, $"RoleArn (or -RoleArn with the row's Account) does not make an IAM role ARN of the row's account ({ex.ErrorId}): arn:aws:iam::<account>:role/<name>, with {{Account}} only in -RoleArn or with an Account column.");
+            }
 
             var specText = Text(row.KeySpec);
             var spec = KeySpec.SYMMETRIC_DEFAULT;

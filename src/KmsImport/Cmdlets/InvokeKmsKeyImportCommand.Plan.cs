@@ -6,6 +6,7 @@ using System.Management.Automation;
 using System.Threading;
 using KmsImport.Completion;
 using KmsImport.Core.Import;
+using KmsImport.Core.Kms;
 using KmsImport.Infrastructure;
 
 namespace KmsImport.Cmdlets
@@ -39,6 +40,18 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = PlanPathSet)]
         [Parameter(ParameterSetName = PlanSet)]
         public SwitchParameter Resume { get; set; }
+
+        /// <summary>A role to assume per account: an IAM role ARN with {Account} (arn:aws:iam::{Account}:role/KmsImport), for rows with an Account and no RoleArn of their own.</summary>
+        [Parameter(ParameterSetName = PlanPathSet)]
+        [Parameter(ParameterSetName = PlanSet)]
+        [ValidateNotNullOrEmpty]
+        public string? RoleArn { get; set; }
+
+        /// <summary>The session name of every AssumeRole of the run (CloudTrail shows it); default KmsImport-&lt;time&gt;-&lt;run id&gt;.</summary>
+        [Parameter(ParameterSetName = PlanPathSet)]
+        [Parameter(ParameterSetName = PlanSet)]
+        [ValidateNotNullOrEmpty]
+        public string? RoleSessionName { get; set; }
 
         /// <summary>The wrapping key spec for every key of the plan (RSA_2048, RSA_3072, RSA_4096); default: the recommendation per key spec.</summary>
         [Parameter(ParameterSetName = PlanPathSet)]
@@ -134,8 +147,10 @@ namespace KmsImport.Cmdlets
                 var escrowKeys = EscrowBinding.Keys(this, EscrowCertificate, EscrowKeyPath, _password);
                 var expiry = MyInvocation.BoundParameters.ContainsKey(nameof(ExpirationModel)) || MyInvocation.BoundParameters.ContainsKey(nameof(ValidTo))
                     ? ResolveExpirationOrStop(ExpirationModel, ValidTo) : null;
+                // -RoleArn and -RoleSessionName are checked here, before anything is sent; roles are assumed per account when first needed.
+                var credentials = new AccountCredentialSource(ConnectionSettings(null), RoleArn, RoleSessionName, Guid.NewGuid().ToString("N"));
                 // The whole plan is checked before the first request: one error per bad row, then one that stops the command.
-                plan = FleetPlan.Check(_planRows, _planBase, _password, escrowKeys, expiry);
+                plan = FleetPlan.Check(_planRows, _planBase, _password, escrowKeys, expiry, credentials);
                 if (plan.Problems.Count > 0)
                 {
                     foreach (var problem in plan.Problems) WriteRecordError(problem);
@@ -152,7 +167,7 @@ namespace KmsImport.Cmdlets
                     + (e.ReplicaRegions.Count == 0 ? "" : " with replicas in " + string.Join(", ", e.ReplicaRegions)),
                     "Create the key if its alias names none, import key material, verify")).ToList();
                 // The results file is made (or read) only for a run that sends something: -WhatIf leaves no file behind.
-                if (entries.Count > 0) Run(entries, resultPath == null ? null : FleetResultFile.Open(resultPath, Resume));
+                if (entries.Count > 0) Run(entries, resultPath == null ? null : FleetResultFile.Open(resultPath, Resume), credentials);
             }
             catch (KmsImportException ex)
             {
@@ -165,9 +180,10 @@ namespace KmsImport.Cmdlets
             }
         }
 
-        private void Run(List<FleetEntry> entries, FleetResultFile? resultFile)
+        private void Run(List<FleetEntry> entries, FleetResultFile? resultFile, AccountCredentialSource credentials)
         {
-            var connections = new FleetConnections(ConnectionSettings(null), NoPacing ? null : Quotas());
+            WriteVerbose($"Roles are assumed with the session name {credentials.SessionName}.");
+            var connections = new FleetConnections(credentials, NoPacing ? null : Quotas());
             Workflow.ReplicaTimeout = TimeSpan.FromSeconds(ReplicaTimeoutSeconds);
             var runner = new FleetRunner(Workflow, connections)
             {
