@@ -17,7 +17,8 @@
     The manifest in out/KmsImport gets its version, -Prerelease label (preview1 until the Windows workflow has run
     green), the Gallery links given (-ProjectUri, -LicenseUri, -IconUri, -HelpInfoUri; none by default), release
     notes from CHANGELOG.md and the command tags (tools/Set-ManifestMetadata.ps1).
-    Bench   : Build, run bench/ and write bench/RESULTS.md.
+    Bench   : Build, run bench/ and write bench/RESULTS.md; with -BaselinePath (a staged KmsImport folder, e.g. an
+              older release's out/KmsImport) every section runs that module too, side by side: before/after columns.
     LiveTest: the release check against a real AWS account (tools/Invoke-LiveTest.ps1): refused unless -Region and
               -Confirm are given; then Build, the seed pipeline, HMAC and RSA imports with proofs and a restore,
               every key tagged, material deleted and key deletion scheduled (7 days) at the end. Never run by Test.
@@ -58,7 +59,9 @@ param(
     [switch] $Confirm,
     # LiveTest: a KMS-compatible endpoint instead of AWS's (a dry run against LocalKms), and a named profile.
     [string] $EndpointUrl,
-    [string] $ProfileName
+    [string] $ProfileName,
+    # Bench: the "before" module (a staged KmsImport folder) run side by side with the one built; none = no before columns.
+    [string] $BaselinePath
 )
 
 $ErrorActionPreference = 'Stop'
@@ -235,7 +238,8 @@ function Invoke-LiveTest {
 
 function Invoke-Bench {
     Invoke-Build
-    & (Join-Path $Root 'bench/Invoke-Bench.ps1') -Root $Root -ModulePath (Join-Path $ModuleOut 'KmsImport.psd1') -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll')
+    $baseline = if ($BaselinePath) { @{ BaselinePath = (Resolve-Path $BaselinePath).Path } } else { @{} }
+    & (Join-Path $Root 'bench/Invoke-Bench.ps1') -Root $Root -ModulePath (Join-Path $ModuleOut 'KmsImport.psd1') -LocalKmsPath (Join-Path $LocalKmsOut 'LocalKms.dll') @baseline
     if (-not $?) { exit 1 }
 }
 

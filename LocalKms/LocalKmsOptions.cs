@@ -17,6 +17,8 @@ public sealed class LocalKmsOptions
           --credential AKID:SECRET   a known access key (repeatable; used with --verify-signatures)
           --wrapping-key-pool N      RSA wrapping key pairs kept ready per key spec (default 2; 0 = none;
                                      at most 128)
+          --reuse-wrapping-keys      benchmarks only: one wrapping key pair per key spec, handed out by
+                                     every GetParametersForImport (AWS makes a fresh pair per call)
           --default-region REGION    Region used when a request carries no SigV4 credential scope
                                      (default us-east-1)
           --exit-on-stdin-close      stop when standard input reaches end of file
@@ -46,6 +48,8 @@ public sealed class LocalKmsOptions
     public Dictionary<string, string> Credentials { get; } = new(StringComparer.Ordinal);
 
     public int WrappingKeyPool { get; set; } = 2;
+
+    public bool ReuseWrappingKeys { get; set; }
 
     public string DefaultRegion { get; set; } = "us-east-1";
 
@@ -130,6 +134,9 @@ public sealed class LocalKmsOptions
 
                 case "--wrapping-key-pool":
                     o.WrappingKeyPool = ParseInt(a, Next(), 0, 128);
+                    break;
+                case "--reuse-wrapping-keys":
+                    o.ReuseWrappingKeys = true;
                     break;
                 case "--default-region":
                     o.DefaultRegion = Next();

@@ -1,14 +1,20 @@
-# Sections 2 and 5: one Invoke-KmsKeyImport batch in this (fresh) pwsh process, against one or more
-# local endpoints, with the endpoint enforcing AWS's default quotas or adding latency to every call.
-# Creates the keys first (untimed, before any fault is set), then times the batch alone, and reports
-# the endpoints' request logs, CPU time of this process and of the endpoints, and this process's
-# peak resident set (VmHWM = PeakWorkingSet64).
+# Section 2: one Invoke-KmsKeyImport batch in this (fresh) pwsh process, against one or more local endpoints
+# and one or more Regions, with the endpoint enforcing AWS's default quotas (per Region), adding latency to
+# every call, or neither (Plain: the memory batches). Creates the keys first (untimed, before any fault is set),
+# then times the batch alone, and reports the endpoints' request logs (GetParametersForImport per Region: the
+# quota wall), CPU time of this process and of the endpoints, and this process's peak resident set
+# (VmHWM = PeakWorkingSet64). Invoke-Bench.ps1 may start it under `taskset` (client on its own core).
 param(
     # One or more endpoint URLs, comma-separated (pwsh -File passes strings), and the endpoints' process ids.
     [Parameter(Mandatory)] [string] $Urls,
     [Parameter(Mandatory)] [string] $EndpointPids,
+    # Keys per endpoint and Region.
     [Parameter(Mandatory)] [int] $KeysPerUrl,
-    [Parameter(Mandatory)] [ValidateSet('Quota', 'Latency')] [string] $Mode,
+    [Parameter(Mandatory)] [ValidateSet('Quota', 'Latency', 'Plain')] [string] $Mode,
+    # The KmsImport.psd1 to measure (the module under test, or the baseline's).
+    [string] $ModulePath = 'KmsImport',
+    # Regions the keys are spread over, comma-separated.
+    [string] $Regions = 'eu-west-2',
     [Parameter(Mandatory)] [string] $OutFile,
     [Parameter(Mandatory)] [string] $WorkDir,
     [int] $LatencyMs = 20,
@@ -26,24 +32,25 @@ $EndpointPid = @($EndpointPids -split ',' | Where-Object { $_ } | ForEach-Object
 $Url | ForEach-Object { Assert-LocalUrl $_ }
 
 $rssStart = Get-PeakRssMiB
-Import-Module KmsImport
+Import-Module $ModulePath
 $rssImported = Get-PeakRssMiB
-$region = 'eu-west-2'
-$escrow = (New-Item -ItemType Directory -Force (Join-Path $WorkDir "escrow-$Mode")).FullName
+$region = @($Regions -split ',' | Where-Object { $_ })
+$escrow = (New-Item -ItemType Directory -Force (Join-Path $WorkDir "escrow-$Mode-$PID")).FullName
 
 foreach ($u in $Url) {
     $null = Invoke-LocalKmsControl -Url $u -Path 'faults' -Method DELETE
 }
-$keys = foreach ($u in $Url) { 1..$KeysPerUrl | ForEach-Object { New-KmsExternalKey -Region $region -EndpointUrl $u -Description "bench $Mode" } }
+# Round-robin over endpoints and Regions, so a -ThrottleLimit's keys in flight spread over them.
+$keys = for ($i = 0; $i -lt $KeysPerUrl; $i++) { foreach ($r in $region) { foreach ($u in $Url) { New-KmsExternalKey -Region $r -EndpointUrl $u -Description "bench $Mode" } } }
 if ($WarmUpKeys -gt 0) {
-    $warm = 1..$WarmUpKeys | ForEach-Object { New-KmsExternalKey -Region $region -EndpointUrl $Url[0] -Description 'bench warm-up' }
+    $warm = 1..$WarmUpKeys | ForEach-Object { New-KmsExternalKey -Region $region[0] -EndpointUrl $Url[0] -Description 'bench warm-up' }
     $null = $warm | Invoke-KmsKeyImport -Generate -EscrowPath $escrow -NoPacing -ThrottleLimit $ThrottleLimit
 }
 
 # The endpoints' conditions for the timed batch.
 foreach ($u in $Url) {
-    $rules = if ($Mode -eq 'Quota') { @{ preset = 'aws-default-quotas' } } else { , @(@{ operation = '*'; latencyMs = $LatencyMs }) }
-    $null = Invoke-LocalKmsControl -Url $u -Path 'faults' -Method POST -Body $rules
+    $rules = switch ($Mode) { 'Quota' { @{ preset = 'aws-default-quotas' } } 'Latency' { , @(@{ operation = '*'; latencyMs = $LatencyMs }) } default { $null } }
+    if ($rules) { $null = Invoke-LocalKmsControl -Url $u -Path 'faults' -Method POST -Body $rules }
     $null = Invoke-LocalKmsControl -Url $u -Path 'requests' -Method DELETE
 }
 $cpuSelf0 = Get-ProcessCpuSeconds -ProcessId $PID
@@ -54,6 +61,7 @@ $batch = @{ Generate = $true; EscrowPath = $escrow; ThrottleLimit = $ThrottleLim
 $watch = [Diagnostics.Stopwatch]::StartNew()
 $results = @($keys | Invoke-KmsKeyImport @batch)
 $watch.Stop()
+$results = @($results | Select-Object KeyId, Status, Attempts, ErrorId, Message)   # not the module's objects beyond this point
 
 $cpuSelf = (Get-ProcessCpuSeconds -ProcessId $PID) - $cpuSelf0
 $cpuKms = 0.0; $cpuPool = 0.0
@@ -68,10 +76,18 @@ $log = @(foreach ($u in $Url) { Get-LocalKmsRequest -Url $u })
 foreach ($u in $Url) { $null = Invoke-LocalKmsControl -Url $u -Path 'faults' -Method DELETE }
 
 $gpi = @($log | Where-Object { $_.operation -eq 'GetParametersForImport' -and $_.status -eq 200 } | ForEach-Object { [double]$_.durationMs })
+# The quota wall per Region: from the first to the last accepted GetParametersForImport of that Region.
+$byRegion = @(foreach ($r in $region) {
+        $times = @($log | Where-Object { $_.operation -eq 'GetParametersForImport' -and $_.status -eq 200 -and $_.region -eq $r } | ForEach-Object { [DateTimeOffset]$_.time } | Sort-Object)
+        [ordered]@{ Region = $r; Gpi = $times.Count; GpiSpanMs = if ($times.Count -gt 1) { [math]::Round(($times[-1] - $times[0]).TotalMilliseconds, 1) } else { 0 } }
+    })
 [ordered]@{
     Mode          = $Mode
     Keys          = $keys.Count
     Endpoints     = $Url.Count
+    Regions       = $region.Count
+    ByRegion      = $byRegion
+    Module        = $ModulePath
     ThrottleLimit = $ThrottleLimit
     NoPacing      = [bool]$NoPacing
     LatencyMs     = if ($Mode -eq 'Latency') { $LatencyMs } else { 0 }

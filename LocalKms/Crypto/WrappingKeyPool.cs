@@ -8,6 +8,8 @@ namespace LocalKms.Crypto;
 /// so the call answers quickly (RSA-4096 generation takes about a second). Every pair is handed out once.
 /// At start one pair per spec is prepared; a spec that has been asked for is then kept at the full size.
 /// When the pool is empty the call generates its pair itself.
+/// With reuse (--reuse-wrapping-keys, for benchmarks only) each spec has one pair, made on first use and
+/// handed out (as a copy) again and again: no background generation, nothing for a big batch to wait for.
 /// </summary>
 internal sealed class WrappingKeyPool : IDisposable
 {
@@ -19,10 +21,17 @@ internal sealed class WrappingKeyPool : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread? _worker;
+    private readonly ConcurrentDictionary<string, byte[]>? _reused;
     private int _disposed;
 
-    public WrappingKeyPool(int perSpec)
+    public WrappingKeyPool(int perSpec, bool reuse = false)
     {
+        if (reuse)
+        {
+            _reused = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
+            perSpec = 0;
+        }
+
         _target = perSpec;
         _targets = Specs.ToDictionary(s => s, _ => Math.Min(1, perSpec));
         if (perSpec > 0)
@@ -33,7 +42,9 @@ internal sealed class WrappingKeyPool : IDisposable
     }
 
     /// <summary>Number of ready pairs per spec (for diagnostics and tests).</summary>
-    public IReadOnlyDictionary<string, int> Ready => _pools.ToDictionary(p => p.Key, p => p.Value.Count);
+    public IReadOnlyDictionary<string, int> Ready => _reused is null
+        ? _pools.ToDictionary(p => p.Key, p => p.Value.Count)
+        : Specs.ToDictionary(s => s, s => _reused.ContainsKey(s) ? 1 : 0);
 
     /// <summary>Returns a PKCS#8 RSA private key never handed out before.</summary>
     public byte[] Take(string wrappingKeySpec)
@@ -41,6 +52,12 @@ internal sealed class WrappingKeyPool : IDisposable
         if (!_pools.TryGetValue(wrappingKeySpec, out ConcurrentQueue<byte[]>? q))
         {
             throw new ArgumentOutOfRangeException(nameof(wrappingKeySpec));
+        }
+
+        if (_reused is not null)
+        {
+            // A copy: the caller zeroes what it is given.
+            return (byte[])_reused.GetOrAdd(wrappingKeySpec, Generate).Clone();
         }
 
         byte[]? pkcs8 = q.TryDequeue(out byte[]? ready) ? ready : null;
@@ -113,6 +130,11 @@ internal sealed class WrappingKeyPool : IDisposable
         _worker?.Join(TimeSpan.FromSeconds(5));
         _stop.Dispose();
         _wake.Dispose();
+        foreach (byte[] k in _reused?.Values ?? [])
+        {
+            CryptographicOperations.ZeroMemory(k);
+        }
+
         foreach (ConcurrentQueue<byte[]> q in _pools.Values)
         {
             while (q.TryDequeue(out byte[]? k))

@@ -42,7 +42,7 @@ internal sealed partial class KmsService : IDisposable
         _options = options;
         _state = StateStore.LoadOrCreate(options.StateFile, options.AccountId);
         _ownsPool = options.SharedWrappingKeyPool is null;
-        _pool = options.SharedWrappingKeyPool ?? new WrappingKeyPool(options.WrappingKeyPool);
+        _pool = options.SharedWrappingKeyPool ?? new WrappingKeyPool(options.WrappingKeyPool, options.ReuseWrappingKeys);
     }
 
     public WrappingKeyPool Pool => _pool;

@@ -170,4 +170,25 @@ public sealed class CryptoUnitTests
         Assert.Throws<ArgumentException>(() => LocalKmsOptions.Parse(["--port", "x"]));
         Assert.Throws<ArgumentException>(() => LocalKmsOptions.Parse(["--nope"]));
     }
+
+    [Fact]
+    public void ReusedWrappingKeys_OnePairPerSpec_HandedOutAsCopies()
+    {
+        Assert.True(LocalKmsOptions.Parse(["--reuse-wrapping-keys"]).ReuseWrappingKeys);
+        Assert.False(LocalKmsOptions.Parse([]).ReuseWrappingKeys);
+        using var pool = new WrappingKeyPool(4, reuse: true);
+        Assert.Equal(0, pool.Ready["RSA_2048"]);
+        byte[] first = pool.Take("RSA_2048");
+        byte[] second = pool.Take("RSA_2048");
+        Assert.Equal(first, second);
+        Assert.NotSame(first, second);
+        Assert.Equal(1, pool.Ready["RSA_2048"]);
+        // The caller zeroes what it took (GetParametersForImport does): the next caller still gets the pair.
+        CryptographicOperations.ZeroMemory(first);
+        Assert.Equal(second, pool.Take("RSA_2048"));
+        using var rsa = RSA.Create();
+        rsa.ImportPkcs8PrivateKey(second, out _);
+        Assert.Equal(2048, rsa.KeySize);
+        Assert.Equal(0, pool.Ready["RSA_4096"]);
+    }
 }

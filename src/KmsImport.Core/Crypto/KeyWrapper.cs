@@ -11,7 +11,8 @@ using Org.BouncyCastle.Security;
 namespace KmsImport.Core.Crypto
 {
     /// <summary>
-    /// Wraps key material for ImportKeyMaterial (the EncryptedKeyMaterial field), with BouncyCastle:
+    /// Wraps key material for ImportKeyMaterial (the EncryptedKeyMaterial field), with BouncyCastle (the RSA-OAEP
+    /// operation itself with the platform's RSA where it offers the hash, see RsaOaepEncrypt):
     /// <list type="bullet">
     /// <item><description>RSAES_OAEP_SHA_1 / _256: RSA-OAEP (RFC 8017) of the material, OAEP hash = MGF1 hash = SHA-x, empty
     /// label. Output: k bytes (k = modulus length).</description></item>
@@ -128,6 +129,47 @@ namespace KmsImport.Core.Crypto
         private static IDigest Digest(bool sha256) => sha256 ? new Sha256Digest() : (IDigest)new Sha1Digest();
 
         internal static byte[] RsaOaepEncrypt(RsaKeyParameters publicKey, byte[] data, bool sha256)
+        {
+            byte[]? platform = PlatformOaepEncrypt(publicKey, data, sha256);
+            if (platform != null) return platform;
+            return BouncyCastleOaepEncrypt(publicKey, data, sha256);
+        }
+
+        // The platform's RSA (OpenSSL on Linux and macOS, CNG on Windows) does the one public-key operation ~15x faster
+        // than BouncyCastle's BigInteger (KmsImport.Benchmarks: RSA_4096 OAEP-SHA-256 of 32 B, 75 us against 1.16 ms,
+        // most of a warm key's client CPU after the requests). The key was parsed and checked by WrappingPublicKey
+        // before; only the encryption moves. Windows PowerShell 5.1's RSA.Create() is RSACryptoServiceProvider, which
+        // has no OAEP-SHA-256: that (and any platform that refuses) falls back to BouncyCastle, remembered per hash.
+        private static volatile bool _platformRefusesSha1, _platformRefusesSha256;
+
+        /// <summary>Test hook: true makes this thread's OAEP encryptions take the BouncyCastle path (both must agree with OpenSSL).</summary>
+        [ThreadStatic]
+        internal static bool ForceBouncyCastleRsa;
+
+        private static byte[]? PlatformOaepEncrypt(RsaKeyParameters publicKey, byte[] data, bool sha256)
+        {
+            if (ForceBouncyCastleRsa || (sha256 ? _platformRefusesSha256 : _platformRefusesSha1)) return null;
+            try
+            {
+                using var rsa = RSA.Create();
+                rsa.ImportParameters(new RSAParameters
+                {
+                    Modulus = publicKey.Modulus.ToByteArrayUnsigned(),
+                    Exponent = publicKey.Exponent.ToByteArrayUnsigned(),
+                });
+                byte[] output = rsa.Encrypt(data, sha256 ? RSAEncryptionPadding.OaepSHA256 : RSAEncryptionPadding.OaepSHA1);
+                int k = (publicKey.Modulus.BitLength + 7) / 8;
+                if (output.Length != k) throw new CryptographicException($"RSA-OAEP produced {output.Length} bytes instead of {k}.");
+                return output;
+            }
+            catch (Exception e) when (e is CryptographicException || e is NotSupportedException || e is PlatformNotSupportedException)
+            {
+                if (sha256) _platformRefusesSha256 = true; else _platformRefusesSha1 = true;
+                return null;
+            }
+        }
+
+        private static byte[] BouncyCastleOaepEncrypt(RsaKeyParameters publicKey, byte[] data, bool sha256)
         {
             var oaep = new OaepEncoding(new RsaEngine(), Digest(sha256), Digest(sha256), null);
             oaep.Init(true, new ParametersWithRandom(publicKey, new SecureRandom()));

@@ -19,7 +19,8 @@ namespace KmsImport.Infrastructure
     /// cmdlet assembly itself. That works because PowerShell's cmdlet discovery (before OnImport)
     /// only loads the cmdlet types and their attributes: base classes, parameter and output types are
     /// this assembly's, Model's or PowerShell's, and KmsImport.Core appears only in method bodies and
-    /// fields, which are resolved when a command first runs.
+    /// fields, which are resolved when a command first runs. That first resolve is also when the
+    /// private context is made and filled: Import-Module itself loads nothing from dependencies/.
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
@@ -33,21 +34,39 @@ namespace KmsImport.Infrastructure
 
         public void OnImport()
         {
+            // Nothing is loaded here: the private context and its assemblies are made on the first
+            // resolve of one of them, i.e. when a cmdlet first runs code that needs KmsImport.Core.
+            // Import-Module pays only for hooking the handler (issue 17: KmsImport's own share of
+            // Import-Module; the preload used to take most of it).
+            // The handler is hooked on every import: OnRemove unhooks it, and Import-Module after
+            // Remove-Module (or Import-Module -Force) must hook it again, or KmsImport.dll can no
+            // longer find KmsImport.Core.
+            lock (Gate)
+            {
+                AppDomain.CurrentDomain.AssemblyResolve -= OnAssemblyResolve;
+                AppDomain.CurrentDomain.AssemblyResolve += OnAssemblyResolve;
+            }
+        }
+
+        /// <summary>
+        /// The private assemblies and (on .NET) the private context, made once per process on the
+        /// first resolve that needs them. Everything is preloaded into the context at that moment,
+        /// before any of it runs, so the isolation is the same as a preload at import.
+        /// </summary>
+        private static Dictionary<string, string> EnsurePrivateAssemblies()
+        {
             lock (Gate)
             {
                 if (s_privateAssemblies == null)
                 {
-                    s_privateAssemblies = Directory.Exists(DependencyFolder)
+                    var paths = Directory.Exists(DependencyFolder)
                         ? Directory.EnumerateFiles(DependencyFolder, "*.dll")
                             .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => f, StringComparer.OrdinalIgnoreCase)
                         : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                    s_context = PrivateLoadContext.TryCreate("KmsImport.Private", s_privateAssemblies);
+                    s_context = PrivateLoadContext.TryCreate("KmsImport.Private", paths);
+                    s_privateAssemblies = paths;
                 }
-                // The context is made once per process, but the handler is hooked on every import:
-                // OnRemove unhooks it, and Import-Module after Remove-Module (or Import-Module -Force)
-                // must hook it again, or KmsImport.dll can no longer find KmsImport.Core.
-                AppDomain.CurrentDomain.AssemblyResolve -= OnAssemblyResolve;
-                AppDomain.CurrentDomain.AssemblyResolve += OnAssemblyResolve;
+                return s_privateAssemblies;
             }
         }
 
@@ -67,13 +86,17 @@ namespace KmsImport.Infrastructure
                 var model = Path.Combine(ModuleFolder, ModelAssemblyName + ".dll");
                 return File.Exists(model) ? Assembly.LoadFrom(model) : null;
             }
-            if (name == null || s_privateAssemblies == null || !s_privateAssemblies.TryGetValue(name, out var path)) return null;
+            // Names that are not in dependencies/ are none of our business: answered without making the
+            // context (other modules' resolves must neither pay for nor trigger our loading).
+            if (string.IsNullOrEmpty(name) || name!.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 ||
+                !File.Exists(Path.Combine(DependencyFolder, name + ".dll"))) return null;
             // KmsImport.Core is always ours to give. Other names only to our own assemblies: a copy of
             // AWSSDK.Core that AWS Tools failed to find is not ours to hand out. (On .NET Framework
             // the requester may be unknown.)
             if (!string.Equals(name, CoreAssemblyName, StringComparison.OrdinalIgnoreCase) &&
                 args.RequestingAssembly != null && !IsOurs(args.RequestingAssembly)) return null;
-            return s_context != null ? s_context.Load(name) : Assembly.LoadFrom(path);
+            if (!EnsurePrivateAssemblies().TryGetValue(name!, out var path)) return null;
+            return s_context != null ? s_context.Load(name!) : Assembly.LoadFrom(path);
         }
 
         /// <summary>

@@ -316,6 +316,78 @@ public class KeyFileTests
         Assert.Contains("BEGIN PRIVATE KEY", e.Message);
     }
 
+    // RSA keys whose numbers do not fit together, each built from a good OpenSSL key. ValidateRsa checks them with exact
+    // arithmetic (n = p*q, dp, dq, qinv, e*dp = 1 mod p-1, e*dq = 1 mod q-1); the cases name what each one breaks.
+    public static TheoryData<string> BrokenRsaKeys() => new()
+    {
+        "coefficient + 1", "d + 2, dp and dq stale", "d + 2, dp and dq made from it", "e = 3, the rest stale", "e = 65539, the rest stale",
+        "e even", "p and q swapped, CRT values stale", "dp + (p - 1)", "dq + 1", "p = 1 and q = n", "p = q", "d = 0", "n + 2",
+    };
+
+    private static Org.BouncyCastle.Asn1.Pkcs.RsaPrivateKeyStructure Broken(Org.BouncyCastle.Asn1.Pkcs.RsaPrivateKeyStructure k, string how)
+    {
+        var one = Org.BouncyCastle.Math.BigInteger.One;
+        var two = Org.BouncyCastle.Math.BigInteger.Two;
+        var (n, e, d, p, q, dp, dq, qinv) = (k.Modulus, k.PublicExponent, k.PrivateExponent, k.Prime1, k.Prime2, k.Exponent1, k.Exponent2, k.Coefficient);
+        switch (how)
+        {
+            case "coefficient + 1": qinv = qinv.Add(one); break;
+            case "d + 2, dp and dq stale": d = d.Add(two); break;
+            case "d + 2, dp and dq made from it": d = d.Add(two); dp = d.Mod(p.Subtract(one)); dq = d.Mod(q.Subtract(one)); break;
+            case "e = 3, the rest stale": e = Org.BouncyCastle.Math.BigInteger.Three; break;
+            case "e = 65539, the rest stale": e = Org.BouncyCastle.Math.BigInteger.ValueOf(65539); break;
+            case "e even": e = Org.BouncyCastle.Math.BigInteger.ValueOf(65536); break;
+            case "p and q swapped, CRT values stale": (p, q) = (q, p); break;
+            case "dp + (p - 1)": dp = dp.Add(p.Subtract(one)); break;
+            case "dq + 1": dq = dq.Add(one); break;
+            case "p = 1 and q = n": p = one; q = n; dp = Org.BouncyCastle.Math.BigInteger.Zero; dq = d.Mod(n.Subtract(one)); qinv = one; break;
+            case "p = q":
+                // n = p^2 (still 2048 bits: OpenSSL sets p's two top bits) with every other number made to fit p.
+                n = p.Multiply(p); q = p; d = e.ModInverse(p.Subtract(one)); dp = d; dq = d; qinv = one; break;
+            case "d = 0": d = Org.BouncyCastle.Math.BigInteger.Zero; dp = d; dq = d; break;
+            case "n + 2": n = n.Add(two); break;
+            default: throw new ArgumentException(how);
+        }
+        return new Org.BouncyCastle.Asn1.Pkcs.RsaPrivateKeyStructure(n, e, d, p, q, dp, dq, qinv);
+    }
+
+    [Theory]
+    [MemberData(nameof(BrokenRsaKeys))]
+    public void Rsa_keys_whose_numbers_do_not_fit_together_are_refused_as_inconsistent(string how)
+    {
+        var good = Org.BouncyCastle.Asn1.Pkcs.RsaPrivateKeyStructure.GetInstance(File.ReadAllBytes(keys.Pkcs1Der("rsa2048")));
+        var broken = Broken(good, how);
+        Assert.Equal(2048, broken.Modulus.BitLength);
+        var e = Assert.Throws<KmsImportException>(() => KeyMaterial.FromBytes(KeySpec.RSA_2048, broken.GetDerEncoded()));
+        Assert.Equal(ErrorIds.KeyMaterialInconsistent, e.ErrorId);
+    }
+
+    [Fact]
+    public void Rsa_keys_that_are_consistent_in_another_way_are_accepted()
+    {
+        // The check must not refuse good keys written differently: p and q swapped with their CRT values (qinv
+        // recomputed), and d not reduced mod lambda(n) (as tools that use phi(n) = (p-1)(q-1) write it).
+        var k = Org.BouncyCastle.Asn1.Pkcs.RsaPrivateKeyStructure.GetInstance(File.ReadAllBytes(keys.Pkcs1Der("rsa2048")));
+        var one = Org.BouncyCastle.Math.BigInteger.One;
+        var swapped = new Org.BouncyCastle.Asn1.Pkcs.RsaPrivateKeyStructure(k.Modulus, k.PublicExponent, k.PrivateExponent,
+            k.Prime2, k.Prime1, k.Exponent2, k.Exponent1, k.Prime1.ModInverse(k.Prime2));
+        var (p1, q1) = (k.Prime1.Subtract(one), k.Prime2.Subtract(one));
+        var lambda = p1.Multiply(q1).Divide(p1.Gcd(q1));
+        var dPhi = k.PrivateExponent.Add(lambda); // still e^-1 mod lambda(n), and below phi(n): what a phi-based tool may write
+        var unreduced = new Org.BouncyCastle.Asn1.Pkcs.RsaPrivateKeyStructure(k.Modulus, k.PublicExponent, dPhi,
+            k.Prime1, k.Prime2, k.Exponent1, k.Exponent2, k.Coefficient);
+        foreach (var variant in new[] { swapped, unreduced })
+        {
+            using var material = KeyMaterial.FromBytes(KeySpec.RSA_2048, variant.GetDerEncoded());
+            Assert.Equal(KeySpec.RSA_2048, material.KeySpec);
+            // The same key: its public half is (n, e) of the OpenSSL key.
+            var spki = Org.BouncyCastle.Asn1.X509.SubjectPublicKeyInfo.GetInstance(material.GetPublicKeySpki());
+            var pub = Org.BouncyCastle.Asn1.X509.RsaPublicKeyStructure.GetInstance(spki.ParsePublicKey());
+            Assert.Equal(k.Modulus, pub.Modulus);
+        }
+        Assert.NotEqual(k.PrivateExponent, dPhi);
+    }
+
     [Fact]
     public void Two_private_keys_in_one_file_are_refused()
     {

@@ -39,6 +39,31 @@ public class OpenSslInteropTests
         Assert.Equal(material.ExportForImport(), decrypted);
     }
 
+    [Theory]
+    [MemberData(nameof(OaepCases))]
+    public void OpenSsl_pkeyutl_decrypts_the_bouncycastle_oaep_fallback_too(WrappingAlgorithm algorithm, WrappingKeySpec wrappingKeySpec)
+    {
+        // The path Windows PowerShell 5.1 takes where the platform's RSA has no OAEP-SHA-256 (RSACryptoServiceProvider).
+        using var dir = new TempDir();
+        using var material = KeyMaterial.Generate(KeySpec.ECC_NIST_P256);
+        var wrappingKey = WrappedMaterialDecoder.KeySpecOf(wrappingKeySpec);
+        byte[] wrapped;
+        KeyWrapper.ForceBouncyCastleRsa = true;
+        try
+        {
+            wrapped = KeyWrapper.Wrap(material, keys.PublicSpki(wrappingKey), algorithm, wrappingKeySpec);
+        }
+        finally
+        {
+            KeyWrapper.ForceBouncyCastleRsa = false;
+        }
+        var input = dir.Write("EncryptedKeyMaterial.bin", wrapped);
+
+        byte[] decrypted = OpenSsl.Run(["pkeyutl", "-decrypt", "-inkey", keys.Pem(wrappingKey), "-in", input, .. OaepOptions(Md(algorithm))]);
+
+        Assert.Equal(material.ExportForImport(), decrypted);
+    }
+
     public static TheoryData<WrappingAlgorithm, KeySpec> RsaAesCases() => new()
     {
         { WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256, KeySpec.RSA_2048 },
