@@ -388,19 +388,33 @@ Remove-Item Env:AWS_ENDPOINT_URL_KMS, Env:AWS_ENDPOINT_URL, Env:AWS_ENDPOINT_URL
 $env:AWS_SHARED_CREDENTIALS_FILE = $env:KMSIMPORT_ROLE_CREDENTIALS
 $env:AWS_CONFIG_FILE = $env:KMSIMPORT_ROLE_CONFIG
 Clear-LocalKmsRequest -Url $url
-$capture = Invoke-Captured { $global:key = New-KmsExternalKey -ProfileName fleet-b -Description 'fleet role'; $global:key }
+$evidencePath = Join-Path ([IO.Path]::GetTempPath()) ([guid]::NewGuid().ToString('n') + '.evidence')
+$capture = Invoke-Captured { $global:key = New-KmsExternalKey -ProfileName fleet-b -Description 'fleet role' -EvidencePath $evidencePath; $global:key }
+$evidence = @(Get-Content -LiteralPath $evidencePath | ForEach-Object { $_ | ConvertFrom-Json })
+Remove-Item -LiteralPath $evidencePath -Force
 $global:report = Test-KmsKeyState -KeyId $global:key.KeyId -ProfileName fleet-b
 $made = @(Get-LocalKmsRequest -Url $url | ForEach-Object { [ordered]@{ Service = $_.service; Operation = $_.operation; AccessKeyId = $_.accessKeyId; Account = $_.account; Region = $_.region; Status = $_.status } })
 Clear-LocalKmsRequest -Url $url
 $denied = $null
 try { New-KmsExternalKey -ProfileName fleet-denied -ErrorAction Stop } catch { $denied = $_ }
 $deniedRequests = @(Get-LocalKmsRequest -Url $url | ForEach-Object { [ordered]@{ Service = $_.service; Operation = $_.operation; Status = $_.status } })
+
+# Renewal: one command (one set of role credentials) that outlives them: credentials that live 6 s (renewed at
+# half-life), five keys checked 2 s apart by one Test-KmsKeyState (DescribeKey only: answered in milliseconds, so a
+# request never waits long enough between signing and arrival to meet the end of its keys).
+$keys = @(1..5 | ForEach-Object { New-KmsExternalKey -ProfileName fleet-b })
+$null = Invoke-LocalKmsControl -Url $url -Path 'sts' -Method POST -Body @{ credentialLifetimeSeconds = 6 }
+Clear-LocalKmsRequest -Url $url
+$states = @($keys | ForEach-Object { Start-Sleep -Seconds 2; $_ } | Test-KmsKeyState -ProfileName fleet-b)
+$renewal = @(Get-LocalKmsRequest -Url $url | ForEach-Object { [ordered]@{ Service = $_.service; Operation = $_.operation; AccessKeyId = $_.accessKeyId; Status = $_.status; ErrorType = $_.errorType } })
 Out-Facts ([ordered]@{
     Arn = $global:key.Arn; Region = $global:key.Region; KeyState = "$($global:report.KeyState)"
     Requests = $made; CredentialLines = Get-CredentialLines $capture
     Leaks = Get-Leaks $capture @('fleet-source-secret-Zr8u')
     DeniedErrorId = $denied.FullyQualifiedErrorId; DeniedMessage = $denied.Exception.Message; DeniedCategory = "$($denied.CategoryInfo.Category)"
     DeniedRequests = $deniedRequests
+    EvidenceAccounts = @($evidence | ForEach-Object account); EvidenceKeyIds = @($evidence | ForEach-Object accessKeyId)
+    States = @($states | ForEach-Object { "$($_.KeyState)" }); Renewal = $renewal
 })
 '@
     }
@@ -433,6 +447,20 @@ Out-Facts ([ordered]@{
         }
         @($r.CredentialLines | Where-Object { $_ -like "*credentials from profile 'fleet-b' (role 'arn:aws:iam::$($script:RoleAccount):role/KmsImportFleet' (session 'KmsImport-*" }).Count | Should -Be 1
         @($r.Leaks) | Should -BeNullOrEmpty
+        # The evidence line names the role's account and the temporary access key id that signed the request.
+        @($r.EvidenceAccounts) | Should -Be @($script:RoleAccount)
+        @($r.EvidenceKeyIds).Count | Should -Be 1
+        $r.EvidenceKeyIds[0] | Should -BeIn @($kms | Where-Object Operation -eq 'CreateKey' | ForEach-Object AccessKeyId)
+    }
+
+    It 'renews the role''s keys before they expire: one command that outlives them goes on with new keys' {
+        $r = $script:Role
+        @($r.States) | Should -Be @('PendingImport', 'PendingImport', 'PendingImport', 'PendingImport', 'PendingImport')
+        $assumed = @($r.Renewal | Where-Object { $_.Service -eq 'sts' -and $_.Status -eq 200 })
+        $assumed.Count | Should -BeGreaterOrEqual 2 -Because 'the 6-second keys are renewed during the command'
+        $kms = @($r.Renewal | Where-Object Service -ne 'sts')
+        @($kms | Where-Object { $_.Status -ne 200 }) | Should -BeNullOrEmpty -Because 'no request is signed with expired keys'
+        @($kms | ForEach-Object AccessKeyId | Select-Object -Unique).Count | Should -BeGreaterOrEqual 2
     }
 
     It 'a role that cannot be assumed fails with RoleNotAssumable before any KMS request' {

@@ -153,13 +153,6 @@ namespace KmsImport.Core.Kms
             }
         }
 
-        /// <summary>
-        /// The shared credentials file (or -ProfileLocation) and the config file, when they exist: regular files of at most
-        /// <see cref="MaxFileBytes"/>, each line a section, a name = value pair, a nested value or a comment. CredentialsFileInvalid
-        /// otherwise, naming the file (and line number), never its content. Called before the SDK parses them.
-        /// </summary>
-        internal static void CheckFiles(string? location) => SharedProfileFiles.Read(location);
-
         internal static KmsImportException NotFound(string name, string? location) =>
             new KmsImportException(ErrorIds.ProfileNotFound, ErrorKind.ObjectNotFound,
                 $"No credential profile named '{name}' was found{(string.IsNullOrEmpty(location) ? " in the SDK store or the shared credentials file" : $" in '{location}'")}. Check the name (aws configure list-profiles), or pass -ProfileLocation.")
