@@ -243,6 +243,28 @@ namespace KmsImport
         /// <summary>Remove-KmsExternalKey refuses a key that holds material (Enabled/Disabled) without -Force.</summary>
         public const string KeyHoldsMaterial = "KmsKeyHoldsMaterial";
 
+        // ---- fleet plans (Invoke-KmsKeyImport -PlanPath / -Plan) -----------------------------------------
+        /// <summary>The plan file or objects cannot be read as a plan: not a regular file, too large, too many rows, not CSV/JSON, an unknown column.</summary>
+        public const string PlanUnreadable = "KmsPlanUnreadable";
+        /// <summary>A plan row with a missing or invalid value (Region, Alias, KeySpec, KeyUsage, flags, dates): the message names the row and column.</summary>
+        public const string PlanRowInvalid = "KmsPlanRowInvalid";
+        /// <summary>A plan row asks for something KMS cannot do or that contradicts itself (Path and Generate, ValidTo without KEY_MATERIAL_EXPIRES, ReplicaRegion without MultiRegion).</summary>
+        public const string PlanRowContradicts = "KmsPlanRowContradicts";
+        /// <summary>Two plan rows name the same alias for the same account and Region.</summary>
+        public const string PlanAliasDuplicate = "KmsPlanAliasDuplicate";
+        /// <summary>A plan row's material file cannot be read or does not fit the row's key spec.</summary>
+        public const string PlanMaterialUnusable = "KmsPlanMaterialUnusable";
+        /// <summary>The summary of a plan that failed its local checks: nothing was sent.</summary>
+        public const string PlanInvalid = "KmsPlanInvalid";
+        /// <summary>The row's alias points to a key that is not what the row asks for (not EXTERNAL, another key spec or usage, being deleted).</summary>
+        public const string PlanAliasKeyMismatch = "KmsPlanAliasKeyMismatch";
+        /// <summary>The row's alias points to a key that already holds other material than the row's.</summary>
+        public const string PlanAliasOtherMaterial = "KmsPlanAliasOtherMaterial";
+        /// <summary>The key the row reached belongs to another account than the row's Account column.</summary>
+        public const string PlanAccountMismatch = "KmsPlanAccountMismatch";
+        /// <summary>-ResultPath is not usable: wrong extension, exists without -Resume, or (with -Resume) not a results file this module wrote.</summary>
+        public const string PlanResultFileInvalid = "KmsPlanResultFileInvalid";
+
         // ---- credentials, Region and connection -----------------------------------------------------------
         public const string RegionNotSpecified = "RegionNotSpecified";
         /// <summary>A Region that is not an AWS Region name (from a parameter, a bundle, the shell or the environment).</summary>

@@ -157,6 +157,18 @@ namespace KmsImport
             [ErrorIds.KeyCreatedUnfinished] = "Remove the key if it is not wanted: Remove-KmsExternalKey -KeyId <key> (the message has the full command), or continue with Get-KmsImportParameters -KeyId <key>.",
             [ErrorIds.KeyHoldsMaterial] = "To take only the material away use Remove-KmsImportedKeyMaterial -KeyId <key>; to delete the key anyway add -Force: Remove-KmsExternalKey -KeyId <key> -Force.",
 
+            // ---- fleet plans
+            [ErrorIds.PlanUnreadable] = "Pass a plan that is a regular CSV or JSON file (at most 4 MiB, 10000 rows) with the documented columns: Invoke-KmsKeyImport -PlanPath ./plan.csv (Get-Help Invoke-KmsKeyImport -Parameter PlanPath lists the columns).",
+            [ErrorIds.PlanRowInvalid] = "Fix the column the message names in that row of the plan (Import-Csv ./plan.csv | Select-Object -Index <row-1> shows it), then run Invoke-KmsKeyImport -PlanPath ./plan.csv again; nothing was sent.",
+            [ErrorIds.PlanRowContradicts] = "Keep one of the contradicting columns the message names in that row (for example Path or Generate, not both), then run Invoke-KmsKeyImport -PlanPath ./plan.csv again; nothing was sent.",
+            [ErrorIds.PlanAliasDuplicate] = "Give each key of an account and Region its own alias in the plan, then run Invoke-KmsKeyImport -PlanPath ./plan.csv again; nothing was sent.",
+            [ErrorIds.PlanMaterialUnusable] = "Fix the material file of that row (Protect-KeyMaterial -Path <file> -KeySpec <spec> shows why it is refused), or use Generate with an EscrowPath folder, then run Invoke-KmsKeyImport -PlanPath ./plan.csv again.",
+            [ErrorIds.PlanInvalid] = "Fix every row reported before this error (each has its own ErrorId), then run Invoke-KmsKeyImport -PlanPath ./plan.csv again; nothing was sent to KMS.",
+            [ErrorIds.PlanAliasKeyMismatch] = "Point the row at another alias, or check the key the alias names with Test-KmsKeyState -KeyId alias/<name> -Region <region> and fix the row's KeySpec/KeyUsage to match it.",
+            [ErrorIds.PlanAliasOtherMaterial] = "The alias already names a key with other material: give the row a new alias (a new key is created), or prove the escrowed original with Test-KmsKeyState -KeyId alias/<name> -Path <escrow file>.",
+            [ErrorIds.PlanAccountMismatch] = "Give the row credentials of its account (ProfileName or RoleArn column, or Invoke-KmsKeyImport -RoleArn 'arn:aws:iam::{Account}:role/<name>'), or fix its Account column; remove a key created in the wrong account with Remove-KmsExternalKey -KeyId <key>.",
+            [ErrorIds.PlanResultFileInvalid] = "Name a new .csv or .json file with -ResultPath, or add -Resume to continue the run that wrote it: Invoke-KmsKeyImport -PlanPath ./plan.csv -ResultPath ./results.csv -Resume.",
+
             // ---- credentials, Region and connection
             [ErrorIds.RegionNotSpecified] = "Pass -Region <region> (for example -Region eu-west-2), or set a shell default with AWS Tools' Set-DefaultAWSRegion <region> or $env:AWS_REGION.",
             [ErrorIds.RegionInvalid] = "Pass an AWS Region name, for example Get-KmsKeyMaterialExpiry -Region eu-west-2 (Tab after -Region lists them); AWS Tools' Set-DefaultAWSRegion sets a shell default.",

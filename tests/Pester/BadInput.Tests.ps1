@@ -218,6 +218,22 @@ BeforeAll {
     $null = $script:Params['CTRL-BUNDLE'] | Protect-KeyMaterial -Path $material -OutDirectory $ctrlOut.FullName -ErrorAction Stop
     Add-PathFixture 'bundle-protected-control' (Join-Path $ctrlOut.FullName $script:Params['CTRL-BUNDLE'].KeyId)
     Add-PathFixture 'escrow-control' (New-Item -ItemType Directory (Join-Path $script:Work 'escrow-control')).FullName
+    # Fleet plans (Invoke-KmsKeyImport -PlanPath): each bad one next to material that is fine.
+    function Add-PlanFixture([string] $Name, [string[]] $Lines, [string] $Extension = '.csv') {
+        Add-Fixture $Name ([Text.Encoding]::UTF8.GetBytes(($Lines -join "`n") + "`n")) $Extension
+    }
+    $m = $script:Fixtures['sym-32'].Path
+    Add-PlanFixture 'plan-good' @('Region,Alias,Path', "eu-west-2,badinput-plan-control-$([guid]::NewGuid().ToString('n').Substring(0, 8)),$m")
+    Add-PlanFixture 'plan-dup-alias' @('Region,Alias,Path', "eu-west-2,dup,$m", "eu-west-2,alias/dup,$m")
+    Add-PlanFixture 'plan-path-and-generate' @('Region,Alias,Path,Generate', "eu-west-2,a,$m,true")
+    Add-PlanFixture 'plan-validto-no-expiry' @('Region,Alias,Path,ValidTo', "eu-west-2,a,$m,2030-01-01T00:00:00Z")
+    Add-PlanFixture 'plan-replica-no-multiregion' @('Region,Alias,Path,ReplicaRegion', "eu-west-2,a,$m,eu-west-1")
+    Add-PlanFixture 'plan-bad-region' @('Region,Alias,Path', "Europe,a,$m")
+    Add-PlanFixture 'plan-usage-not-allowed' @('Region,Alias,Path,KeySpec,KeyUsage', "eu-west-2,a,$m,HMAC_256,SIGN_VERIFY")
+    Add-PlanFixture 'plan-material-wrong-spec' @('Region,Alias,KeySpec,Path', "eu-west-2,a,HMAC_512,$m")
+    Add-PlanFixture 'plan-unknown-column' @('Region,Alias,Secret', 'eu-west-2,a,b')
+    Add-PlanFixture 'plan-json-object' @('{"Region": "eu-west-2"}') '.json'
+    Add-Fixture 'plan-huge' ([byte[]]::new(4MB + 1)) '.csv'
 
     # ---- resolving the corpus's references -----------------------------------------------------------
     function Resolve-CaseValue($Value) {

@@ -16,6 +16,7 @@ BeforeDiscovery {
         'multi-Region 1 New-KmsExternalKey -ReplicaRegion', 'multi-Region 2 Get-KmsImportParameters',
         'multi-Region 3 Protect-KeyMaterial', 'multi-Region 4 Import-KmsKeyMaterial', 'multi-Region 5 Test-KmsKeyState',
         'Protect-KeyMaterial RSA_2048 (SHA256(SPKI) fingerprint)', 'Invoke-KmsKeyImport across Regions with a failure',
+        'Invoke-KmsKeyImport -Plan with replicas and a failure',
         'Get-KmsKeyMaterialExpiry', 'Get-KmsKeyRotation', 'Invoke-KmsKeyRotation', 'Restore-KmsKeyMaterial',
         'Remove-KmsImportedKeyMaterial -PassThru', 'Remove-KmsExternalKey', 'Test-KmsCeremonyEvidence'
     )
@@ -48,6 +49,7 @@ BeforeAll {
         'KmsImport.KmsKeyMaterialInfo'   = 'KeyMaterialId', 'KeyMaterialState', 'ImportState', 'Expiry'
         'KmsImport.KmsKeyExpiryReport'   = 'KeyId', 'Region', 'Status', 'Expiry'
         'KmsImport.KmsBatchImportResult' = 'KeyId', 'Region', 'Status', 'ErrorId'
+        'KmsImport.KmsFleetImportResult' = 'KeyId', 'Region', 'Row', 'Status'
         'KmsImport.KmsCeremonyKeyEvidence' = 'KeyId', 'Region', 'Steps', 'Failed', 'LastOutcome'
     }
     function Get-RowPattern($o) {
@@ -62,6 +64,7 @@ BeforeAll {
             'KmsImport.KmsKeyDescription' { "^$id $($o.Region) +$($o.KeyState)( +\d{4}-\d\d-\d\d)? *$" }
             'KmsImport.KmsKeyExpiryReport' { "^$id $($o.Region) +$($o.Status)( +$expiry)? *$" }
             'KmsImport.KmsBatchImportResult' { "^$id $($o.Region) +$($o.Status)( |$)" }
+            'KmsImport.KmsFleetImportResult' { "^$id $($o.Region) +$($o.Row) $($o.Status)( |$)" }
             'KmsImport.KmsCeremonyKeyEvidence' { "^$id $($o.Region) +$($o.StepCount) +$($o.FailedCount) +$($o.LastOutcome)$" }
             'KmsImport.KmsKeyMaterialInfo' {
                 "^$([regex]::Escape($o.KeyMaterialId.Substring(0, 7)))\.\.$([regex]::Escape($o.KeyMaterialId.Substring(60))) +$($o.KeyMaterialState) +$($o.ImportState) +$expiry"
@@ -110,6 +113,15 @@ BeforeAll {
     $batchKeys = @(New-KmsExternalKey @Common -ReplicaRegion 'ap-northeast-1') + @(
         [pscustomobject]@{ KeyId = [guid]::NewGuid().ToString(); Region = 'eu-west-2' })
     $batch = $batchKeys | Invoke-KmsKeyImport -Path $Material -EndpointUrl $Url -NoPacing -WarningAction SilentlyContinue
+    # A plan: a multi-Region key with replicas in long-named Regions, and an alias that already names a key with other material.
+    $otherMaterial = Join-Path $script:Work 'other.bin'
+    [IO.File]::WriteAllBytes($otherMaterial, [Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
+    $null = New-KmsExternalKey @Common -Alias "alias/fmt-plan-$run-taken" | Get-KmsImportParameters | Protect-KeyMaterial -Path $otherMaterial | Import-KmsKeyMaterial
+    $planRows = @(
+        [pscustomobject]@{ Region = 'eu-west-2'; Alias = "fmt-plan-$run-mr"; MultiRegion = $true; ReplicaRegion = 'ap-southeast-2;eu-central-1'; Path = $Material }
+        [pscustomobject]@{ Region = 'eu-west-2'; Alias = "fmt-plan-$run-taken"; Path = $Material }
+    )
+    $fleet = $planRows | Invoke-KmsKeyImport -EndpointUrl $Url -NoPacing -WarningAction SilentlyContinue
     $pending = New-KmsExternalKey @Common
     $expiry = @($seedKeys + $pending) | Get-KmsKeyMaterialExpiry
     # A key with material pending rotation (KeyMaterialState PENDING_ROTATION), then rotated.
@@ -135,6 +147,7 @@ BeforeAll {
         'multi-Region 5 Test-KmsKeyState'                         = $mrTested
         'Protect-KeyMaterial RSA_2048 (SHA256(SPKI) fingerprint)' = $rsa
         'Invoke-KmsKeyImport across Regions with a failure'       = $batch
+        'Invoke-KmsKeyImport -Plan with replicas and a failure'    = $fleet
         'Get-KmsKeyMaterialExpiry'                                = $expiry
         'Get-KmsKeyRotation'                                      = $rotations
         'Invoke-KmsKeyRotation'                                   = $rotated
@@ -185,6 +198,8 @@ Describe 'Views at 80 and 120 columns' {
         @($Cases['seed 5 Test-KmsKeyState'].Passed) | Should -Be @($true, $true, $true)
         @($Cases['multi-Region 5 Test-KmsKeyState'].Region) | Should -Be @('eu-west-2', 'ap-southeast-2', 'eu-central-1')
         @($Cases['Invoke-KmsKeyImport across Regions with a failure'].Status) | Should -Be @('Imported', 'Imported', 'Failed')
+        @($Cases['Invoke-KmsKeyImport -Plan with replicas and a failure'].Status) | Should -Be @('Imported', 'Imported', 'Imported', 'Failed')
+        @($Cases['Invoke-KmsKeyImport -Plan with replicas and a failure'])[3].ErrorId | Should -Be 'KmsPlanAliasOtherMaterial'
         # Three seed keys and the multi-Region primary and its two replicas, each with its steps.
         @($Cases['Test-KmsCeremonyEvidence']).Count | Should -Be 6
         @($Cases['Test-KmsCeremonyEvidence'].Region | Sort-Object -Unique) | Should -Be @('ap-southeast-2', 'eu-central-1', 'eu-west-2')

@@ -67,6 +67,8 @@ namespace KmsImport.Core.Import
             _sources.TryRemove(result, out var source) ? source : ((BatchKey, KeyImportOutcome?)?)null;
 
         public int ThrottleLimit { get; set; } = 4;
+        /// <summary>The wrapping key spec to ask for (null: the recommendation for each key's spec).</summary>
+        public KmsImport.WrappingKeySpec? WrappingKeySpec { get; set; }
         public int MaxAttempts { get; set; } = 3;
         public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -141,7 +143,7 @@ namespace KmsImport.Core.Import
 
         private void Run(BatchKey key, KmsBatchImportResult result)
         {
-            var request = new KeyImportRequest(key.Facts, _material, _options) { ProveBeforeReimport = true };
+            var request = new KeyImportRequest(key.Facts, _material, _options) { ProveBeforeReimport = true, WrappingKeySpec = WrappingKeySpec };
             var outcome = _workflow.ImportKey(key.Service, request, _ => key.PrimaryService ?? key.Service);
             _sources[result] = (key, outcome);
             if (outcome.Key != null) result.KeyId = outcome.Key.KeyId;

@@ -114,6 +114,9 @@ namespace KmsImport.Core.Import
             return alias;
         }
 
+        /// <summary>True for text shaped like an AWS Region name (eu-west-2, us-gov-west-1, cn-north-1).</summary>
+        public static bool IsRegionName(string? region) => RegionPattern.IsMatch(region ?? "");
+
         /// <summary>Replica Regions: AWS Region names, none the primary's, none twice.</summary>
         public static void ValidateReplicaRegions(string primaryRegion, IEnumerable<string> replicaRegions)
         {

@@ -53,7 +53,14 @@ namespace KmsImport.Core.Kms
                 KmsImportException? failure = null;
                 try
                 {
-                    answer = send(_onceClient);
+                    try
+                    {
+                        answer = send(_onceClient);
+                    }
+                    finally
+                    {
+                        Pacer?.Answered(operation);
+                    }
                 }
                 catch (Exception ex)
                 {

@@ -259,6 +259,10 @@ namespace KmsImport.Core.Kms
             {
                 throw KmsErrorTranslator.Translate(ex, operation, keyId, Region);
             }
+            finally
+            {
+                Pacer?.Answered(operation);
+            }
         }
 
         private static byte[] ReadAll(MemoryStream? stream) => stream == null ? Array.Empty<byte>() : stream.ToArray();

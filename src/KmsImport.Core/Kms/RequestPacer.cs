@@ -73,6 +73,58 @@ namespace KmsImport.Core.Kms
                 if (q.Value > 0) _intervalMs[q.Key] = 1000.0 / (q.Value * headroom);
         }
 
+        /// <summary>
+        /// Also space each request one interval after the ANSWER to the previous one of its operation (<see cref="Answered"/>).
+        /// KMS counts a request when it arrives, and a request released on time can arrive late (a cold connection, a busy
+        /// client) so that the next one arrives less than an interval after it; the answer comes after the arrival, so
+        /// counting from it keeps arrivals an interval apart whatever the delays, at the cost of one round trip per interval.
+        /// </summary>
+        public bool SpaceFromAnswers { get; set; }
+
+        private readonly Dictionary<string, int> _inFlight = new Dictionary<string, int>(StringComparer.Ordinal);
+        private readonly Dictionary<string, DateTime> _answeredNotBefore = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+
+        /// <summary>The answer to an <paramref name="operation"/> request came back (or it failed): with <see cref="SpaceFromAnswers"/>, the next waits an interval from now.</summary>
+        public void Answered(string operation)
+        {
+            if (!SpaceFromAnswers || !_intervalMs.TryGetValue(operation, out var interval)) return;
+            lock (_gate)
+            {
+                _answeredNotBefore[operation] = _utcNow().AddMilliseconds(interval);
+                if (_inFlight.TryGetValue(operation, out var n) && n > 0) _inFlight[operation] = n - 1;
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        /// <summary>
+        /// With <see cref="SpaceFromAnswers"/>, after its slot: one request of the operation at a time, sent an interval after
+        /// the previous answer (a waiter that slept while the previous request was still out waits for its answer too).
+        /// </summary>
+        private void WaitForAnswer(string operation)
+        {
+            while (true)
+            {
+                TimeSpan delay;
+                lock (_gate)
+                {
+                    if (_inFlight.TryGetValue(operation, out var n) && n > 0)
+                    {
+                        Monitor.Wait(_gate, 100);
+                        continue;
+                    }
+                    var now = _utcNow();
+                    delay = _answeredNotBefore.TryGetValue(operation, out var notBefore) && notBefore > now ? notBefore - now : TimeSpan.Zero;
+                    if (delay <= TimeSpan.Zero)
+                    {
+                        _inFlight[operation] = 1;
+                        return;
+                    }
+                    TotalWait += delay;
+                }
+                _sleep(delay);
+            }
+        }
+
         /// <summary>Total time callers spent waiting, for reporting.</summary>
         public TimeSpan TotalWait { get; private set; }
 
@@ -90,6 +142,7 @@ namespace KmsImport.Core.Kms
                 TotalWait += delay;
             }
             if (delay > TimeSpan.Zero) _sleep(delay);
+            if (SpaceFromAnswers) WaitForAnswer(operation);
         }
     }
 }

@@ -20,13 +20,16 @@ namespace KmsImport.Cmdlets
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "KmsKeyImport", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(KmsBatchImportResult))]
-    public sealed class InvokeKmsKeyImportCommand : KmsCmdletBase
+    [OutputType(typeof(KmsFleetImportResult), ParameterSetName = new[] { PlanPathSet, PlanSet })]
+    public sealed partial class InvokeKmsKeyImportCommand : KmsCmdletBase
     {
         private const string PathSet = "Path";
         private const string DirectorySet = "MaterialDirectory";
         private const string GenerateSet = "Generate";
 
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = DirectorySet)]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = GenerateSet)]
         [ValidateNotNullOrEmpty]
         [Alias("KeyArn", "Arn", "TargetKeyId")]
         [ArgumentCompleter(typeof(KeyIdCompleter))]
@@ -68,6 +71,8 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = DirectorySet)]
         [Parameter(ParameterSetName = GenerateSet)]
+        [Parameter(ParameterSetName = PlanPathSet)]
+        [Parameter(ParameterSetName = PlanSet)]
         [ValidateNotNullOrEmpty]
         public object[]? EscrowCertificate { get; set; }
 
@@ -75,6 +80,8 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = DirectorySet)]
         [Parameter(ParameterSetName = GenerateSet)]
+        [Parameter(ParameterSetName = PlanPathSet)]
+        [Parameter(ParameterSetName = PlanSet)]
         [ValidateNotNullOrEmpty]
         public string[]? EscrowKeyPath { get; set; }
 
@@ -82,6 +89,8 @@ namespace KmsImport.Cmdlets
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = DirectorySet)]
         [Parameter(ParameterSetName = GenerateSet)]
+        [Parameter(ParameterSetName = PlanPathSet)]
+        [Parameter(ParameterSetName = PlanSet)]
         public SecureString? Password { get; set; }
 
         /// <summary>
@@ -152,6 +161,11 @@ namespace KmsImport.Cmdlets
 
         protected override void BeginProcessing()
         {
+            if (IsPlanRun)
+            {
+                BeginPlan();
+                return;
+            }
             _options = ResolveExpirationOrStop(ExpirationModel, ValidTo);
             OpenEvidence(EvidencePath);
             Workflow.ReplicaTimeout = TimeSpan.FromSeconds(ReplicaTimeoutSeconds);
@@ -194,6 +208,11 @@ namespace KmsImport.Cmdlets
 
         protected override void ProcessRecord()
         {
+            if (IsPlanRun)
+            {
+                CollectPlan();
+                return;
+            }
             try
             {
                 // Services are made here, on the pipeline thread, with this record's Region and endpoint.
@@ -223,6 +242,11 @@ namespace KmsImport.Cmdlets
 
         protected override void EndProcessing()
         {
+            if (IsPlanRun)
+            {
+                RunPlan();
+                return;
+            }
             if (_keys.Count == 0)
             {
                 ClearPassword();

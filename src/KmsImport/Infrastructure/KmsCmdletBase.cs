@@ -59,11 +59,7 @@ namespace KmsImport.Infrastructure
         /// <summary>The service for the current record's Region (or <paramref name="regionOverride"/>) and endpoint, created once per combination.</summary>
         protected KmsImportService GetService(string? regionOverride = null)
         {
-            var settings = ConnectionSettings.Build(
-                string.IsNullOrEmpty(regionOverride) ? Region : regionOverride, EndpointUrl, AccessKey, SecretKey, SessionToken,
-                Credential is PSObject wrapped ? wrapped.BaseObject : Credential,
-                ProfileName, ResolvedProfileLocation, ReadShellVariable("StoredAWSCredentials"), ReadShellVariable("StoredAWSRegion") as string,
-                MaxErrorRetry);
+            var settings = ConnectionSettings(string.IsNullOrEmpty(regionOverride) ? Region : regionOverride);
             var key = settings.CacheKey;
             if (!_services.TryGetValue(key, out var service))
             {
@@ -81,6 +77,14 @@ namespace KmsImport.Infrastructure
             }
             return service;
         }
+
+        /// <summary>The command's connection settings (parameters, then the shell defaults) for <paramref name="region"/>; pipeline thread only.</summary>
+        protected KmsConnectionSettings ConnectionSettings(string? region) =>
+            Infrastructure.ConnectionSettings.Build(
+                region, EndpointUrl, AccessKey, SecretKey, SessionToken,
+                Credential is PSObject wrapped ? wrapped.BaseObject : Credential,
+                ProfileName, ResolvedProfileLocation, ReadShellVariable("StoredAWSCredentials"), ReadShellVariable("StoredAWSRegion") as string,
+                MaxErrorRetry);
 
         /// <summary>
         /// An evidence line for a step on <paramref name="keyId"/> through <paramref name="service"/>: Region, endpoint,

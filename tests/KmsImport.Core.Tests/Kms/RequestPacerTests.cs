@@ -22,6 +22,34 @@ public sealed class RequestPacerTests
     }
 
     [Fact]
+    public void Spacing_from_answers_keeps_a_late_answer_an_interval_from_the_next_request()
+    {
+        var pacer = Pacer(new() { ["GetParametersForImport"] = 1 });
+        pacer.SpaceFromAnswers = true;
+        var start = _now;
+        pacer.Wait("GetParametersForImport");
+        _now += TimeSpan.FromMilliseconds(700); // the request was slow on its way and in KMS: answered 0.7 s later
+        pacer.Answered("GetParametersForImport");
+        pacer.Wait("GetParametersForImport");
+        Assert.Equal(TimeSpan.FromMilliseconds(1700), _now - start); // sent 1 s after the answer, not 1 s after the first was sent
+        pacer.Answered("ImportKeyMaterial"); // an operation without a quota: nothing to space
+        pacer.Answered("GetParametersForImport");
+        pacer.Wait("GetParametersForImport");
+        Assert.Equal(TimeSpan.FromMilliseconds(2700), _now - start);
+    }
+
+    [Fact]
+    public void Without_spacing_from_answers_an_answer_changes_nothing()
+    {
+        var pacer = Pacer(new() { ["GetParametersForImport"] = 1 });
+        pacer.Wait("GetParametersForImport");
+        _now += TimeSpan.FromMilliseconds(700);
+        pacer.Answered("GetParametersForImport");
+        pacer.Wait("GetParametersForImport");
+        Assert.Equal(new[] { TimeSpan.FromMilliseconds(300) }, _sleeps);
+    }
+
+    [Fact]
     public void Keeps_headroom_below_the_quota()
     {
         var pacer = Pacer(new() { ["CreateKey"] = 5 }, headroom: 0.5);
