@@ -33,6 +33,11 @@ BeforeAll {
     $macKey = New-KmsExternalKey @Common -KeySpec HMAC_512
     $macParams = $macKey | Get-KmsImportParameters -WrappingKeySpec RSA_2048
     $macImported = $macParams | Protect-KeyMaterial -KeyMaterial $hmac | Import-KmsKeyMaterial
+    # A fleet plan of one row (objects bound to -Plan), for KmsFleetImportResult.
+    $planEscrow = Join-Path ([IO.Path]::GetTempPath()) ("kmsimport-types-" + [guid]::NewGuid().ToString('n'))
+    $null = New-Item -ItemType Directory $planEscrow
+    if (-not $IsWindows) { [IO.File]::SetUnixFileMode($planEscrow, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute') }
+    $planRow = [pscustomobject]@{ Region = 'eu-west-2'; KeySpec = 'SYMMETRIC_DEFAULT'; Alias = 'alias/types-' + [guid]::NewGuid().ToString('n'); Generate = $true; EscrowPath = $planEscrow }
     $script:Samples = @(
         $key, $params, $wrapped, $imported, $macKey, $macParams, $macImported
         Test-KmsKeyState -KeyId $key.KeyId @Common
@@ -43,8 +48,10 @@ BeforeAll {
         New-KmsExternalKey @Common | Invoke-KmsKeyImport -Generate -NoEscrow -NoPacing -Confirm:$false
         Remove-KmsImportedKeyMaterial -KeyId $macKey.KeyId @Common -PassThru -Confirm:$false
         Test-KmsCeremonyEvidence -Path $evidence
+        $planRow | Invoke-KmsKeyImport -EndpointUrl $env:KMSIMPORT_TEST_ENDPOINT -Confirm:$false
     )
     Remove-Item $evidence
+    Remove-Item -Recurse -Force $planEscrow
     [Array]::Clear($material, 0, $material.Length)
     [Array]::Clear($hmac, 0, $hmac.Length)
 }
