@@ -81,16 +81,14 @@ namespace KmsImport.Core.Import
             {
                 try
                 {
-                    var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, ThrottleLimit), CancellationToken = cancel };
-                    Parallel.ForEach(Partitioner.Create(pairs, EnumerablePartitionerOptions.NoBuffering), options, pair =>
+                    DedicatedWorkers.ForEach(pairs, ThrottleLimit, cancel, pair =>
                     {
                         var first = pair.Items[0].Entry;
                         var progress = new FleetProgress { Pair = pair.Pair, Account = first.AccountKey, Region = first.Region, Total = pair.Items.Count };
                         Progress.Enqueue(Copy(progress, "starting"));
                         var scan = Resume ? new OrphanScan(this, first) : null;
                         var done = 0;
-                        var inner = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, KeysPerPair), CancellationToken = cancel };
-                        Parallel.ForEach(Partitioner.Create(pair.Items, EnumerablePartitionerOptions.NoBuffering), inner, item =>
+                        DedicatedWorkers.ForEach(pair.Items, KeysPerPair, cancel, item =>
                         {
                             var rowResults = RunRow(item.Entry, scan);
                             for (var k = 0; k < rowResults.Count; k++)
@@ -104,11 +102,11 @@ namespace KmsImport.Core.Import
                                 progress.Done = now;
                                 Progress.Enqueue(Copy(progress, $"row {item.Entry.Row.Row} {item.Entry.Alias}: {rowResults[0].Status}"));
                             }
-                        });
+                        }, "KmsImport fleet key");
                         scan?.ReportUnclaimed();
                         progress.Completed = true;
                         Progress.Enqueue(Copy(progress, "done"));
-                    });
+                    }, "KmsImport fleet pair");
                 }
                 catch (OperationCanceledException) { }
                 catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OperationCanceledException)) { }
