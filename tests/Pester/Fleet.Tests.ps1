@@ -279,6 +279,34 @@ Describe 'A role per account' {
     }
 }
 
+Describe 'Plan rows that expire, and generated material escrowed to a certificate' {
+    It 'imports a KEY_MATERIAL_EXPIRES row with its ValidTo, and writes a Generate row with EscrowRecipient only as CMS that proves the key' {
+        $rsa = [Security.Cryptography.RSA]::Create(2048)
+        $request = [Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=fleet custodian', $rsa, [Security.Cryptography.HashAlgorithmName]::SHA256, [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyEncipherment', $false))
+        $custodian = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddYears(1))
+        $certificate = Join-Path $Work 'custodian.cer'
+        [IO.File]::WriteAllBytes($certificate, $custodian.Export([Security.Cryptography.X509Certificates.X509ContentType]::Cert))
+        $cms = Join-Path $Work 'cms-escrow'
+        $null = New-Item -ItemType Directory $cms
+        if (-not $IsWindows) { chmod 700 $cms }
+        $validTo = [DateTime]::UtcNow.Date.AddDays(40)
+        $rows = @(
+            New-Row @{ Region = 'ca-central-1'; Alias = 'expiring'; Path = $Symmetric; ExpirationModel = 'KEY_MATERIAL_EXPIRES'; ValidTo = $validTo.ToString('yyyy-MM-ddTHH:mm:ssZ') }
+            New-Row @{ Region = 'ca-central-1'; Alias = 'cms-escrowed'; KeySpec = 'HMAC_256'; Generate = 'true'; EscrowPath = $cms; EscrowRecipient = $certificate }
+        )
+        $r = @(Invoke-KmsKeyImport -Plan $rows @Fleet)
+        @($r.Status) | Should -Be @('Imported', 'Imported')
+        $expiry = Get-KmsKeyMaterialExpiry -KeyId $r[0].KeyId -Region 'ca-central-1' -EndpointUrl $Url -WarningAction SilentlyContinue
+        $expiry.ExpirationModel | Should -Be 'KEY_MATERIAL_EXPIRES'
+        $expiry.ValidTo.ToUniversalTime() | Should -Be $validTo
+        @(Get-ChildItem -LiteralPath $cms -File).Name | Should -Be @("$($r[1].KeyId).cms")
+        $proof = Test-KmsKeyState -KeyId $r[1].KeyId -Region 'ca-central-1' -EndpointUrl $Url -Path (Join-Path $cms "$($r[1].KeyId).cms") -EscrowCertificate $custodian
+        $proof.MaterialProved | Should -BeTrue
+        $proof.ProofMethod | Should -Be 'GenerateMac'
+    }
+}
+
 Describe 'A key its alias already names' {
     It 'fails only that row with KmsPlanAliasOtherMaterial when the key holds other material' {
         $other = Join-Path $Work 'other.bin'
