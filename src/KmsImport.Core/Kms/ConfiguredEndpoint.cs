@@ -157,9 +157,11 @@ namespace KmsImport.Core.Kms
             return new ProfileEndpoints(endpoint, kmsEndpoint, ignore);
         }
 
-        private static string NormalizeSpaces(string s) => string.Join(" ", s.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries));
+        /// <summary>A [section] name with its runs of spaces made one, as the SDKs read it (shared with SharedProfileFiles).</summary>
+        internal static string NormalizeSpaces(string s) => string.Join(" ", s.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries));
 
-        private static string StripComment(string value)
+        /// <summary>A value without its inline comment (shared with SharedProfileFiles).</summary>
+        internal static string StripComment(string value)
         {
             // " #" or " ;" starts an inline comment; a URL itself never holds a space.
             for (var i = 1; i < value.Length; i++)

@@ -101,7 +101,7 @@ namespace KmsImport.Core.Kms
                 {
                     var end = trimmed.IndexOf(']');
                     if (end < 2) throw Invalid(full, i + 1, "has a [section] line without a name");
-                    var name = string.Join(" ", trimmed.Substring(1, end - 1).Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries));
+                    var name = ConfiguredEndpoint.NormalizeSpaces(trimmed.Substring(1, end - 1));
                     if (!sections.TryGetValue(name, out current)) sections[name] = current = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
                     nested = false;
                     continue;
@@ -116,18 +116,11 @@ namespace KmsImport.Core.Kms
                 }
                 if (indented && nested) continue; // a nested value (services, s3 settings): not a profile's own
                 var key = trimmed.Substring(0, eq).Trim();
-                var value = StripComment(trimmed.Substring(eq + 1).Trim());
+                var value = ConfiguredEndpoint.StripComment(trimmed.Substring(eq + 1).Trim());
                 nested = value.Length == 0; // "kms =" starts nested values
                 if (!indented) current[key] = value;
             }
             return sections;
-        }
-
-        private static string StripComment(string value)
-        {
-            for (var i = 1; i < value.Length; i++)
-                if ((value[i] == '#' || value[i] == ';') && char.IsWhiteSpace(value[i - 1])) return value.Substring(0, i).TrimEnd();
-            return value;
         }
 
         private static KmsImportException Invalid(string file, int? line, string what) =>
